@@ -1,0 +1,109 @@
+"""The `archive` command: a thin face over the library, like the web UI.
+
+Every command reads its data through a `Config` built once from --corpus / --instance and
+the environment. Errors the archive raises on purpose go to stderr as one readable line
+(`path:line: message` where a file is concerned) with the error's exit code: never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from archive import __version__
+from archive.authority import Registers
+from archive.config import Config
+from archive.errors import ArchiveError
+from archive.store import Corpus
+from archive.terminal import document_text
+from archive.validate import Validator
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: F) -> F:
+    """Turn ArchiveError into a message on stderr and the error's exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ArchiveError as exc:
+            click.echo(f"error: {exc}" if exc.path is None else str(exc), err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--corpus",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Corpus folder (documents/, authority/). Default: $ARCHIVE_CORPUS or the bundled corpus.",
+)
+@click.option(
+    "--instance",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Instance folder for the index and caches. Default: $ARCHIVE_INSTANCE or ./instance.",
+)
+@click.version_option(__version__, prog_name="archive")
+@click.pass_context
+def main(ctx: click.Context, corpus: Path | None, instance: Path | None) -> None:
+    """Appeals Archive: TEI appeals and statements on international humanitarian law."""
+    ctx.obj = Config.from_env(corpus=corpus, instance=instance)
+
+
+pass_config = click.make_pass_decorator(Config)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@pass_config
+@reports_errors
+def validate(config: Config, paths: tuple[Path, ...]) -> None:
+    """Validate TEI files against the project schema and the reference rules.
+
+    PATHS may be files or folders (searched for *.xml); the default is the whole corpus.
+    Prints one `path:line: message` per problem and exits 1 if there is any.
+    """
+    targets = list(paths) or [
+        p for p in (config.documents_dir, config.authority_dir, config.versions_dir) if p.is_dir()
+    ]
+    report = Validator(config).validate_paths(targets)
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    bad_files = len({p.path for p in report.problems})
+    if report.ok:
+        click.echo(f"{len(report.files)} files valid")
+    else:
+        click.echo(
+            f"{bad_files} of {len(report.files) or bad_files} files invalid, {len(report.problems)} problems",
+            err=True,
+        )
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("doc_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the document model as JSON.")
+@click.option("--xml", "as_xml", is_flag=True, help="Print the stored TEI exactly as stored.")
+@pass_config
+@reports_errors
+def show(config: Config, doc_id: str, as_json: bool, as_xml: bool) -> None:
+    """Show one document readably, as JSON, or as its stored XML."""
+    corpus = Corpus(config)
+    if as_xml:
+        sys.stdout.buffer.write(corpus.read_bytes(doc_id))
+        return
+    doc = corpus.document(doc_id)
+    if as_json:
+        click.echo(json.dumps(doc.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(document_text(doc, Registers.load(config.authority_dir)))
