@@ -21,6 +21,7 @@ from archive import __version__
 from archive.authority import Registers
 from archive.config import Config
 from archive.errors import ArchiveError
+from archive import store
 from archive.store import Corpus
 from archive.terminal import document_text
 from archive.validate import Validator
@@ -77,6 +78,8 @@ def validate(config: Config, paths: tuple[Path, ...]) -> None:
         p for p in (config.documents_dir, config.authority_dir, config.versions_dir) if p.is_dir()
     ]
     report = Validator(config).validate_paths(targets)
+    if not paths:
+        report.problems.extend(Corpus(config).integrity_problems())
     for problem in report.problems:
         click.echo(str(problem), err=True)
     bad_files = len({p.path for p in report.problems})
@@ -107,3 +110,36 @@ def show(config: Config, doc_id: str, as_json: bool, as_xml: bool) -> None:
         click.echo(json.dumps(doc.to_dict(), ensure_ascii=False, indent=2))
         return
     click.echo(document_text(doc, Registers.load(config.authority_dir)))
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-m",
+    "--message",
+    help="What changed, for the revisionDesc entry of a new version (when the file has none).",
+)
+@pass_config
+@reports_errors
+def add(config: Config, files: tuple[Path, ...], message: str | None) -> None:
+    """Add TEI files to the corpus: new documents become version 1, changed ones version n+1.
+
+    Every file is validated first; then all are stored together or none is. Earlier versions
+    stay, byte for byte, in versions/<id>/<n>.xml. An identical file changes nothing.
+    """
+    outcomes = store.add(config, files, message=message)
+    for outcome in outcomes:
+        click.echo(f"{outcome.doc_id}: {outcome.status} (version {outcome.version})")
+
+
+@main.command()
+@click.argument("doc_id", metavar="ID")
+@click.option("--reason", required=True, help="Why the document is withdrawn; shown to readers.")
+@pass_config
+@reports_errors
+def withdraw(config: Config, doc_id: str, reason: str) -> None:
+    """Withdraw a document: it keeps its versions and its id, and is shown as withdrawn."""
+    withdrawal = store.withdraw(config, doc_id, reason)
+    click.echo(
+        f"{withdrawal.doc_id}: withdrawn on {withdrawal.when} (last version {withdrawal.last_version})"
+    )

@@ -22,6 +22,7 @@ from archive.authority import REGISTER_FILES, Registers
 from archive.config import SCHEMA_DIR, Config
 from archive.dates import parse_iso
 from archive.errors import InvalidDocument, Problem
+from archive.store import Corpus
 from archive.tei import NS, PRIVATE_REF_RE, XML_ID, inline_text, parse_tei, read_bytes, t
 
 DOCUMENT_SCHEMA = SCHEMA_DIR / "appeals-document.rng"
@@ -94,10 +95,9 @@ class Validator:
     def __init__(self, config: Config, registers: Registers | None = None) -> None:
         self.config = config
         self.registers = registers or Registers.load(config.authority_dir)
-        documents = config.documents_dir
-        self.document_ids = (
-            {p.stem for p in documents.glob("*.xml")} if documents.is_dir() else set()
-        )
+        # doc: pointers may name any id the corpus ever held: a withdrawn document keeps its
+        # versions, and old versions keep pointing at it.
+        self.document_ids = Corpus(config).known_ids()
 
     # -- entry points ---------------------------------------------------------------
 
@@ -213,6 +213,14 @@ class Validator:
             elif not (name.get("ref") or "").strip():
                 problem(name, f"signatory {inline_text(name)!r} has no person reference (@ref)")
 
+        version_file = _version_from_path(path)
+        changes = root.findall("t:teiHeader/t:revisionDesc/t:change", NS)
+        if version_file is not None and changes and changes[-1].get("n") != str(version_file):
+            problem(
+                changes[-1],
+                f'version file {version_file} must end its revisionDesc at n="{version_file}"',
+            )
+
         numbers = []
         for change in root.iterfind("t:teiHeader/t:revisionDesc/t:change", NS):
             n = change.get("n") or ""
@@ -317,6 +325,13 @@ class Validator:
                 report.files.append(str(file))
                 report.problems.extend(self.validate_file(file))
         return report
+
+
+def _version_from_path(path: Path) -> int | None:
+    """The version number a file's location implies (`versions/<id>/<n>.xml`), if any."""
+    if path.parent.parent.name == "versions" and path.stem.isdigit():
+        return int(path.stem)
+    return None
 
 
 def _expected_id_from_path(path: Path) -> str | None:
