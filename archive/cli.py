@@ -17,11 +17,10 @@ from typing import Any, TypeVar
 
 import click
 
-from archive import __version__
+from archive import __version__, store
 from archive.authority import Registers
 from archive.config import Config
 from archive.errors import ArchiveError
-from archive import store
 from archive.store import Corpus
 from archive.terminal import document_text
 from archive.validate import Validator
