@@ -21,7 +21,7 @@ def run(*args: str, env: dict[str, str] | None = None):
 def test_validate_passes_on_the_bundled_corpus():
     result = run("validate")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "9 files valid"
+    assert result.stdout.strip() == "14 files valid"  # 5 documents, 5 versions, 4 registers
 
 
 def test_validate_reports_path_line_message_and_exits_1(tmp_path):
@@ -50,6 +50,13 @@ def test_validate_with_another_corpus_from_the_environment(tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(BUNDLED_CORPUS, corpus)
     (corpus / "documents" / "trilateral-statement-2020-11-10.xml").unlink()
+    result = run("validate", env={"ARCHIVE_CORPUS": str(corpus)})
+    assert result.exit_code == 1
+    assert (
+        "versions/trilateral-statement-2020-11-10: has versions but no current document"
+        in result.stderr
+    )
+    shutil.rmtree(corpus / "versions" / "trilateral-statement-2020-11-10")
     result = run("validate", env={"ARCHIVE_CORPUS": str(corpus)})
     assert result.exit_code == 1
     assert "doc:trilateral-statement-2020-11-10 does not resolve" in result.stderr
