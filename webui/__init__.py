@@ -1,2 +1,37 @@
-"""The web face of the archive (Flask). Built in the web UI issue; the library in `archive/`
-does not depend on it."""
+"""The web face of the archive: a Flask app factory with one blueprint per area.
+
+Views are thin: they call `archive/` and render. Every page that shows data has a JSON twin
+(`.json`, or `Accept: application/json`), and the URL is the state of every page.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from archive.config import Config
+from webui.context import ArchiveContext
+
+
+def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
+    """Build the app for one corpus and instance folder (default: from the environment)."""
+    app = Flask(__name__)
+    app.config.update(TESTING=testing, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=64 * 1024)
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    config = config or Config.from_env()
+    app.extensions["archive"] = ArchiveContext.open(config)
+
+    from webui import converters, errors, security
+
+    converters.register(app)
+    errors.register(app)
+    security.register(app)
+
+    from webui.links import endpoint_url, entity_url
+
+    app.jinja_env.globals.update(endpoint_url=endpoint_url, entity_url=entity_url)
+
+    from webui.documents import bp as documents_bp
+
+    app.register_blueprint(documents_bp)
+    return app

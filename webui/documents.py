@@ -1,0 +1,134 @@
+"""Document pages: the latest version at /doc/<id>, each version forever at /doc/<id>/v<n>,
+the stored XML, the JSON twin and citations, with `Link: rel="cite-as"` and the sha256 of the
+exact bytes shown."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from flask import Blueprint, Response, request, url_for
+from werkzeug.exceptions import NotFound
+
+from archive import cite
+from archive.tei import parse_tei, read_document
+from webui.context import archive
+from webui.links import entity_url
+from webui.negotiation import respond, wants_json
+from webui.render import query_words, render_prose
+
+bp = Blueprint("documents", __name__)
+
+DOWNLOADS = {
+    "xml": ("application/tei+xml; charset=utf-8", "xml"),
+    "bib": ("application/x-bibtex; charset=utf-8", "bib"),
+    "ris": ("application/x-research-info-systems; charset=utf-8", "ris"),
+    "csl.json": ("application/vnd.citationstyles.csl+json; charset=utf-8", "csl.json"),
+}
+
+
+@bp.route("/doc/<docid:doc_id>", defaults={"fmt": None})
+@bp.route("/doc/<docid:doc_id>.<fmt>")
+def latest(doc_id: str, fmt: str | None):  # type: ignore[no-untyped-def]
+    corpus = archive().corpus
+    data = corpus.read_bytes(doc_id)  # NotFound, or Gone with the tombstone's facts
+    numbers = corpus.version_numbers(doc_id)
+    return _page(doc_id, numbers[-1] if numbers else 1, data, fmt, latest=True)
+
+
+@bp.route("/doc/<docid:doc_id>/v<int:version>", defaults={"fmt": None})
+@bp.route("/doc/<docid:doc_id>/v<int:version>.<fmt>")
+def version(doc_id: str, version: int, fmt: str | None):  # type: ignore[no-untyped-def]
+    data = archive().corpus.read_version(doc_id, version)
+    return _page(doc_id, version, data, fmt, latest=False)
+
+
+def _page(doc_id: str, version: int, data: bytes, fmt: str | None, *, latest: bool):  # type: ignore[no-untyped-def]
+    ctx = archive()
+    config, corpus, registers = ctx.config, ctx.corpus, ctx.registers
+    version_permalink = config.permalink(doc_id, version)
+    link_header = {"Link": f'<{version_permalink}>; rel="cite-as"'}
+    doc = read_document(data, corpus.version_path(doc_id, version))
+    citation = cite.citation_for(doc, registers, config)
+    suffix = f"{doc_id}-v{version}"
+
+    if fmt in DOWNLOADS:
+        mimetype, extension = DOWNLOADS[fmt]
+        body = {
+            "xml": lambda: data,
+            "bib": lambda: cite.bibtex(citation).encode(),
+            "ris": lambda: cite.ris(citation).encode(),
+            "csl.json": lambda: json.dumps(
+                [cite.csl_json(citation)], ensure_ascii=False, indent=2
+            ).encode(),
+        }[fmt]()
+        disposition = "inline" if fmt == "xml" else "attachment"
+        return Response(
+            body,
+            mimetype=mimetype.split(";")[0],
+            content_type=mimetype,
+            headers={
+                **link_header,
+                "Content-Disposition": f'{disposition}; filename="{suffix}.{extension}"',
+            },
+        )
+    if fmt not in (None, "json"):
+        raise NotFound(f"No format {fmt!r}: try .xml, .json, .bib, .ris or .csl.json.")
+
+    withdrawal = corpus.withdrawal(doc_id)
+    latest_n = corpus.version_numbers(doc_id)[-1]
+    # The full history is the latest version's revisionDesc (older ones end earlier).
+    history = (
+        doc.changes
+        if version == latest_n
+        else read_document(corpus.read_version(doc_id, latest_n)).changes
+    )
+    versions = [
+        {
+            "n": change.n,
+            "when": change.when,
+            "description": change.description,
+            "url": url_for("documents.version", doc_id=doc_id, version=change.n),
+        }
+        for change in history
+    ]
+    data_out: dict[str, Any] = {
+        "id": doc_id,
+        "version": version,
+        "latest_version": latest_n,
+        "is_latest": version == latest_n and withdrawal is None,
+        "permalink": config.permalink(doc_id),
+        "version_permalink": version_permalink,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "withdrawn": {"when": withdrawal.when, "reason": withdrawal.reason} if withdrawal else None,
+        "versions": versions,
+        "citation": {
+            "text": cite.formatted(citation),
+            "bibtex": url_for("documents.version", doc_id=doc_id, version=version, fmt="bib"),
+            "ris": url_for("documents.version", doc_id=doc_id, version=version, fmt="ris"),
+            "csl_json": url_for(
+                "documents.version", doc_id=doc_id, version=version, fmt="csl.json"
+            ),
+        },
+        "xml": url_for("documents.version", doc_id=doc_id, version=version, fmt="xml"),
+        "document": doc.to_dict(),
+    }
+    if wants_json(fmt):
+        response = respond("document.html", data_out, fmt="json")
+        response.headers.update(link_header)
+        return response
+    query = request.args.get("q", "")
+    text = render_prose(parse_tei(data, suffix), registers, entity_url, query_words(query))
+    html, status, headers = respond(
+        "document.html",
+        data_out,
+        doc=doc,
+        text=text,
+        query=query,
+        meta=cite.highwire_meta(citation),
+        registers=registers,
+        entity_url=entity_url,
+        latest_page=latest,
+    )
+    return html, status, {**headers, **link_header}

@@ -1,0 +1,62 @@
+"""Errors in one place: every refusal becomes a readable page (or JSON) with the right status.
+
+ArchiveError subclasses carry their status (BadQuery 400, NotFound 404, Conflict 409,
+Gone 410); HTTP errors keep theirs; anything unexpected is a plain 500 page, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from archive.errors import ArchiveError, BadQuery, Gone
+from webui.context import archive
+
+
+def _wants_json() -> bool:
+    if request.path.endswith(".json"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def _error_response(status: int, title: str, message: str, **extra):  # type: ignore[no-untyped-def]
+    if _wants_json():
+        response = jsonify(
+            {"error": {"status": status, "title": title, "message": message, **extra}}
+        )
+        response.status_code = status
+        return response
+    template = "tombstone.html" if status == 410 else "error.html"
+    return render_template(template, status=status, title=title, message=message, **extra), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ArchiveError)
+    def archive_error(exc: ArchiveError):  # type: ignore[no-untyped-def]
+        if isinstance(exc, Gone):
+            versions = archive().corpus.version_numbers(exc.doc_id)
+            return _error_response(
+                410,
+                "Withdrawn",
+                exc.message,
+                doc_id=exc.doc_id,
+                when=exc.when,
+                reason=exc.reason,
+                versions=versions,
+            )
+        extra = {"suggestions": exc.suggestions} if isinstance(exc, BadQuery) else {}
+        titles = {400: "Bad request", 404: "Not found", 409: "Conflict"}
+        status = exc.http_status if exc.http_status < 500 else 500
+        message = exc.message if status < 500 else "The archive could not answer this request."
+        return _error_response(status, titles.get(status, "Error"), message, **extra)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        return _error_response(exc.code or 500, exc.name, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        app.logger.exception("unexpected error on %s", request.path)
+        return _error_response(500, "Internal error", "The archive could not answer this request.")
