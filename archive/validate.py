@@ -23,11 +23,12 @@ from archive.config import SCHEMA_DIR, Config
 from archive.dates import parse_iso
 from archive.errors import InvalidDocument, Problem
 from archive.store import Corpus
-from archive.tei import NS, PRIVATE_REF_RE, XML_ID, inline_text, parse_tei, read_bytes, t
+from archive.tei import NS, PRIVATE_REF_RE, TEI_NS, XML_ID, inline_text, parse_tei, read_bytes, t
 
 DOCUMENT_SCHEMA = SCHEMA_DIR / "appeals-document.rng"
 AUTHORITY_SCHEMA = SCHEMA_DIR / "appeals-authority.rng"
 AUTHORITY_ID_PREFIX = "authority-"
+XINCLUDE_NS = "http://www.w3.org/2001/XInclude"
 DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,99}$")
 
 _DATING_ATTRIBUTES = ("when", "from", "to", "notBefore", "notAfter")
@@ -196,11 +197,19 @@ class Validator:
                 f"document type {inline_text(type_term)!r} is not one of: {', '.join(document_types())}",
             )
 
-        declared = set(
-            root.xpath(
-                "t:teiHeader/t:encodingDesc/t:listPrefixDef/t:prefixDef/@ident", namespaces=NS
-            )
-        )
+        for element in root.iter():
+            if isinstance(element.tag, str) and not element.tag.startswith(f"{{{TEI_NS}}}"):
+                qname = etree.QName(element)
+                why = (
+                    "XInclude is never processed"
+                    if qname.namespace == XINCLUDE_NS
+                    else "only TEI elements are allowed"
+                )
+                problem(
+                    element, f"element <{qname.localname}> in namespace {qname.namespace}: {why}"
+                )
+
+        declared = _declared_prefixes(root)
         problems += self._reference_problems(root, path, declared, own_id=doc_id)
         problems += _date_problems(root, path)
 
@@ -267,11 +276,7 @@ class Validator:
                         f"memberOf target #{target} is not a record of this register",
                     )
                 )
-        declared = set(
-            root.xpath(
-                "t:teiHeader/t:encodingDesc/t:listPrefixDef/t:prefixDef/@ident", namespaces=NS
-            )
-        )
+        declared = _declared_prefixes(root)
         problems += self._reference_problems(root, path, declared, own_id=None)
         problems += _date_problems(root, path)
         return problems
@@ -327,6 +332,12 @@ class Validator:
         return report
 
 
+def _declared_prefixes(root: etree._Element) -> set[str]:
+    return set(
+        root.xpath("t:teiHeader/t:encodingDesc/t:listPrefixDef/t:prefixDef/@ident", namespaces=NS)
+    )
+
+
 def _version_from_path(path: Path) -> int | None:
     """The version number a file's location implies (`versions/<id>/<n>.xml`), if any."""
     if path.parent.parent.name == "versions" and path.stem.isdigit():
@@ -371,6 +382,7 @@ def _date_problems(root: etree._Element, path: Path) -> list[Problem]:
 
 _GENERIC_RE = re.compile(
     r"failed to validate content|Error validating value|has extra content|Invalid attribute"
+    r"|Did not expect element"
 )
 _INVALID_ATTRIBUTE_RE = re.compile(r"Invalid attribute (\S+) for element (\S+)")
 _ATTRIBUTE_HINTS = {
