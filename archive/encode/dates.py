@@ -76,7 +76,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "year-range",
         re.compile(
-            rf"(?:\b(?:from|between)\s+(?P<y1>{_YEAR})\s+(?:to|and|until|till)\s+(?P<y2>{_YEAR})"
+            rf"(?:\b(?i:from|between)\s+(?P<y1>{_YEAR})\s+(?:to|and|until|till)\s+(?P<y2>{_YEAR})"
             rf"|\b(?P<y3>{_YEAR}){_DASH}(?P<y4>{_YEAR}|\d\d))(?![\w-])"
         ),
     ),
@@ -87,7 +87,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "since",
         re.compile(
-            rf"\bsince\s+(?:(?:the\s+)?(?P<d>{_DAY})\s+(?:of\s+)?)?(?:(?P<m>{_MONTH})\s*,?\s*)?(?P<y>{_YEAR})?(?![\w-])"
+            rf"\b(?i:since)\s+(?:(?:the\s+)?(?P<d>{_DAY})\s+(?:of\s+)?)?(?:(?P<m>{_MONTH})\s*,?\s*)?(?P<y>{_YEAR})?(?![\w-])"
         ),
     ),
     # "November 2020", "September–November 2020"
@@ -120,10 +120,16 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "year",
         re.compile(
-            rf"\b(?:in|during|the\s+year|early|late|mid-?)\s+(?P<core>(?P<y>{_YEAR}))(?![\w-])(?!\s+[a-z]+(?<!and)(?<!when)(?<!after)(?<!before))"
+            rf"\b(?:in|during|the\s+year|early|late|mid-?)\s+(?P<core>(?P<y>{_YEAR}))(?![\w-])"
+            r"(?!\s+(?!(?:was|has|is|as|its|this|thus)\b)(?:[a-z]+s|people|children|men|women)\b)"
         ),
     ),
 ]
+
+
+# Dates whose year a later day-and-month borrows ("On 27 September 2020 ... on 4 October");
+# not spans such as "since 2016", which say nothing of the year of what follows.
+_CONTEXT_KINDS = {"day", "day-range", "days-of-month", "month", "iso", "numeric"}
 
 
 @dataclass(frozen=True)
@@ -213,8 +219,8 @@ def _context_year(text: str, start: int, found: list[tuple[str, re.Match[str]]])
     paragraph_start = text.rfind("\n", 0, start) + 1
     years = [
         int(y)
-        for _, m in found
-        if paragraph_start <= m.start() < start
+        for kind, m in found
+        if paragraph_start <= m.start() < start and kind in _CONTEXT_KINDS
         for y in re.findall(rf"\b{_YEAR}\b", m.group())
     ]
     return years[-1] if years else None
@@ -431,19 +437,26 @@ def _resolve_since(g, text, start, context, found, detection):
 def _latest_full_date(
     text: str, found: list[tuple[str, re.Match[str]]], issued: date | None
 ) -> tuple[date, str] | None:
-    """The anchor for bare lengths of time ("44 days", "thirty years"): the latest full date
-    the text names, up to the issue date. None when the text names no full date: a war of
-    44 days said in a text of today need not have ended today."""
+    """The anchor for bare lengths of time ("44 days", "thirty years"): the latest day the
+    text names (a date, or the end of a period of days) before the issue date; a date line
+    giving the issue date itself is not an event. None when the text names no such day:
+    a war of 44 days said in a text of today need not have ended today."""
     best: tuple[date, str] | None = None
     for kind, match in found:
         g = match.groupdict()
-        if kind != "day":
+        if kind == "day":
+            prefix = "a"
+        elif kind == "day-range":
+            prefix = "b"
+        else:
             continue
-        year = g["ay1"] or g["ay2"]
+        year = g[f"{prefix}y1"] or g[f"{prefix}y2"]
         if not year:
             continue
-        day = _calendar(g["ad1"] or g["ad2"], g["am1"] or g["am2"], int(year))
-        if day is None or (issued is not None and day > issued):
+        day = _calendar(
+            g[f"{prefix}d1"] or g[f"{prefix}d2"], g[f"{prefix}m1"] or g[f"{prefix}m2"], int(year)
+        )
+        if day is None or (issued is not None and day >= issued):
             continue
         if best is None or day > best[0]:
             best = (day, match.group().strip())

@@ -45,7 +45,11 @@ class NameFinder:
                     if isinstance(record, Organisation) and record.category == "collective"
                     else surfaces
                 )
-                for name in record.names:
+                names = list(record.names)
+                if record.kind == "place":
+                    # Datelines shout: "GENEVA, 12 March 2022".
+                    names += [n.upper() for n in record.names if " " not in n and len(n) > 3]
+                for name in names:
                     if name.strip():
                         bucket = target.setdefault(name, [])
                         if record not in bucket:

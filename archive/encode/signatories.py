@@ -17,18 +17,63 @@ from archive.authority import normalize_name
 from archive.encode.names import NameFinder
 from archive.encode.results import DetectedSignatory, Detection
 
-ROLE_WORDS = {
-    "president", "vice-president", "vice", "chairman", "chairwoman", "chairperson", "chair",
-    "co-chair", "head", "director", "director-general", "executive", "general", "secretary",
-    "secretary-general", "coordinator", "co-ordinator", "founder", "co-founder", "member",
-    "board", "representative", "spokesperson", "spokesman", "spokeswoman", "minister", "prime",
-    "deputy", "ambassador", "envoy", "commissioner", "ombudsman", "ombudsperson", "adviser",
-    "advisor", "senior", "legal", "programme", "program", "manager", "officer", "editor",
-    "editor-in-chief", "chief", "rector", "dean", "professor", "lawyer", "counsel", "activist",
-    "researcher", "acting", "honorary", "permanent", "special", "rapporteur", "lead",
-    "campaigner", "treasurer", "trustee", "founding", "country", "regional", "national",
-    "international", "policy", "advocacy", "research", "field", "medical", "project",
+# A role is zero or more modifiers and at least one noun ("Executive Director", "Field
+# Coordinator", "Secretary-General"); a modifier alone ("International") is no role.
+ROLE_NOUNS = {
+    "president",
+    "vice-president",
+    "chairman",
+    "chairwoman",
+    "chairperson",
+    "chair",
+    "co-chair",
+    "head",
+    "director",
+    "director-general",
+    "general",
+    "secretary",
+    "secretary-general",
+    "coordinator",
+    "co-ordinator",
+    "founder",
+    "co-founder",
+    "member",
+    "representative",
+    "spokesperson",
+    "spokesman",
+    "spokeswoman",
+    "minister",
+    "ambassador",
+    "envoy",
+    "commissioner",
+    "ombudsman",
+    "ombudsperson",
+    "adviser",
+    "advisor",
+    "manager",
+    "officer",
+    "editor",
+    "editor-in-chief",
+    "chief",
+    "rector",
+    "dean",
+    "professor",
+    "lawyer",
+    "counsel",
+    "activist",
+    "researcher",
+    "rapporteur",
+    "campaigner",
+    "treasurer",
+    "trustee",
+}
+ROLE_MODIFIERS = {
+    "vice", "executive", "deputy", "prime", "board", "senior", "legal", "programme", "program",
+    "acting", "honorary", "permanent", "special", "lead", "founding", "country", "regional",
+    "national", "international", "policy", "advocacy", "research", "field", "medical", "project",
+    "general", "managing", "associate", "assistant",
 }  # fmt: skip
+ROLE_WORDS = ROLE_NOUNS | ROLE_MODIFIERS
 # Words that make a run of capitalised words an organisation's name, not a person's.
 ORG_WORDS = {
     "association", "union", "fund", "foundation", "committee", "campaign", "centre", "center",
@@ -39,6 +84,8 @@ ORG_WORDS = {
     "company", "press", "voices", "partners", "survivors", "victims", "mothers", "women",
     "lawyers", "doctors", "aid", "relief", "rights", "red", "crescent", "cross", "school",
     "academy", "bar", "chamber", "platform", "collective", "assembly", "parliament",
+    "studies", "law", "justice", "peace", "development", "humanitarian", "families",
+    "missing", "demining", "mine", "mines", "landmines",
 }  # fmt: skip
 _NOT_NAME_WORDS = {
     "the", "signed", "signatories", "signatures", "on", "behalf", "of", "we", "sincerely",
@@ -51,8 +98,10 @@ _TITLES = r"(?:(?:Dr|Prof|Mr|Mrs|Ms|Mx)\.?|Sir|Dame)\s+"
 _NAME_TOKEN = r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽƏ](?:[a-zß-öø-ÿā-žəğış'’]+(?:-[A-ZÀ-ÖØ-ÞĀ-ŽƏ]?[a-zß-öø-ÿā-žəğış'’]+)?)|[A-Z]\.)"
 _PARTICLE = r"(?:de|da|di|du|van|von|der|den|la|le|al|el|bin|ibn|y)"
 _NAME_RUN_RE = re.compile(
-    rf"(?P<title>{_TITLES})?(?P<name>{_NAME_TOKEN}(?:[ \u00a0](?:{_PARTICLE}[ \u00a0-])?{_NAME_TOKEN}){{1,3}})(?![\w-])"
+    rf"(?P<title>{_TITLES})?(?P<name>{_NAME_TOKEN}(?:[ \u00a0](?:{_PARTICLE}[ \u00a0-])?{_NAME_TOKEN}){{1,9}})(?![\w-])"
 )
+# Bullets and numbers that open a line of a signature list.
+_LEAD_RE = re.compile(r"\s*(?:\d{1,3}[.)]|[-•*·–—])?\s*")
 # Sentences that list signers: "The appeal was addressed by ...", "signed by ...".
 _SIGNER_SENTENCE_RE = re.compile(
     r"\b(?:was|were|is|are|has\s+been|have\s+been)\s+(?:jointly\s+)?"
@@ -61,12 +110,13 @@ _SIGNER_SENTENCE_RE = re.compile(
 )
 _SIGNED_LABEL_RE = re.compile(
     r"^[ \t]*(?:Signed(?:\s+by)?|Signatories|Signatures|Signed\s+on\s+behalf\s+of|Endorsed\s+by"
-    r"|The\s+undersigned|Undersigned)\s*[:\-–]?[ \t]*",
+    r"|The\s+undersigned|Undersigned)[ \t]*(?:[:\-–][ \t]*|$)",
     re.IGNORECASE | re.MULTILINE,
 )
 CLOSER_RE = re.compile(
     r"^[ \t]*(?:(?:Yours\s+)?(?:sincerely|faithfully|truly)|Respectfully(?:\s+yours)?|"
-    r"(?:With\s+)?(?:kind|best|warm)\s+regards|Regards|With\s+respect|In\s+solidarity)\s*,?[ \t]*$",
+    r"(?:With\s+)?(?:kind|best|warm)\s+regards|Regards|With\s+respect|In\s+solidarity"
+    r"|On\s+behalf\s+of\b[^\n]{0,80}?)\s*,?[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 # Where a signature block ends: press contacts and notes are not signatures.
@@ -130,8 +180,8 @@ class SignatoryFinder:
     def _region(
         self, text: str, start: int, end: int, how: str, known: list[Detection]
     ) -> list[DetectedSignatory]:
-        segments = _segments(text, start, end)
         inside = [d for d in known if start <= d.start and d.end <= end]
+        segments = _segments(text, start, end, [(d.start, d.end) for d in inside])
         entries: list[_Entry] = []
         pending: list[tuple[int, int]] = []  # role/org words before the first name
         for seg_start, seg_end in segments:
@@ -165,6 +215,8 @@ class SignatoryFinder:
             for d in inside
             if d.kind in ("org", "place") and start <= d.start and d.end <= end
         ]
+        lead = _LEAD_RE.match(segment)
+        lead_end = lead.end() if lead else 0
         for match in _NAME_RUN_RE.finditer(segment):
             a, b = match.span("name")
             if any(x < b and a < y for x, y in blocked):
@@ -172,8 +224,12 @@ class SignatoryFinder:
             a, b = _trim_to_name(segment, a, b)
             if b - a == 0:
                 continue
-            at_start = not segment[: match.start()].strip(" \t\n,;:-–—•*·")
-            at_end = not segment[b:].strip(" \t\n,.;:()-–—")
+            # A name opens its segment ("Amina Yusuf, coordinator ...") or, after a role
+            # and an organisation, closes it ("Chairman of the Association Rey Karimoglu").
+            at_start = a == match.start("name") and not segment[lead_end : match.start()].strip()
+            at_end = not segment[b:].strip(" \t\n,.;:()-–—") and _role_span(
+                segment, lead_end, len(segment)
+            )
             if not (at_start or at_end):
                 continue
             if _QUOTED_RE.search(segment[max(0, a - 1) : b + 1]):
@@ -207,25 +263,32 @@ class SignatoryFinder:
             a, b = _strip(text, a, b)
             if b <= a:
                 continue
-            role_found, org_span = _role_and_rest(text, a, b)
-            if role_found and role is None:
+            registered = [d for d in inside if d.kind == "org" and a <= d.start and d.end <= b]
+            if registered:
+                found_org: Detection | None = max(registered, key=lambda d: d.end - d.start)
+                assert found_org is not None
+                # "President of the Fund" or "IEPF President": the role beside the name.
+                role_at = _role_span(text, a, found_org.start) or _role_span(
+                    text, found_org.end, b, anywhere=True
+                )
+            else:
+                role_at = _role_span(text, a, b)
+                org_from = _org_start(text, role_at[1] if role_at else a, b)
+                found_org = self._organisation(text, org_from, b) if org_from is not None else None
+            if role_at and role is None:
                 role = Detection(
                     "role",
-                    text[role_found[0] : role_found[1]],
-                    *role_found,
+                    text[role_at[0] : role_at[1]],
+                    *role_at,
                     confidence=0.85,
                     evidence="role words next to the signer's name",
                 )
-            if org_span and org is None:
-                org = self._organisation(text, *org_span, inside)
+            if found_org is not None and org is None:
+                org = found_org
         return DetectedSignatory(entry.person, role, org, how)
 
-    def _organisation(
-        self, text: str, start: int, end: int, inside: list[Detection]
-    ) -> Detection | None:
-        registered = [d for d in inside if d.kind == "org" and start <= d.start and d.end <= end]
-        if registered:
-            return max(registered, key=lambda d: d.end - d.start)
+    def _organisation(self, text: str, start: int, end: int) -> Detection | None:
+        """An organisation the registers do not know, from the words after a role."""
         start, end = _strip(text, start, end)
         words = text[start:end]
         quoted = _QUOTED_RE.search(words)
@@ -269,9 +332,12 @@ def _block_end(text: str, start: int) -> int:
     return len(text[:end].rstrip())
 
 
-def _segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _segments(
+    text: str, start: int, end: int, known: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
     """Cut a signer list at line breaks, semicolons and commas (not inside quotes or
-    brackets), and at 'and' before the last item."""
+    brackets), and at 'and' before the last item (not inside a registered name: "Public
+    Union for Social and Economic Issues of Mine Victims")."""
     out = []
     depth = 0
     quoted = False
@@ -288,7 +354,7 @@ def _segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
         cut = None
         if ch == "\n" or (depth == 0 and not quoted and ch in ",;"):
             cut = i + 1
-        elif depth == 0 and not quoted:
+        elif depth == 0 and not quoted and not any(a <= i < b for a, b in known):
             tail = re.match(r"\s+and\s+", text[i:end])
             if tail and i > seg_start:
                 cut = i + tail.end()
@@ -341,31 +407,37 @@ def _trim_to_name(segment: str, a: int, b: int) -> tuple[int, int]:
     return tokens[0][0], tokens[-1][1]
 
 
-_ROLE_RUN_RE = re.compile(r"[A-Za-z][\w-]*")
+_WORD_RE = re.compile(r"[A-Za-z][\w-]*")
 
 
-def _role_and_rest(
-    text: str, start: int, end: int
-) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
-    """Split 'Executive Director of the Mine Victims Association' into the role's span and
-    the organisation's; either may be missing."""
-    role_end = start
-    position = start
-    for match in _ROLE_RUN_RE.finditer(text, start, end):
-        if text[position : match.start()].strip():
-            break
-        if match.group().casefold() not in ROLE_WORDS:
-            break
-        role_end = match.end()
-        position = match.end()
-    role = (start, role_end) if role_end > start else None
-    rest = text[role_end:end]
-    connector = re.match(r"\s*(?:,|of|at|for|with|in|–|—|-)?\s*(?:the\s+)?", rest)
-    org_start = role_end + (connector.end() if connector else 0)
-    if role is not None and org_start == role_end and rest.strip():
-        return role, None  # "Director General" followed by something else
-    org = (org_start, end) if end > org_start else None
-    return role, org
+def _role_span(text: str, start: int, end: int, anywhere: bool = False) -> tuple[int, int] | None:
+    """The span of a role ("Executive Director") at the start of text[start:end] (or, with
+    `anywhere`, its first role); a role ends with a noun, so "International" is none."""
+    words = list(_WORD_RE.finditer(text, start, end))
+    for first in range(len(words) if anywhere else min(1, len(words))):
+        if not anywhere and text[start : words[first].start()].strip(" \t\n,;:-–—•*·("):
+            return None
+        last_noun = None
+        previous_end = words[first].start()
+        for word in words[first:]:
+            if text[previous_end : word.start()].strip():
+                break
+            lowered = word.group().casefold()
+            if lowered not in ROLE_WORDS:
+                break
+            if lowered in ROLE_NOUNS:
+                last_noun = word.end()
+            previous_end = word.end()
+        if last_noun is not None:
+            return words[first].start(), last_noun
+    return None
+
+
+def _org_start(text: str, start: int, end: int) -> int | None:
+    """Where an organisation's name begins after a role: past ', ', 'of the', 'at' ..."""
+    connector = re.match(r"\s*(?:,|of|at|for|with|in|–|—|-)?\s*(?:the\s+)?", text[start:end])
+    position = start + (connector.end() if connector else 0)
+    return position if position < end else None
 
 
 def slug(name: str) -> str:

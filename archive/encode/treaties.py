@@ -76,6 +76,7 @@ class TreatyDetector:
         for match in self.pattern.finditer(text):
             alias = self.aliases[int(match.lastgroup[1:])]  # type: ignore[index]
             raw.append((match.start(), match.end(), alias))
+        raw = self._join_parent_names(text, raw)
         unambiguous = {a.ids[0] for _, _, a in raw if len(a.ids) == 1}
         out: list[Detection] = []
         for start, end, alias in raw:
@@ -98,6 +99,24 @@ class TreatyDetector:
                     )
                 )
         return sorted(out, key=lambda d: d.start)
+
+    def _join_parent_names(
+        self, text: str, raw: list[tuple[int, int, _Alias]]
+    ) -> list[tuple[int, int, _Alias]]:
+        """'CCW Amended Protocol II': a parent's name right before a protocol's is part of
+        the protocol's citation, not a citation of the parent."""
+        out: list[tuple[int, int, _Alias]] = []
+        for start, end, alias in raw:
+            if out:
+                p_start, p_end, previous = out[-1]
+                if not text[p_end:start].strip() and any(
+                    set(previous.ids) & self.bases[c] for c in alias.ids
+                ):
+                    fitting = tuple(c for c in alias.ids if set(previous.ids) & self.bases[c])
+                    out[-1] = (p_start, end, _Alias(alias.key, alias.pattern, fitting))
+                    continue
+            out.append((start, end, alias))
+        return out
 
     # -- one citation ------------------------------------------------------------------
 
@@ -153,7 +172,7 @@ class TreatyDetector:
         # "... to the Geneva Conventions", "... annexed to the CCW": the base treaty narrows
         # a colliding name and belongs to the citation.
         base = re.match(
-            r"\s+(?:(?:additional|annexed)\s+)?to\s+(?:the\s+)?(?:(?:four|1949|1980)\s+)?",
+            r",?\s+(?:(?:(?:additional|annexed)\s+)?to|of)\s+(?:the\s+)?(?:(?:four|1949|1980)\s+)?",
             rest,
             re.IGNORECASE,
         )
