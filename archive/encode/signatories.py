@@ -251,7 +251,8 @@ class SignatoryFinder:
                 needs_review=True,
                 proposed=close is None,
             )
-            return detection, (start, start + match.start()), (start + b, end)
+            name_start = match.start() if a == match.start("name") else a
+            return detection, (start, start + name_start), (start + b, end)
         return None, (start, start), (end, end)
 
     def _signatory(
