@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from lxml import etree
 
@@ -288,29 +289,12 @@ class Encoder:
 
 
 def encode_text(
-    text: str,
-    registers: Registers,
-    *,
-    doc_id: str | None = None,
-    title: str | None = None,
-    issued: str | None = None,
-    source_url: str | None = None,
-    doc_type: str | None = None,
-    lang: str = "en",
-    today: date | None = None,
-    base_url: str = CANONICAL_BASE_URL,
+    text: str, registers: Registers, *, base_url: str = CANONICAL_BASE_URL, **options: Any
 ) -> EncodingResult:
-    """Encode one text (see `Encoder.encode`); for many texts build an Encoder once."""
-    return Encoder(registers, base_url).encode(
-        text,
-        doc_id=doc_id,
-        title=title,
-        issued=issued,
-        source_url=source_url,
-        doc_type=doc_type,
-        lang=lang,
-        today=today,
-    )
+    """Encode one text; `options` are those of `Encoder.encode` (doc_id, title, issued,
+    source_url, doc_type, lang, today). For many texts build an Encoder once: it compiles
+    the registers' names into patterns."""
+    return Encoder(registers, base_url).encode(text, **options)
 
 
 # -- helpers -------------------------------------------------------------------------------
