@@ -333,7 +333,7 @@ def _closer_part(
             groups.append([])
         elif starts_signer or not groups or not groups[-1]:
             groups.append([(a, b)])
-            _append_signed(closer, text, groups[-1], marks, starts_signer)
+            _append_signed(closer, text, a, b, marks)
         else:
             groups[-1].append((a, b))
             signed = closer[-1]
@@ -341,15 +341,11 @@ def _closer_part(
             _fill(signed, text, a, b, marks)
 
 
-def _append_signed(closer, text, lines, marks, is_signer) -> None:
-    a, b = lines[0]
-    if is_signer:
-        closer.append(_fill(E("signed"), text, a, b, marks))
-        return
-    # Words such as "Signed:" or "On behalf of ...": text of the closer itself.
-    holder = E("signed")
-    _fill(holder, text, a, b, marks)
-    closer.append(holder)
+def _append_signed(
+    closer: etree._Element, text: str, a: int, b: int, marks: list[Detection]
+) -> None:
+    # A signer's first line, or words such as "Signed:" that open the block.
+    closer.append(_fill(E("signed"), text, a, b, marks))
 
 
 def _fill(

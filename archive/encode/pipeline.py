@@ -10,25 +10,21 @@ and everything relative ("the last four months", "4 September") hangs on it.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from lxml import etree
-
-from archive.authority import REGISTER_FILES, Registers
+from archive.authority import Registers
 from archive.config import CANONICAL_BASE_URL
 from archive.dates import human_date, parse_iso
 from archive.encode.dates import DateContext, detect_dates
-from archive.encode.draft import DraftFacts, E, build_draft
+from archive.encode.draft import DraftFacts, build_draft
 from archive.encode.names import NameFinder
 from archive.encode.results import (
-    DetectedSignatory,
     Detection,
     EncodingResult,
-    Proposal,
     ReviewPoint,
 )
+from archive.encode.review import detection_points, propose
 from archive.encode.signatories import SignatoryFinder, slug
 from archive.encode.text import Block, split_blocks
 from archive.encode.treaties import TreatyDetector
@@ -96,7 +92,7 @@ class Encoder:
         blocked += [(d.start, d.end) for d in dates]
         names = self.names.detect(text, blocked)
         signatories, _ = self.signers.detect(text, names)
-        signatories, proposals = self._propose(text, signatories, review)
+        signatories, proposals = propose(text, signatories, self.registers, review)
 
         marks = _merge(
             treaties,
@@ -128,7 +124,7 @@ class Encoder:
             review.append(
                 ReviewPoint("no-source", "no --source URL: add sourceDesc/bibl/ptr/@target")
             )
-        review.extend(_detection_points(marks))
+        review.extend(detection_points(marks))
 
         treaty_refs = list(dict.fromkeys(d.ref for d in marks if d.kind == "treaty" and d.ref))
         authors = _unique_refs(s.org for s in signatories if s.org is not None and s.org.ref)
@@ -242,51 +238,6 @@ class Encoder:
 
     # -- signatories and proposals ------------------------------------------------------
 
-    def _propose(
-        self, text: str, signatories: list[DetectedSignatory], review: list[ReviewPoint]
-    ) -> tuple[list[DetectedSignatory], list[Proposal]]:
-        """Give unknown signers and organisations the id of a proposed record, so that the
-        archivist's fix is to add that record; list each as a review point."""
-        proposals: dict[str, Proposal] = {}
-        out = []
-        for signer in signatories:
-            org = signer.org
-            if org is not None and org.ref is None:
-                record_id = self._free_id("org", org.text)
-                org = replace(org, ref=f"org:{record_id}")
-                if org.ref not in proposals:
-                    proposals[org.ref] = _proposal("org", record_id, org, None, None)
-                    review.append(_unknown_point(text, org, "org", record_id))
-            person = signer.person
-            if person.ref is None:
-                record_id = self._free_id("person", person.text)
-                person = replace(person, ref=f"person:{record_id}")
-                if person.ref not in proposals:
-                    proposals[person.ref] = _proposal("person", record_id, person, signer.role, org)
-                    review.append(_unknown_point(text, person, "person", record_id))
-            elif person.needs_review:
-                review.append(
-                    ReviewPoint(
-                        "possible-variant",
-                        f"signer {person.text!r} is not a name in the person register; "
-                        f"{person.evidence}. The draft points to {person.ref}: add the "
-                        "spelling as a variant, or propose a new record",
-                        person.start,
-                        person.end,
-                    )
-                )
-            out.append(replace(signer, person=person, org=org))
-        return out, list(proposals.values())
-
-    def _free_id(self, kind: str, name: str) -> str:
-        base = slug(name) or kind
-        base = base if re.match(r"^[a-z0-9]", base) else f"{kind}-{base}"
-        register = self.registers.by_kind(kind)
-        candidate, n = base, 2
-        while candidate in register and not _names_match(register.get(candidate).names, name):
-            candidate, n = f"{base}-{n}", n + 1
-        return candidate
-
 
 def encode_text(
     text: str, registers: Registers, *, base_url: str = CANONICAL_BASE_URL, **options: Any
@@ -355,85 +306,9 @@ def _unique_refs(detections) -> list[Detection]:  # type: ignore[no-untyped-def]
     return list(seen.values())
 
 
-def _names_match(names: tuple[str, ...], name: str) -> bool:
-    from archive.authority import normalize_name
-
-    return normalize_name(name) in {normalize_name(n) for n in names}
-
-
 def _proposed_id(title: str, doc_type: str, issued: DateSpan) -> str:
     words = slug(title).split("-")
     stem = "-".join(words[:8]) or doc_type
     suffix = issued.when[:10] if issued.when else "undated"
     candidate = f"{stem}-{suffix}"[:100].strip("-")
     return candidate if DOC_ID_RE.match(candidate) else f"{doc_type}-{suffix}"
-
-
-def _proposal(
-    kind: str, record_id: str, detection: Detection, role: Detection | None, org: Detection | None
-) -> Proposal:
-    """A register record ready to paste, in the register's own form."""
-    if kind == "person":
-        record = E("person", E("persName", text=detection.text, type="preferred"))
-        if role is not None or org is not None:
-            affiliation = E("affiliation")
-            if role is not None:
-                affiliation.append(E("roleName", text=role.text))
-            if org is not None and org.ref:
-                if role is not None:
-                    affiliation[-1].tail = " of "
-                affiliation.append(E("orgName", text=org.text, ref=org.ref))
-            record.append(affiliation)
-    else:
-        record = E("org", E("orgName", text=detection.text, type="preferred"), type="ngo")
-    record.set("{http://www.w3.org/XML/1998/namespace}id", record_id)
-    tei = etree.tostring(record, encoding="unicode").replace(
-        ' xmlns="http://www.tei-c.org/ns/1.0"', ""
-    )
-    return Proposal(
-        kind=kind,
-        id=record_id,
-        name=detection.text,
-        start=detection.start,
-        end=detection.end,
-        register_file=REGISTER_FILES[kind],
-        tei=tei,
-        evidence=detection.evidence,
-    )
-
-
-def _unknown_point(text: str, detection: Detection, kind: str, record_id: str) -> ReviewPoint:
-    what = "signer" if kind == "person" else "organisation"
-    return ReviewPoint(
-        f"unknown-{kind}",
-        f"{what} {detection.text!r} is not in {REGISTER_FILES[kind]}: the draft points to "
-        f"{kind}:{record_id}; add the proposed record (or point to an existing one)",
-        detection.start,
-        detection.end,
-        blocks_validation=True,
-    )
-
-
-def _detection_points(marks: list[Detection]) -> list[ReviewPoint]:
-    points = []
-    for mark in marks:
-        if mark.kind == "treaty" and mark.candidates:
-            points.append(
-                ReviewPoint(
-                    "ambiguous-treaty",
-                    f"{mark.text!r} may be {' or '.join(mark.candidates)}: {mark.evidence}. "
-                    "The draft marks it without @ref; add the right one",
-                    mark.start,
-                    mark.end,
-                )
-            )
-        elif mark.kind == "date" and mark.needs_review:
-            points.append(
-                ReviewPoint(
-                    "uncertain-date",
-                    f"date {mark.text!r}: {mark.evidence}; check its attributes",
-                    mark.start,
-                    mark.end,
-                )
-            )
-    return points

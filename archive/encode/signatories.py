@@ -16,84 +16,8 @@ from dataclasses import dataclass, field
 from archive.authority import normalize_name
 from archive.encode.names import NameFinder
 from archive.encode.results import DetectedSignatory, Detection
+from archive.encode.signer_words import NOT_NAME_WORDS, ORG_WORDS, ROLE_NOUNS, ROLE_WORDS
 
-# A role is zero or more modifiers and at least one noun ("Executive Director", "Field
-# Coordinator", "Secretary-General"); a modifier alone ("International") is no role.
-ROLE_NOUNS = {
-    "president",
-    "vice-president",
-    "chairman",
-    "chairwoman",
-    "chairperson",
-    "chair",
-    "co-chair",
-    "head",
-    "director",
-    "director-general",
-    "general",
-    "secretary",
-    "secretary-general",
-    "coordinator",
-    "co-ordinator",
-    "founder",
-    "co-founder",
-    "member",
-    "representative",
-    "spokesperson",
-    "spokesman",
-    "spokeswoman",
-    "minister",
-    "ambassador",
-    "envoy",
-    "commissioner",
-    "ombudsman",
-    "ombudsperson",
-    "adviser",
-    "advisor",
-    "manager",
-    "officer",
-    "editor",
-    "editor-in-chief",
-    "chief",
-    "rector",
-    "dean",
-    "professor",
-    "lawyer",
-    "counsel",
-    "activist",
-    "researcher",
-    "rapporteur",
-    "campaigner",
-    "treasurer",
-    "trustee",
-}
-ROLE_MODIFIERS = {
-    "vice", "executive", "deputy", "prime", "board", "senior", "legal", "programme", "program",
-    "acting", "honorary", "permanent", "special", "lead", "founding", "country", "regional",
-    "national", "international", "policy", "advocacy", "research", "field", "medical", "project",
-    "general", "managing", "associate", "assistant",
-}  # fmt: skip
-ROLE_WORDS = ROLE_NOUNS | ROLE_MODIFIERS
-# Words that make a run of capitalised words an organisation's name, not a person's.
-ORG_WORDS = {
-    "association", "union", "fund", "foundation", "committee", "campaign", "centre", "center",
-    "council", "network", "institute", "society", "organisation", "organization", "coalition",
-    "league", "alliance", "agency", "office", "ministry", "group", "initiative", "movement",
-    "federation", "watch", "forum", "university", "bureau", "commission", "trust", "party",
-    "clinic", "project", "service", "services", "mission", "ngo", "action", "house", "club",
-    "company", "press", "voices", "partners", "survivors", "victims", "mothers", "women",
-    "lawyers", "doctors", "aid", "relief", "rights", "red", "crescent", "cross", "school",
-    "academy", "bar", "chamber", "platform", "collective", "assembly", "parliament",
-    "studies", "law", "justice", "peace", "development", "humanitarian", "families",
-    "missing", "demining", "mine", "mines", "landmines",
-}  # fmt: skip
-_NOT_NAME_WORDS = {
-    "the", "signed", "signatories", "signatures", "on", "behalf", "of", "we", "sincerely",
-    "respectfully", "regards", "yours", "and", "with", "dear", "to", "by", "contact", "email",
-    "tel", "phone", "date", "january", "february", "march", "april", "may", "june", "july",
-    "august", "september", "october", "november", "december", "republic", "government",
-    "state", "national", "public", "ngo", "un", "our", "their", "this", "these",
-}  # fmt: skip
 _TITLES = r"(?:(?:Dr|Prof|Mr|Mrs|Ms|Mx)\.?|Sir|Dame)\s+"
 _NAME_TOKEN = r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽƏ](?:[a-zß-öø-ÿā-žəğış'’]+(?:-[A-ZÀ-ÖØ-ÞĀ-ŽƏ]?[a-zß-öø-ÿā-žəğış'’]+)?)|[A-Z]\.)"
 _PARTICLE = r"(?:de|da|di|du|van|von|der|den|la|le|al|el|bin|ibn|y)"
@@ -400,7 +324,7 @@ def _trim_to_name(segment: str, a: int, b: int) -> tuple[int, int]:
     keep_from = 0
     for i, (x, y) in enumerate(tokens):
         word = segment[x:y].casefold().strip("'’")
-        if word in ORG_WORDS or word in ROLE_WORDS or word in _NOT_NAME_WORDS:
+        if word in ORG_WORDS or word in ROLE_WORDS or word in NOT_NAME_WORDS:
             keep_from = i + 1
     tokens = tokens[keep_from:]
     if len(tokens) < 2 or len(tokens) > 4:
