@@ -3,7 +3,7 @@
 Every write of the archive goes through here: a temporary file in the same folder (so the
 final rename stays on one file system), flushed and fsynced, then renamed over the target
 (or linked, when the target must never be overwritten), then the folder fsynced so the new
-name survives a power cut.
+name survives a power cut. A file that cannot be written raises ArchiveError naming it.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+from archive.errors import ArchiveError
 
 TEMP_PREFIX = ".tmp-"
 
@@ -26,23 +28,48 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _open_temporary(path: Path, *, create_dirs: bool) -> tuple[int, Path]:
+    """A temporary file beside `path`, or ArchiveError saying why there can be none."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ArchiveError("is a directory, not a file", path=path)
+    try:
+        if create_dirs:
+            folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=folder)
+    except FileNotFoundError:
+        raise ArchiveError(f"cannot write: folder {folder} does not exist", path=path) from None
+    except PermissionError:
+        raise ArchiveError(f"cannot write: permission denied in {folder}", path=path) from None
+    except OSError as exc:
+        raise ArchiveError(f"cannot write: {exc.strerror}", path=path) from None
+    return fd, Path(name)
+
+
+def _finish(handle: BinaryIO, temp: Path, path: Path, mode: int) -> None:
+    try:
+        handle.flush()
+        os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+    except OSError as exc:
+        raise ArchiveError(f"cannot write: {exc.strerror}", path=path) from None
+
+
 @contextlib.contextmanager
-def atomic_writer(path: Path, *, overwrite: bool = True, mode: int = 0o644) -> Iterator[BinaryIO]:
+def atomic_writer(
+    path: Path, *, overwrite: bool = True, mode: int = 0o644, create_dirs: bool = True
+) -> Iterator[BinaryIO]:
     """Yield a binary file to write; on success it becomes `path` atomically.
 
     With `overwrite=False` the target must not exist: it is created by a hard link, which
     fails rather than replace a file written meanwhile (FileExistsError). On any error the
     temporary file is removed and `path` is untouched.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
-    temp = Path(temp_name)
+    fd, temp = _open_temporary(path, create_dirs=create_dirs)
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
+            _finish(handle, temp, path, mode)
         if overwrite:
             os.replace(temp, path)
         else:
@@ -59,6 +86,28 @@ def atomic_write(path: Path, data: bytes, *, overwrite: bool = True, mode: int =
     """Write `data` to `path` atomically (see `atomic_writer`)."""
     with atomic_writer(path, overwrite=overwrite, mode=mode) as handle:
         handle.write(data)
+
+
+def atomic_write_many(outputs: list[tuple[Path, bytes]], *, mode: int = 0o644) -> None:
+    """Write several files that belong together (a draft and its report): every temporary
+    file is complete before the first rename, so a file that cannot be written (missing
+    folder, no permission, full disk) leaves every target untouched. Folders are not
+    created: a mistyped output folder is an error, not a new folder."""
+    temporaries: list[tuple[Path, Path]] = []
+    try:
+        for path, data in outputs:
+            fd, temp = _open_temporary(path, create_dirs=False)
+            temporaries.append((temp, path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                _finish(handle, temp, path, mode)
+        for temp, path in temporaries:
+            os.replace(temp, path)
+            fsync_dir(path.parent)
+    finally:
+        for temp, _ in temporaries:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
 
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:

@@ -1,0 +1,28 @@
+"""Plain text to a TEI draft in the archive's profile (`archive encode`).
+
+from archive.encode import encode_text
+result = encode_text(text, Registers.load(config.authority_dir), issued="2021-03-25")
+result.tei_bytes, result.detections, result.proposals, result.review_points
+"""
+
+from archive.encode.pipeline import Encoder, encode_text
+from archive.encode.results import (
+    DetectedSignatory,
+    Detection,
+    EncodingResult,
+    Proposal,
+    ReviewPoint,
+)
+from archive.encode.text import decode_text, read_text_file
+
+__all__ = [
+    "DetectedSignatory",
+    "Detection",
+    "Encoder",
+    "EncodingResult",
+    "Proposal",
+    "ReviewPoint",
+    "decode_text",
+    "encode_text",
+    "read_text_file",
+]
