@@ -34,4 +34,8 @@ def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
     from webui.documents import bp as documents_bp
 
     app.register_blueprint(documents_bp)
+
+    from webui.export import bp as export_bp
+
+    app.register_blueprint(export_bp)
     return app
