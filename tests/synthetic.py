@@ -32,6 +32,12 @@ def synthetic_id(template_id: str, number: int) -> str:
     return f"{template_id[:80]}-syn-{number:06d}"
 
 
+def copy_id(number: int) -> str:
+    """The id `make_corpus` gives copy `number`."""
+    templates = sorted(p.stem for p in (BUNDLED_CORPUS / "documents").glob("*.xml"))
+    return synthetic_id(templates[number % len(templates)], number)
+
+
 def make_corpus(folder: Path, count: int, *, start: int = 0) -> Config:
     """A corpus in `folder/corpus` holding the bundled documents and `count` copies (ids
     numbered from `start`), with an instance folder `folder/instance`."""

@@ -38,4 +38,8 @@ def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
     from webui.export import bp as export_bp
 
     app.register_blueprint(export_bp)
+
+    from webui.oai import bp as oai_bp
+
+    app.register_blueprint(oai_bp)
     return app
