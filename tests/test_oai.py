@@ -266,7 +266,9 @@ def test_from_and_until_at_day_granularity(client, oai_schema, harvestable):
         SEED_ID,
         copy_id(4),
     ]
-    assert len(_identifiers(client, oai_schema, until="2025-01-01")) == 39  # 40 copies, one moved on
+    assert (
+        len(_identifiers(client, oai_schema, until="2025-01-01")) == 39
+    )  # 40 copies, one moved on
 
 
 def test_a_group_set_holds_the_records_of_its_members(client, oai_schema):
