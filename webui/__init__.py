@@ -42,4 +42,8 @@ def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
     from webui.oai import bp as oai_bp
 
     app.register_blueprint(oai_bp)
+
+    from webui.feed import bp as feed_bp
+
+    app.register_blueprint(feed_bp)
     return app
