@@ -27,6 +27,7 @@ import os
 import re
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +42,8 @@ from archive.store import DOC_ID_RE, Corpus, Withdrawal
 # file system's timestamp resolution: such a refresh is repeated next time.
 RACY_NS = 2_000_000_000
 BATCH = 256
+# A row of the records table, and the record's sets.
+_Row = tuple[tuple[str, str, int, int, str, str, str], list[str]]
 SET_SPEC_RE = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*$")
 
 
@@ -81,9 +84,11 @@ def treaty_set_spec(treaty_id: str, registers: Registers) -> str:
     return ":".join(["treaty", *reversed(registers.treaties.ancestors(treaty_id)), treaty_id])
 
 
-def _signature(path: Path) -> str | None:
+def _signature(path: str | Path | os.DirEntry[str]) -> str | None:
+    """What changes whenever a file is replaced: inode (files are replaced by rename), size,
+    modification and change times."""
     try:
-        st = path.stat()
+        st = path.stat() if isinstance(path, os.DirEntry) else os.stat(path)
     except FileNotFoundError:
         return None
     return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
@@ -153,14 +158,17 @@ class Catalogue:
         )
         known = dict(self.conn.execute("SELECT id, signature FROM records"))
         seen: set[str] = set()
-        pending: list[tuple[tuple, list[str]]] = []
+        pending: list[_Row] = []
         written = 0
         with ModelCache(self.config, self.conn) as cache:
-            for doc_id, signature, read in self._files():
+            for doc_id, signature, withdrawal in self._files():
                 seen.add(doc_id)
                 if known.get(doc_id) == signature and not rebuild_sets:
                     continue
-                pending.append(read(cache, signature))
+                if withdrawal is None:
+                    pending.append(self._read_current(doc_id, cache, signature))
+                else:
+                    pending.append(self._read_withdrawn(withdrawal, cache, signature))
                 if len(pending) >= BATCH:
                     written += self._write(pending, cache)
             written += self._write(pending, cache)
@@ -177,46 +185,40 @@ class Catalogue:
                 self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
         return written + len(gone)
 
-    def _files(self):  # type: ignore[no-untyped-def]
-        """(id, signature, reader) for each current document and each withdrawal."""
+    def _files(self) -> Iterator[tuple[str, str, Withdrawal | None]]:
+        """(id, signature, withdrawal or None) for each current document and withdrawal."""
         folder = self.config.documents_dir
         if folder.is_dir():
-            for entry in os.scandir(folder):
-                doc_id = entry.name[:-4]
-                if entry.name.endswith(".xml") and DOC_ID_RE.match(doc_id):
-                    signature = _signature(Path(entry.path))
-                    if signature is not None:
-                        yield doc_id, signature, self._current_reader(doc_id)
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    doc_id = entry.name[:-4]
+                    if entry.name.endswith(".xml") and DOC_ID_RE.match(doc_id):
+                        signature = _signature(entry)
+                        if signature is not None:
+                            yield doc_id, signature, None
+        withdrawn = self.config.corpus / "withdrawn"
         for withdrawal in self.corpus.withdrawals():
-            path = self.config.corpus / "withdrawn" / f"{withdrawal.doc_id}.json"
-            yield withdrawal.doc_id, f"w:{_signature(path)}", self._withdrawn_reader(withdrawal)
+            signature = _signature(withdrawn / f"{withdrawal.doc_id}.json")
+            yield withdrawal.doc_id, f"w:{signature}", withdrawal
 
-    def _current_reader(self, doc_id: str):  # type: ignore[no-untyped-def]
-        def read(cache: ModelCache, signature: str) -> tuple[tuple, list[str]]:
-            path = self.corpus.path(doc_id)
-            doc = cache.document(path.read_bytes(), path)
-            when = doc.changes[-1].when if doc.changes else "1970-01-01"
-            return self._row(doc, utc_datestamp(when), False, signature)
+    def _read_current(self, doc_id: str, cache: ModelCache, signature: str) -> _Row:
+        path = self.corpus.path(doc_id)
+        doc = cache.document(path.read_bytes(), path)
+        when = doc.changes[-1].when if doc.changes else "1970-01-01"
+        return self._row(doc, utc_datestamp(when), False, signature)
 
-        return read
+    def _read_withdrawn(self, withdrawal: Withdrawal, cache: ModelCache, signature: str) -> _Row:
+        doc_id, version = withdrawal.doc_id, withdrawal.last_version
+        path = self.corpus.version_path(doc_id, version)
+        doc = cache.document(self.corpus.read_version(doc_id, version), path)
+        return self._row(doc, utc_datestamp(withdrawal.when), True, signature)
 
-    def _withdrawn_reader(self, withdrawal: Withdrawal):  # type: ignore[no-untyped-def]
-        def read(cache: ModelCache, signature: str) -> tuple[tuple, list[str]]:
-            doc_id, version = withdrawal.doc_id, withdrawal.last_version
-            path = self.corpus.version_path(doc_id, version)
-            doc = cache.document(self.corpus.read_version(doc_id, version), path)
-            return self._row(doc, utc_datestamp(withdrawal.when), True, signature)
-
-        return read
-
-    def _row(
-        self, doc: Document, datestamp: str, deleted: bool, signature: str
-    ) -> tuple[tuple, list[str]]:
+    def _row(self, doc: Document, datestamp: str, deleted: bool, signature: str) -> _Row:
         treaties = " ".join(doc.treaties)
         row = (doc.id, datestamp, int(deleted), doc.version, doc.doc_type, treaties, signature)
         return row, set_specs(doc.doc_type, doc.treaties, self.registers)
 
-    def _write(self, pending: list[tuple[tuple, list[str]]], cache: ModelCache) -> int:
+    def _write(self, pending: list[_Row], cache: ModelCache) -> int:
         if not pending:
             return 0
         cache.flush()
