@@ -41,6 +41,13 @@ def corpus_for(work: Path, docs: int):  # type: ignore[no-untyped-def]
     return Config(corpus=folder / "corpus", instance=folder / "instance")
 
 
+def write_results(name: str, results: dict) -> None:
+    target = ROOT / "bench" / "out" / f"{name}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {target}")
+
+
 def run_export(config, fmt: str, out: Path) -> dict[str, float]:  # type: ignore[no-untyped-def]
     """One `archive export` process: wall time, peak RSS, output size."""
     command = [
@@ -102,10 +109,7 @@ def main() -> None:
             f"peak RSS {row['peak_rss_mb_max']:6.1f} MB  output {row['output_mb']} MB",
             flush=True,
         )
-    target = ROOT / "bench" / "out" / f"export-{args.docs}.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {target}")
+    write_results(f"export-{args.docs}", results)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,11 @@ from pathlib import Path
 
 from lxml import etree
 
+from archive import store
 from archive.config import BUNDLED_CORPUS, Config
 from archive.tei import NS, XML_ID
+
+SEED_ID = "ngo-appeal-mine-maps-2021"
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -78,3 +81,19 @@ def _variant(tree: etree._ElementTree, doc_id: str, number: int) -> bytes:
         for idno, text in zip(idnos, saved[1], strict=True):
             idno.text = text
         change.set("when", saved[2])
+
+
+def revise_seed(
+    config: Config,
+    *,
+    message: str = "Second reading.",
+    now: str | None = None,
+    wording: str = "ecological disaster",
+) -> None:
+    """Add a new version of the seed appeal, one phrase reworded, through `store.add`."""
+    text = store.Corpus(config).read_bytes(SEED_ID).decode("utf-8")
+    folder = config.corpus.parent / "revisions"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{SEED_ID}.xml"
+    path.write_text(text.replace("ecological catastrophe", wording, 1), encoding="utf-8")
+    store.add(config, [path], message=message, now=now)

@@ -10,9 +10,8 @@ import pytest
 from archive import cache, store
 from archive.authority import Registers
 from archive.catalogue import Catalogue, set_specs, utc_datestamp
-from archive.store import Corpus
 from tests.conftest import SEED_ID
-from tests.synthetic import copy_id, make_corpus
+from tests.synthetic import copy_id, make_corpus, revise_seed
 
 
 @pytest.mark.parametrize(
@@ -60,10 +59,7 @@ def test_a_refresh_reads_only_what_changed(corpus_copy, tmp_path, monkeypatch):
     calls = []
     real = cache.read_document
     monkeypatch.setattr(cache, "read_document", lambda *a: calls.append(a) or real(*a))
-    revised = tmp_path / f"{SEED_ID}.xml"
-    text = Corpus(corpus_copy).read_bytes(SEED_ID).decode().replace("catastrophe", "disaster")
-    revised.write_text(text)
-    store.add(corpus_copy, [revised], message="Reread.", now="2026-12-01T08:00:00Z")
+    revise_seed(corpus_copy, now="2026-12-01T08:00:00Z")
     catalogue = Catalogue(corpus_copy)
     assert catalogue.refresh() == 1
     assert len(calls) == 1  # only the new version was read into the model

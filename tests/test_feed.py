@@ -11,9 +11,8 @@ import feedparser
 from lxml import etree
 
 from archive import store
-from archive.store import Corpus
 from tests.conftest import SEED_ID
-from tests.synthetic import copy_id, make_corpus
+from tests.synthetic import copy_id, make_corpus, revise_seed
 from webui import create_app
 
 A = "http://www.w3.org/2005/Atom"
@@ -94,12 +93,7 @@ def test_a_new_version_is_a_new_entry_and_old_ids_stay(corpus_copy, tmp_path):
     client = create_app(corpus_copy, testing=True).test_client()
     _, before = get_feed(client)
     before_ids = before.xpath("a:entry/a:id/text()", namespaces=NS)
-    revised = tmp_path / f"{SEED_ID}.xml"
-    text = Corpus(corpus_copy).read_bytes(SEED_ID).decode().replace("catastrophe", "disaster")
-    revised.write_text(text)
-    store.add(
-        corpus_copy, [revised], message="Second reading of the source.", now="2026-12-01T10:00:00Z"
-    )
+    revise_seed(corpus_copy, message="Second reading of the source.", now="2026-12-01T10:00:00Z")
     store.withdraw(corpus_copy, "bonn-declaration-mine-maps-2021", "Duplicate.")
     _, feed = get_feed(client)
     check_rfc4287(feed)

@@ -15,7 +15,7 @@ from archive import oai_tokens, store
 from archive.oai import OAI_NS
 from archive.store import Corpus
 from tests.conftest import SEED_ID, SHARED_SCHEMAS
-from tests.synthetic import copy_id, make_corpus
+from tests.synthetic import copy_id, make_corpus, revise_seed
 from webui import create_app
 
 OAI_SCHEMAS = SHARED_SCHEMAS / "oai"
@@ -60,10 +60,7 @@ def harvestable(tmp_path_factory):
     """45 documents (bundled + copies one minute apart), one revised, one withdrawn."""
     folder = tmp_path_factory.mktemp("oai")
     config = make_corpus(folder, 40)
-    text = Corpus(config).read_bytes(SEED_ID).decode()
-    revised = folder / f"{SEED_ID}.xml"
-    revised.write_text(text.replace("ecological catastrophe", "ecological disaster"))
-    store.add(config, [revised], message="Second reading.", now="2026-11-27T10:00:00Z")
+    revise_seed(config, now="2026-11-27T10:00:00Z")
     store.withdraw(
         config,
         copy_id(4),
@@ -447,11 +444,7 @@ def test_datestamps_change_with_a_new_version_and_a_withdrawal(corpus_copy, tmp_
         return head.findtext("o:datestamp", namespaces=NS), head.get("status")
 
     assert header(SEED_ID) == ("2026-11-26T00:00:00Z", None)
-    revised = tmp_path / f"{SEED_ID}.xml"
-    revised.write_text(
-        Corpus(corpus_copy).read_bytes(SEED_ID).decode().replace("catastrophe", "disaster")
-    )
-    store.add(corpus_copy, [revised], message="Reread.", now="2026-12-01T08:15:30Z")
+    revise_seed(corpus_copy, now="2026-12-01T08:15:30Z")
     assert header(SEED_ID) == ("2026-12-01T08:15:30Z", None)
     store.withdraw(corpus_copy, SEED_ID, "Withdrawn by its editors.", now="2026-12-02T09:00:00Z")
     assert header(SEED_ID) == ("2026-12-02T09:00:00Z", "deleted")

@@ -15,7 +15,7 @@ from waitress import create_server
 from archive import store
 from archive.store import Corpus
 from tests.conftest import SEED_ID
-from tests.synthetic import copy_id, make_corpus
+from tests.synthetic import copy_id, make_corpus, revise_seed
 from webui import create_app
 
 PREFIX = "oai:appeals-archive.org:"
@@ -27,10 +27,7 @@ def corpus(tmp_path_factory):
     """205 documents over nine pages: one revised, three withdrawn."""
     folder = tmp_path_factory.mktemp("harvest")
     config = make_corpus(folder, 200)
-    text = Corpus(config).read_bytes(SEED_ID).decode()
-    revised = folder / f"{SEED_ID}.xml"
-    revised.write_text(text.replace("ecological catastrophe", "ecological disaster"))
-    store.add(config, [revised], message="Second reading.")
+    revise_seed(config)
     for number in (7, 70, 150):
         store.withdraw(config, copy_id(number), "Duplicate record.")
     return config
