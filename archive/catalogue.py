@@ -22,6 +22,7 @@ Queries are index range scans ordered by (datestamp, id): a page costs the same 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -41,6 +42,7 @@ from archive.store import DOC_ID_RE, Corpus, Withdrawal
 # Folder times closer than this to the last refresh may hide a later change made within the
 # file system's timestamp resolution: such a refresh is repeated next time.
 RACY_NS = 2_000_000_000
+LOCK_FILE = "catalogue.lock"
 BATCH = 256
 # A row of the records table, and the record's sets.
 _Row = tuple[tuple[str, str, int, int, str, str, str], list[str]]
@@ -148,9 +150,22 @@ class Catalogue:
         return newest < synced - RACY_NS
 
     def refresh(self) -> int:
-        """Bring the catalogue up to date; return how many records were (re)written."""
+        """Bring the catalogue up to date; return how many records were (re)written.
+
+        One refresh at a time per instance (threads and processes alike): the others wait
+        for it and then find the catalogue fresh, instead of all reading the same files.
+        """
         if self.is_fresh():
             return 0
+        self.config.instance.mkdir(parents=True, exist_ok=True)
+        with open(self.config.instance / LOCK_FILE, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                return 0 if self.is_fresh() else self._refresh()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _refresh(self) -> int:
         started = time.time_ns()
         state = self._state()
         rebuild_sets = self._meta("catalogue_treaties") != state["treaties"] or (

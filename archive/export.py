@@ -79,7 +79,7 @@ def export_name(selection: Selection, now: datetime) -> str:
     """A file name stem made only of what the archive chooses (never of user input):
     'appeals-archive-all-20261126T101500Z' or 'appeals-archive-search-...'."""
     scope = "all" if selection.is_everything else "search"
-    return f"appeals-archive-{scope}-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    return f"appeals-archive-{scope}-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"  # UTC always
 
 
 def export_chunks(
@@ -100,7 +100,7 @@ def export_chunks(
     """
     check_format(format_name)
     stats = stats if stats is not None else ExportStats()
-    now = now or datetime.now(UTC).replace(microsecond=0)
+    now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     writer = _WRITERS[format_name]
     job = _Job(selection, config, stats, now, registers, chunk_size)
     return _counted(writer(job), stats)

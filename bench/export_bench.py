@@ -42,9 +42,12 @@ def corpus_for(work: Path, docs: int):  # type: ignore[no-untyped-def]
 
 
 def write_results(name: str, results: dict) -> None:
+    """Merge into bench/out/<name>.json: a run of some formats keeps the others' figures."""
     target = ROOT / "bench" / "out" / f"{name}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(results, indent=2) + "\n")
+    merged = json.loads(target.read_text()) if target.exists() else {}
+    merged.update(results)
+    target.write_text(json.dumps(merged, indent=2) + "\n")
     print(f"wrote {target}")
 
 

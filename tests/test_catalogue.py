@@ -4,6 +4,7 @@ the corpus cheaply and without missing a change."""
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 
@@ -100,3 +101,23 @@ def test_one_instance_serving_another_corpus_rebuilds(corpus_copy, tmp_path):
     catalogue = Catalogue.current(other)
     assert catalogue.count() == 8
     assert catalogue.get(copy_id(2)) is not None
+
+
+def test_concurrent_refreshes_read_each_document_once(tmp_path, monkeypatch):
+    config = make_corpus(tmp_path, 40)
+    calls = []
+    real = cache.read_document
+    monkeypatch.setattr(cache, "read_document", lambda *a: calls.append(a) or real(*a))
+
+    def refresh() -> None:
+        catalogue = Catalogue(config)
+        catalogue.refresh()
+        catalogue.close()
+
+    threads = [threading.Thread(target=refresh) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 45
+    assert Catalogue.current(config).count() == 45
