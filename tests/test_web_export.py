@@ -11,6 +11,7 @@ import zipfile
 import bibtexparser
 import pytest
 import rispy
+from flask import request
 
 from archive.store import Corpus
 from tests.synthetic import make_corpus
@@ -95,3 +96,16 @@ def test_a_bad_request_answers_json_to_programs(client):
     assert response.status_code == 400
     assert response.json["error"]["message"].startswith("unknown export format")
     assert "Set-Cookie" not in response.headers
+
+
+def test_pages_can_offer_export_links_for_their_results(bundled_config):
+    app = create_app(bundled_config, testing=True)
+    with app.test_request_context("/?q=mine+maps&type=appeal&page=3"):
+        render = app.jinja_env.from_string(
+            "{% for link in export_links(request.args.items(multi=True)) %}"
+            "<a href='{{ link.url }}'>{{ link.label }}</a>{% endfor %}"
+        )
+        html = render.render(request=request)
+    assert html.count("<a ") == 6
+    assert "href='/export?q=mine+maps&amp;type=appeal&amp;format=zip'" in html
+    assert "page=" not in html

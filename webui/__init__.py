@@ -36,8 +36,10 @@ def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
     app.register_blueprint(documents_bp)
 
     from webui.export import bp as export_bp
+    from webui.export import export_links
 
     app.register_blueprint(export_bp)
+    app.jinja_env.globals.update(export_links=export_links)
 
     from webui.oai import bp as oai_bp
 

@@ -3,13 +3,15 @@ download, streamed as it is produced: the first bytes leave at once and memory s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, Response, request, stream_with_context, url_for
 
 from archive.errors import BadQuery
 from archive.export import FORMATS, check_format, export_chunks, export_name
-from archive.selection import select
+from archive.selection import PAGING_PARAMS, select
 from webui.context import archive
 
 bp = Blueprint("export", __name__)
@@ -37,3 +39,18 @@ def export() -> Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+def export_links(params: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    """The "export these results" links of a search or browse page, one per format: its
+    search parameters (without paging) and the format. A Jinja global for the templates."""
+    kept = [(k, v) for k, v in params if k not in PAGING_PARAMS]
+    base = url_for("export.export")
+    return [
+        {
+            "format": f.name,
+            "label": f.label,
+            "url": f"{base}?{urlencode([*kept, ('format', f.name)])}",
+        }
+        for f in FORMATS.values()
+    ]
