@@ -32,9 +32,12 @@ CACHE_FILE = "cache.sqlite"
 # Batch inserts: one transaction per batch, not per document.
 FLUSH_EVERY = 256
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+_MODELS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS models (sha256 TEXT PRIMARY KEY, json BLOB NOT NULL);
+"""
+# The catalogue (archive.catalogue). A record's sets carry its datestamp, so that a list or
+# a count within a set is a range of one index, like a list or a count of everything.
+_CATALOGUE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     id TEXT PRIMARY KEY,
     datestamp TEXT NOT NULL,
@@ -47,27 +50,33 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_by_datestamp ON records (datestamp, id);
 CREATE TABLE IF NOT EXISTS record_sets (
     set_spec TEXT NOT NULL,
+    datestamp TEXT NOT NULL,
     id TEXT NOT NULL,
-    PRIMARY KEY (set_spec, id)
+    PRIMARY KEY (set_spec, datestamp, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS record_sets_by_id ON record_sets (id);
 """
+_TABLES = {"models": ("models",), "catalogue": ("records", "record_sets")}
 
-# Modules whose code decides what a model holds: a change to any of them empties the cache.
-_MODEL_CODE = ("tei.py", "model.py", "dates.py", "cache.py", "catalogue.py")
+# The code that decides what a model holds, and what the catalogue holds: a change to it
+# drops what older code stored (the catalogue is rebuilt from cached models, which is fast).
+_CODE = {
+    "models": ("tei.py", "model.py", "dates.py", "cache.py"),
+    "catalogue": ("tei.py", "model.py", "dates.py", "cache.py", "catalogue.py"),
+}
 
 
 @functools.cache
-def code_fingerprint() -> str:
-    """The sha256 of the code that reads TEI into the model and fills the catalogue."""
+def code_fingerprint(part: str = "models") -> str:
+    """The sha256 of the code that fills one part of the cache ("models" or "catalogue")."""
     digest = hashlib.sha256()
-    for name in _MODEL_CODE:
+    for name in _CODE[part]:
         digest.update((Path(__file__).parent / name).read_bytes())
     return digest.hexdigest()
 
 
 def connect(config: Config) -> sqlite3.Connection:
-    """Open the instance's cache (creating it), emptied if it was filled by other code.
+    """Open the instance's cache (creating it), without what other code stored in it.
 
     One connection per thread: SQLite connections are not shared between threads.
     """
@@ -77,14 +86,32 @@ def connect(config: Config) -> sqlite3.Connection:
     # A cache may lose its last transactions on a power cut; it must never be corrupted,
     # which WAL guarantees at this level.
     conn.execute("PRAGMA synchronous=NORMAL")
-    conn.executescript(_SCHEMA)
-    row = conn.execute("SELECT value FROM meta WHERE key = 'code'").fetchone()
-    if row is None or row[0] != code_fingerprint():
+    conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    stale = [
+        part
+        for part in ("models", "catalogue")
+        if _meta(conn, f"{part}_code") != code_fingerprint(part)
+    ]
+    if stale:
         with transaction(conn):
-            for table in ("models", "records", "record_sets", "meta"):
-                conn.execute(f"DELETE FROM {table}")
-            conn.execute("INSERT INTO meta VALUES ('code', ?)", (code_fingerprint(),))
+            if "models" in stale:
+                stale.append("catalogue")  # it was read from those models
+            for part in dict.fromkeys(stale):
+                for table in _TABLES[part]:
+                    conn.execute(f"DROP TABLE IF EXISTS {table}")
+                if part == "catalogue":
+                    conn.execute("DELETE FROM meta WHERE key LIKE 'catalogue%'")
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                    (f"{part}_code", code_fingerprint(part)),
+                )
+    conn.executescript(_MODELS_SCHEMA + _CATALOGUE_SCHEMA)
     return conn
+
+
+def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
 
 
 @contextlib.contextmanager

@@ -242,7 +242,8 @@ class Catalogue:
                 self.conn.execute("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?)", row)
                 self.conn.execute("DELETE FROM record_sets WHERE id = ?", (row[0],))
                 self.conn.executemany(
-                    "INSERT INTO record_sets VALUES (?, ?)", [(s, row[0]) for s in specs]
+                    "INSERT INTO record_sets VALUES (?, ?, ?)",
+                    [(spec, row[1], row[0]) for spec in specs],
                 )
         count = len(pending)
         pending.clear()
@@ -250,23 +251,36 @@ class Catalogue:
 
     # -- queries ----------------------------------------------------------------------
 
-    def _where(
-        self, from_: str | None, until: str | None, set_spec: str | None
-    ) -> tuple[list[str], list[object]]:
-        clauses: list[str] = []
-        args: list[object] = []
+    def _select(
+        self,
+        columns: str,
+        from_: str | None,
+        until: str | None,
+        set_spec: str | None,
+        after: tuple[str, str] | None = None,
+        *,
+        ordered: bool = False,
+    ) -> tuple[str, list[object]]:
+        """SQL over the records, or over one set's rows (which carry the datestamps), with
+        the bounds as a range of that table's (datestamp, id) index."""
+        if set_spec is None:
+            table, clauses, args = "records r", [], []
+        else:
+            table = "record_sets s JOIN records r ON r.id = s.id"
+            clauses, args = ["s.set_spec = ?"], [set_spec]
+        key = "r" if set_spec is None else "s"
         if from_ is not None:
-            clauses.append("r.datestamp >= ?")
+            clauses.append(f"{key}.datestamp >= ?")
             args.append(from_)
         if until is not None:
-            clauses.append("r.datestamp <= ?")
+            clauses.append(f"{key}.datestamp <= ?")
             args.append(until)
-        if set_spec is not None:
-            clauses.append(
-                "EXISTS (SELECT 1 FROM record_sets s WHERE s.set_spec = ? AND s.id = r.id)"
-            )
-            args.append(set_spec)
-        return clauses, args
+        if after is not None:
+            clauses.append(f"({key}.datestamp, {key}.id) > (?, ?)")
+            args += list(after)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        order = f" ORDER BY {key}.datestamp, {key}.id" if ordered else ""
+        return f"SELECT {columns} FROM {table}{where}{order}", args
 
     def list(
         self,
@@ -279,24 +293,19 @@ class Catalogue:
         """Records with from_ <= datestamp <= until (inclusive; `YYYY-MM-DDThh:mm:ssZ`), in
         `set_spec` if given, strictly after the (datestamp, id) position `after`, in
         (datestamp, id) order, at most `limit`."""
-        clauses, args = self._where(from_, until, set_spec)
-        if after is not None:
-            clauses.append("(r.datestamp, r.id) > (?, ?)")
-            args += list(after)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = self.conn.execute(
-            f"SELECT r.id, r.datestamp, r.deleted, r.version FROM records r {where} "
-            "ORDER BY r.datestamp, r.id LIMIT ?",
-            [*args, limit],
-        ).fetchall()
-        return self._with_sets(rows)
+        sql, args = self._select(
+            "r.id, r.datestamp, r.deleted, r.version", from_, until, set_spec, after, ordered=True
+        )
+        return self._with_sets(self.conn.execute(f"{sql} LIMIT ?", [*args, limit]).fetchall())
 
     def count(
         self, from_: str | None = None, until: str | None = None, set_spec: str | None = None
     ) -> int:
-        clauses, args = self._where(from_, until, set_spec)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        return self.conn.execute(f"SELECT count(*) FROM records r {where}", args).fetchone()[0]
+        if set_spec is not None and from_ is None and until is None:
+            sql, args = "SELECT count(*) FROM record_sets WHERE set_spec = ?", [set_spec]
+        else:
+            sql, args = self._select("count(*)", from_, until, set_spec)
+        return self.conn.execute(sql, args).fetchone()[0]
 
     def get(self, doc_id: str) -> CatalogueRecord | None:
         rows = self.conn.execute(

@@ -121,3 +121,15 @@ def test_concurrent_refreshes_read_each_document_once(tmp_path, monkeypatch):
         thread.join()
     assert len(calls) == 45
     assert Catalogue.current(config).count() == 45
+
+
+def test_new_catalogue_code_rebuilds_the_catalogue_from_the_cached_models(corpus_copy, monkeypatch):
+    Catalogue.current(corpus_copy).close()
+    real = cache.code_fingerprint
+    monkeypatch.setattr(
+        cache, "code_fingerprint", lambda part="models": "new" if part == "catalogue" else real()
+    )
+    monkeypatch.setattr(cache, "read_document", lambda *a: pytest.fail("TEI read again"))
+    catalogue = Catalogue.current(corpus_copy)
+    assert catalogue.count() == 5
+    assert catalogue.conn.execute("SELECT count(*) FROM models").fetchone()[0] == 5

@@ -247,7 +247,7 @@ def test_cached_models_of_other_code_are_dropped(corpus_copy, monkeypatch):
     export(corpus_copy, "jsonl")
     conn = cache.connect(corpus_copy)
     assert conn.execute("SELECT count(*) FROM models").fetchone()[0] == 5
-    monkeypatch.setattr(cache, "code_fingerprint", lambda: "other code")
+    monkeypatch.setattr(cache, "code_fingerprint", lambda part="models": f"other {part} code")
     conn = cache.connect(corpus_copy)
     assert conn.execute("SELECT count(*) FROM models").fetchone()[0] == 0
 
