@@ -48,7 +48,7 @@ def test_zip_is_a_bagit_bag_that_validates_and_holds_the_stored_bytes(synthetic,
     assert {n.split("/", 1)[0] for n in names} == {root.name}
     bag = bagit.Bag(str(root))
     bag.validate()  # checksums, Payload-Oxum, completeness; raises BagValidationError
-    assert bag.version == "1.0"
+    assert bag.version_info == (1, 0)
     corpus = Corpus(synthetic)
     assert sorted(p.stem for p in (root / "data").iterdir()) == corpus.ids()
     for doc_id in corpus.ids():
