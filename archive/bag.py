@@ -85,9 +85,7 @@ def zipped_bag(
     tag_digests: list[tuple[str, str]] = []
     octets = count = 0
 
-    with zipfile.ZipFile(
-        sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL
-    ) as archive:
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
 
         def entry(path: str) -> zipfile.ZipInfo:
             info = zipfile.ZipInfo(f"{name}/{path}", date_time=date_time)
@@ -96,7 +94,8 @@ def zipped_bag(
             return info
 
         def add(path: str, data: bytes) -> bytes:
-            archive.writestr(entry(path), data)
+            # The level must be given here: a ZipInfo does not take the ZipFile's default.
+            archive.writestr(entry(path), data, compresslevel=COMPRESS_LEVEL)
             return hashlib.sha256(data).digest()
 
         tag_digests.append(("bagit.txt", add("bagit.txt", BAGIT_TXT).hex()))
