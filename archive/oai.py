@@ -15,7 +15,6 @@ included, is available in both formats) and noSetHierarchy (the repository has s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,44 +27,24 @@ from archive import oai_tokens
 from archive.authority import Registers
 from archive.catalogue import SET_SPEC_RE, CatalogueRecord, treaty_set_spec
 from archive.config import Config
-from archive.dublin_core import OAI_DC_NS, OAI_DC_SCHEMA, XSI_NS, oai_dc
+from archive.dublin_core import XSI_NS, oai_dc
 from archive.errors import Gone, NotFound
 from archive.model import Document
+from archive.oai_requests import (
+    METADATA_FORMATS,
+    OaiError,
+    check_arguments,
+    date_range,
+    metadata_prefix,
+)
 from archive.store import DOC_ID_RE, Corpus
-from archive.tei import TEI_NS, parse_tei
+from archive.tei import parse_tei
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
 OAI_IDENTIFIER_NS = "http://www.openarchives.org/OAI/2.0/oai-identifier"
 OAI_IDENTIFIER_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai-identifier.xsd"
-TEI_SCHEMA = "https://www.tei-c.org/release/xml/tei/custom/schema/xsd/tei_all.xsd"
 GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
-
-METADATA_FORMATS = {
-    "oai_dc": (OAI_DC_SCHEMA, OAI_DC_NS),
-    "tei": (TEI_SCHEMA, TEI_NS),
-}
-# Arguments each verb allows besides `verb`: (required, optional, exclusive).
-VERBS: dict[str, tuple[frozenset[str], frozenset[str], str | None]] = {
-    "Identify": (frozenset(), frozenset(), None),
-    "ListMetadataFormats": (frozenset(), frozenset({"identifier"}), None),
-    "ListSets": (frozenset(), frozenset(), "resumptionToken"),
-    "GetRecord": (frozenset({"identifier", "metadataPrefix"}), frozenset(), None),
-    "ListIdentifiers": (
-        frozenset({"metadataPrefix"}),
-        frozenset({"from", "until", "set"}),
-        "resumptionToken",
-    ),
-    "ListRecords": (
-        frozenset({"metadataPrefix"}),
-        frozenset({"from", "until", "set"}),
-        "resumptionToken",
-    ),
-}
-_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_SECONDS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-# Characters XML 1.0 cannot carry: an argument holding one cannot even be echoed.
-_NOT_XML_RE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class OaiRepository(Protocol):
@@ -93,15 +72,6 @@ class OaiRepository(Protocol):
     def get(self, doc_id: str) -> CatalogueRecord | None: ...
 
     def doc_types(self) -> list[str]: ...
-
-
-class OaiError(Exception):
-    """An OAI-PMH error condition: `code` is the protocol's, the message is for people."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -156,7 +126,7 @@ class OaiProvider:
         _text(root, "responseDate", _stamp(now))
         request = _text(root, "request", self.settings.base_url)
         try:
-            verb, params = _check_arguments(args)
+            verb, params = check_arguments(args)
             for name, value in ([("verb", verb)] if verb else []) + sorted(params.items()):
                 request.set(name, value)
             answer = {
@@ -234,7 +204,7 @@ class OaiProvider:
         return sets
 
     def _get_record(self, params: dict[str, str], now: datetime) -> etree._Element:
-        prefix = _metadata_prefix(params)
+        prefix = metadata_prefix(params)
         record = self._record(params["identifier"])
         get = etree.Element(f"{{{OAI_NS}}}GetRecord")
         get.append(self._full_record(record, prefix))
@@ -259,12 +229,12 @@ class OaiProvider:
                     "badResumptionToken", f"this resumptionToken continues {position.verb}"
                 )
         else:
-            from_, until = _date_range(params.get("from"), params.get("until"))
+            from_, until = date_range(params.get("from"), params.get("until"))
             set_spec = params.get("set")
             if set_spec is not None and not SET_SPEC_RE.match(set_spec):
                 raise OaiError("badArgument", f"set {set_spec!r} is not a valid setSpec")
             position = oai_tokens.ListPosition(
-                verb, _metadata_prefix(params), set_spec, from_, until, ("", ""), 0, 0
+                verb, metadata_prefix(params), set_spec, from_, until, ("", ""), 0, 0
             )
         size = self.settings.page_size
         records = self.repository.list(
@@ -341,80 +311,6 @@ class OaiProvider:
             else:
                 metadata.append(oai_dc(self.document(data), self.registers, self.config))
         return element
-
-
-# --- arguments ---------------------------------------------------------------------------
-
-
-def _check_arguments(args: Sequence[tuple[str, str]]) -> tuple[str, dict[str, str]]:
-    verbs = [value for name, value in args if name == "verb"]
-    if len(verbs) == 1 and _NOT_XML_RE.search(verbs[0]):
-        raise OaiError("badVerb", "the verb holds control characters")
-    if len(verbs) != 1:
-        raise OaiError("badVerb", "give exactly one verb" if verbs else "the verb is missing")
-    verb = verbs[0]
-    if verb not in VERBS:
-        raise OaiError("badVerb", f"{verb!r} is not an OAI-PMH verb: use one of {', '.join(VERBS)}")
-    required, optional, exclusive = VERBS[verb]
-    params: dict[str, str] = {}
-    for name, value in args:
-        if _NOT_XML_RE.search(name) or _NOT_XML_RE.search(value):
-            raise OaiError("badArgument", "arguments may not hold control characters")
-        if name == "verb":
-            continue
-        if name in params:
-            raise OaiError("badArgument", f"argument {name!r} is repeated")
-        if name not in required | optional and name != exclusive:
-            raise OaiError("badArgument", f"{verb} takes no argument {name!r}")
-        params[name] = value
-    if exclusive in params:
-        if len(params) > 1:
-            raise OaiError("badArgument", f"{exclusive} must be the only argument besides verb")
-        return verb, params
-    missing = sorted(required - params.keys())
-    if missing:
-        raise OaiError("badArgument", f"{verb} needs the argument {missing[0]!r}")
-    return verb, params
-
-
-def _metadata_prefix(params: dict[str, str]) -> str:
-    prefix = params["metadataPrefix"]
-    if prefix not in METADATA_FORMATS:
-        raise OaiError(
-            "cannotDisseminateFormat",
-            f"metadataPrefix {prefix!r} is not available: use {' or '.join(METADATA_FORMATS)}",
-        )
-    return prefix
-
-
-def _date_range(from_: str | None, until: str | None) -> tuple[str | None, str | None]:
-    """`from` and `until` as inclusive seconds-granularity bounds."""
-    granularities = set()
-    bounds: list[str | None] = []
-    for name, value, day_time in (("from", from_, "T00:00:00Z"), ("until", until, "T23:59:59Z")):
-        if value is None:
-            bounds.append(None)
-            continue
-        if _DAY_RE.match(value):
-            granularities.add("day")
-            value += day_time
-        elif _SECONDS_RE.match(value):
-            granularities.add("seconds")
-        else:
-            raise OaiError(
-                "badArgument", f"{name} {value!r} is not YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ"
-            )
-        try:
-            datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
-        except ValueError:
-            raise OaiError("badArgument", f"{name} {value!r} is not a real date") from None
-        bounds.append(value)
-    if len(granularities) > 1:
-        raise OaiError("badArgument", "from and until must have the same granularity")
-    low, high = bounds
-    if low and high and low > high:
-        raise OaiError("badArgument", "from is later than until")
-    return low, high
 
 
 def _stamp(moment: datetime) -> str:
