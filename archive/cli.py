@@ -8,12 +8,14 @@ traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import click
 
@@ -22,8 +24,10 @@ from archive.authority import Registers
 from archive.config import Config
 from archive.encode import Encoder, read_text_file
 from archive.encode.report import report_json, report_text
-from archive.errors import ArchiveError
-from archive.fsutil import atomic_write_many
+from archive.errors import ArchiveError, BadQuery
+from archive.export import FORMATS, ExportStats, export_chunks
+from archive.fsutil import atomic_write_many, unnamed_atomic_writer
+from archive.selection import select
 from archive.store import Corpus
 from archive.terminal import document_text
 from archive.validate import Validator, document_types
@@ -226,3 +230,92 @@ def encode(
         sys.stdout.buffer.flush()
     if report_path is None:
         click.echo(report_text(result, str(textfile), problems), err=True, nl=False)
+# --- export ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """Let SIGTERM unwind the stack like Ctrl-C does, so that every `finally` and context
+    manager runs (an export in progress then leaves no file behind)."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@main.command("export")
+@click.argument("query", required=False, default="")
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Narrow the search as the search page does (repeatable).",
+)
+@click.option(
+    "--format",
+    "format_name",
+    required=True,
+    type=click.Choice(list(FORMATS)),
+    help="zip (BagIt bag of the TEI files), tei (one teiCorpus file), jsonl, csv, bibtex, ris.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="File to write ('-' for standard output). It appears complete or not at all.",
+)
+@pass_config
+@reports_errors
+def export_command(
+    config: Config, query: str, filters: tuple[str, ...], format_name: str, output: Path
+) -> None:
+    """Export the documents a search selects (all documents without QUERY or filters).
+
+    Shows a progress bar on a terminal. The output file is written under no name and only
+    linked into place when complete: an interrupted export (Ctrl-C, SIGTERM, even SIGKILL)
+    leaves no file.
+    """
+    params = [("q", query)] if query else []
+    for item in filters:
+        field, sep, value = item.partition("=")
+        if not sep or not field.strip():
+            raise BadQuery(f"--filter {item!r}: write it as FIELD=VALUE, e.g. type=appeal")
+        params.append((field.strip(), value.strip()))
+    chosen = select(Corpus(config), params)
+    stats = ExportStats()
+    chunks = export_chunks(format_name, chosen, config, stats=stats)
+    with _terminate_as_exit():
+        if str(output) == "-":
+            _copy(chunks, sys.stdout.buffer, stats, chosen.total)
+            sys.stdout.buffer.flush()
+        else:
+            with unnamed_atomic_writer(output) as handle:
+                _copy(chunks, handle, stats, chosen.total)
+    if stats.skipped:
+        click.echo(
+            f"left out {len(stats.skipped)} document(s) withdrawn during the export: "
+            + ", ".join(stats.skipped),
+            err=True,
+        )
+    where = "standard output" if str(output) == "-" else str(output)
+    click.echo(f"{stats.documents} documents, {stats.bytes} bytes written to {where}", err=True)
+
+
+def _copy(chunks: Iterator[bytes], handle: BinaryIO, stats: ExportStats, total: int | None) -> None:
+    if not sys.stderr.isatty():
+        for chunk in chunks:
+            handle.write(chunk)
+        return
+    with click.progressbar(length=total, label="Exporting", file=sys.stderr) as bar:
+        shown = 0
+        for chunk in chunks:
+            handle.write(chunk)
+            bar.update(stats.documents - shown)
+            shown = stats.documents

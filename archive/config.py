@@ -28,6 +28,8 @@ class Config:
     instance: Path = DEFAULT_INSTANCE
     base_url: str = CANONICAL_BASE_URL
     page_size: int = 20
+    # Who answers for the archive (OAI-PMH Identify names them).
+    admin_email: str = "editors@appeals-archive.org"
 
     @property
     def documents_dir(self) -> Path:
@@ -60,10 +62,11 @@ class Config:
         instance: str | Path | None = None,
         environ: dict[str, str] | None = None,
     ) -> Config:
-        """Options win over `ARCHIVE_CORPUS` / `ARCHIVE_INSTANCE` / `ARCHIVE_BASE_URL`,
-        which win over the bundled defaults."""
+        """Options win over `ARCHIVE_CORPUS` / `ARCHIVE_INSTANCE` / `ARCHIVE_BASE_URL` /
+        `ARCHIVE_ADMIN_EMAIL`, which win over the bundled defaults."""
         env = os.environ if environ is None else environ
         corpus = corpus or env.get("ARCHIVE_CORPUS") or BUNDLED_CORPUS
         instance = instance or env.get("ARCHIVE_INSTANCE") or DEFAULT_INSTANCE
         base_url = (env.get("ARCHIVE_BASE_URL") or CANONICAL_BASE_URL).rstrip("/")
-        return cls(corpus=Path(corpus), instance=Path(instance), base_url=base_url)
+        config = cls(corpus=Path(corpus), instance=Path(instance), base_url=base_url)
+        return config.with_overrides(admin_email=env.get("ARCHIVE_ADMIN_EMAIL") or None)

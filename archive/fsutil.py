@@ -9,7 +9,10 @@ name survives a power cut. A file that cannot be written raises ArchiveError nam
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +21,8 @@ from typing import BinaryIO
 from archive.errors import ArchiveError
 
 TEMP_PREFIX = ".tmp-"
+_AT_FDCWD = -100
+_AT_EMPTY_PATH = 0x1000
 
 
 def fsync_dir(folder: Path) -> None:
@@ -119,3 +124,81 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
                 temp.unlink()
                 removed.append(temp)
     return removed
+
+
+@contextlib.contextmanager
+def unnamed_atomic_writer(path: Path, *, mode: int = 0o644) -> Iterator[BinaryIO]:
+    """Yield a binary file that has no name until it is complete, then becomes `path`.
+
+    For long writes (exports of a whole archive) that a user may interrupt in any way,
+    SIGKILL included: the data goes to an unnamed file in the target folder (Linux
+    `O_TMPFILE`), which the kernel frees if the process dies, so nothing partial is ever
+    visible. Only when the file is complete is it linked in (directly, or through a
+    temporary name and a rename when `path` already exists). Where the platform or file
+    system lacks `O_TMPFILE` this is `atomic_writer`, whose temporary file only a SIGKILL
+    can leave behind (`remove_stale_temporaries` cleans it).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = _open_unnamed(path.parent)
+    if fd is None:
+        with atomic_writer(path, mode=mode) as handle:
+            yield handle
+        return
+    with os.fdopen(fd, "w+b") as handle:
+        yield handle
+        handle.flush()
+        os.fsync(fd)
+        os.fchmod(fd, mode)
+        _link_into_place(handle, path, mode)
+    fsync_dir(path.parent)
+
+
+def _open_unnamed(folder: Path) -> int | None:
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None:
+        return None
+    try:
+        return os.open(folder, flag | os.O_RDWR, 0o600)
+    except OSError:  # the file system does not support unnamed files
+        return None
+
+
+def _link_fd(fd: int, target: Path) -> None:
+    """Give the unnamed file `fd` the name `target` (FileExistsError if it is taken).
+
+    linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH on older kernels; linking the
+    /proc/self/fd entry needs /proc (and fails across some sandboxes' mounts): try both.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.linkat(fd, b"", _AT_FDCWD, os.fsencode(target), _AT_EMPTY_PATH) == 0:
+        return
+    code = ctypes.get_errno()
+    if code == errno.EEXIST:
+        raise FileExistsError(code, os.strerror(code), str(target))
+    os.link(f"/proc/self/fd/{fd}", target, follow_symlinks=True)
+
+
+def _link_into_place(handle: BinaryIO, path: Path, mode: int) -> None:
+    fd = handle.fileno()
+    try:
+        try:
+            _link_fd(fd, path)
+            return
+        except FileExistsError:
+            pass
+        temp = path.parent / f"{TEMP_PREFIX}{os.urandom(8).hex()}{path.suffix}"
+        _link_fd(fd, temp)
+    except OSError as exc:
+        if isinstance(exc, FileExistsError):
+            raise
+        # This system cannot name an unnamed file: copy it into a named one instead.
+        handle.seek(0)
+        with atomic_writer(path, mode=mode) as named:
+            shutil.copyfileobj(handle, named, 1024 * 1024)
+        return
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        raise

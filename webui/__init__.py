@@ -34,4 +34,18 @@ def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
     from webui.documents import bp as documents_bp
 
     app.register_blueprint(documents_bp)
+
+    from webui.export import bp as export_bp
+    from webui.export import export_links
+
+    app.register_blueprint(export_bp)
+    app.jinja_env.globals.update(export_links=export_links)
+
+    from webui.oai import bp as oai_bp
+
+    app.register_blueprint(oai_bp)
+
+    from webui.feed import bp as feed_bp
+
+    app.register_blueprint(feed_bp)
     return app

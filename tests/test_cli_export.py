@@ -1,0 +1,178 @@
+"""`archive export`: whole files or nothing, even when the process is interrupted or killed."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive import fsutil
+from archive.cli import main
+from archive.store import Corpus
+from tests.synthetic import make_corpus
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def test_export_writes_the_whole_archive_to_the_file(corpus_copy, tmp_path):
+    out = tmp_path / "out" / "archive.zip"
+    result = run("--corpus", str(corpus_copy.corpus), "export", "--format", "zip", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "5 documents" in result.stderr
+    with zipfile.ZipFile(out) as archive:
+        data = [n for n in archive.namelist() if "/data/" in n]
+    assert len(data) == 5
+    assert sorted(out.parent.iterdir()) == [out]  # no temporary file left beside it
+
+
+def test_export_replaces_an_existing_file_whole(corpus_copy, tmp_path):
+    out = tmp_path / "all.jsonl"
+    out.write_text("old contents\n")
+    args = ["--corpus", str(corpus_copy.corpus), "--instance", str(tmp_path / "instance")]
+    result = run(*args, "export", "--format", "jsonl", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    lines = out.read_text().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == Corpus(corpus_copy).ids()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["all.jsonl", "corpus", "instance"]
+
+
+def test_export_to_standard_output(corpus_copy, tmp_path):
+    args = ["--corpus", str(corpus_copy.corpus), "--instance", str(tmp_path / "i")]
+    result = run(*args, "export", "--format", "csv", "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("id,title,type,issued,signatories,")
+    assert len(result.stdout.strip().splitlines()) == 6
+
+
+def test_a_query_is_refused_without_a_search_index_and_writes_nothing(tmp_path):
+    out = tmp_path / "mines.zip"
+    result = run("export", "mines", "--format", "zip", "-o", str(out))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: this installation cannot export a search yet")
+    assert not out.exists() and "Traceback" not in result.output
+
+
+def test_a_filter_must_be_field_equals_value(tmp_path):
+    result = run("export", "--filter", "appeal", "--format", "csv", "-o", str(tmp_path / "x"))
+    assert result.exit_code == 2
+    assert "--filter 'appeal': write it as FIELD=VALUE" in result.stderr
+
+
+def test_an_unknown_format_is_a_usage_error(tmp_path):
+    result = run("export", "--format", "pdf", "-o", str(tmp_path / "x"))
+    assert result.exit_code == 2 and "'pdf' is not one of" in result.output
+
+
+# --- interruption -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big_corpus(tmp_path_factory):
+    """Enough documents that a cold JSON Lines export runs for seconds."""
+    return make_corpus(tmp_path_factory.mktemp("big"), 1500)
+
+
+def _open_output(pid: int, folder: Path) -> int:
+    """Bytes written so far to the export's output in `folder` (unnamed or temporary)."""
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith(str(folder) + "/"):
+            try:
+                return os.stat(fd).st_size
+            except OSError:
+                continue
+    return 0
+
+
+# A terminal's Ctrl-C even where the test runner was started with SIGINT ignored.
+_CLI = (
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from archive.cli import main; sys.exit(main())"
+)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("existing", [False, True])
+def test_an_interrupted_export_leaves_no_partial_file(big_corpus, tmp_path, signum, existing):
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "everything.jsonl"
+    if existing:
+        out.write_text("the previous export\n")
+    args = ["--corpus", str(big_corpus.corpus), "--instance", str(tmp_path / "instance")]
+    process = subprocess.Popen(
+        [sys.executable, "-c", _CLI, *args, "export", "--format", "jsonl", "-o", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _open_output(process.pid, out_dir) == 0:
+            assert process.poll() is None, "the export ended before it could be interrupted"
+            assert time.monotonic() < deadline, "the export never started writing"
+            time.sleep(0.005)
+        process.send_signal(signum)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode != 0
+    if existing:
+        assert [p.name for p in out_dir.iterdir()] == [out.name]
+        assert out.read_text() == "the previous export\n"
+    else:
+        assert list(out_dir.iterdir()) == []
+    assert b"Traceback" not in process.stderr.read()
+    process.stderr.close()
+
+
+# --- the writer's fallbacks ---------------------------------------------------------------
+
+
+def test_without_unnamed_files_a_failed_write_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(fsutil, "_open_unnamed", lambda folder: None)
+    target = tmp_path / "out.csv"
+    with pytest.raises(RuntimeError), fsutil.unnamed_atomic_writer(target) as handle:
+        handle.write(b"half of it")
+        raise RuntimeError("interrupted")
+    assert list(tmp_path.iterdir()) == []
+    with fsutil.unnamed_atomic_writer(target) as handle:
+        handle.write(b"all of it")
+    assert target.read_bytes() == b"all of it"
+
+
+def test_where_an_unnamed_file_cannot_be_linked_it_is_copied(tmp_path, monkeypatch):
+    def cannot_link(fd: int, target: Path) -> None:
+        raise OSError(errno.EXDEV, "Invalid cross-device link", str(target))
+
+    monkeypatch.setattr(fsutil, "_link_fd", cannot_link)
+    target = tmp_path / "out.zip"
+    with fsutil.unnamed_atomic_writer(target) as handle:
+        handle.write(b"x" * 3_000_000)
+    assert target.read_bytes() == b"x" * 3_000_000
+    assert list(tmp_path.iterdir()) == [target]
+    assert oct(target.stat().st_mode & 0o777) == "0o644"
+
+
+def test_the_unnamed_writer_links_in_place_and_replaces(tmp_path):
+    target = tmp_path / "out.bib"
+    for text in (b"first", b"second"):
+        with fsutil.unnamed_atomic_writer(target) as handle:
+            handle.write(text)
+        assert target.read_bytes() == text
+    assert list(tmp_path.iterdir()) == [target]

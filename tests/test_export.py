@@ -1,0 +1,287 @@
+"""Bulk export formats, checked with the real tools that read them: bagit, the TEI grammar,
+json, csv, bibtexparser, rispy."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tracemalloc
+import zipfile
+from datetime import UTC, datetime
+
+import bagit
+import bibtexparser
+import pytest
+import rispy
+from lxml import etree
+
+from archive import cache, store, table
+from archive.errors import BadQuery
+from archive.export import FORMATS, ExportStats, export_chunks, export_name
+from archive.model import DateSpan, Document, Signatory
+from archive.selection import Selection, everything, from_search, select
+from archive.store import Corpus
+from archive.tei import NS, XML_ID
+from tests.synthetic import make_corpus
+
+NOW = datetime(2026, 11, 27, 9, 30, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """The bundled documents and 40 templated copies: 45 documents of every kind."""
+    return make_corpus(tmp_path_factory.mktemp("synthetic"), 40)
+
+
+def export(config, fmt, selection=None, **kwargs) -> bytes:
+    selection = selection or everything(Corpus(config))
+    return b"".join(export_chunks(fmt, selection, config, now=NOW, **kwargs))
+
+
+def test_zip_is_a_bagit_bag_that_validates_and_holds_the_stored_bytes(synthetic, tmp_path):
+    data = export(synthetic, "zip")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        archive.extractall(tmp_path)
+    root = tmp_path / "appeals-archive-all-20261127T093000Z"
+    assert {n.split("/", 1)[0] for n in names} == {root.name}
+    bag = bagit.Bag(str(root))
+    bag.validate()  # checksums, Payload-Oxum, completeness; raises BagValidationError
+    assert bag.version_info == (1, 0)
+    corpus = Corpus(synthetic)
+    assert sorted(p.stem for p in (root / "data").iterdir()) == corpus.ids()
+    for doc_id in corpus.ids():
+        assert (root / "data" / f"{doc_id}.xml").read_bytes() == corpus.read_bytes(doc_id)
+    assert set(bag.entries) >= {"data/ngo-appeal-mine-maps-2021.xml"}
+
+
+def test_bag_info_states_who_when_what_and_how_much(synthetic, tmp_path):
+    with zipfile.ZipFile(io.BytesIO(export(synthetic, "zip"))) as archive:
+        archive.extractall(tmp_path)
+    info = bagit.Bag(str(tmp_path / "appeals-archive-all-20261127T093000Z")).info
+    corpus = Corpus(synthetic)
+    octets = sum(len(corpus.read_bytes(i)) for i in corpus.ids())
+    assert info["Payload-Oxum"] == f"{octets}.{len(corpus.ids())}"
+    assert info["Document-Count"] == str(len(corpus.ids()))
+    assert info["Bagging-Date"] == "2026-11-27"
+    assert info["Source-Organization"] == "Appeals Archive"
+    assert info["Export-Selection"] == "all current documents of the archive"
+
+
+def test_bag_info_of_a_search_names_its_query_and_filters_on_single_lines(bundled_config):
+    selection = from_search(
+        _FakeEngine(["ngo-appeal-mine-maps-2021"]),
+        "request",
+        [("q", "mine\nmaps\r\nForged-Field: x"), ("type", "appeal"), ("page", "3")],
+    )
+    with zipfile.ZipFile(io.BytesIO(export(bundled_config, "zip", selection))) as archive:
+        name = next(n for n in archive.namelist() if n.endswith("/bag-info.txt"))
+        text = archive.read(name).decode()
+    assert "Export-Query: mine maps Forged-Field: x\n" in text
+    assert "Export-Filter: type=appeal\n" in text
+    assert "page" not in text
+    assert not any(line.startswith("Forged-Field") for line in text.splitlines())
+    assert name.startswith("appeals-archive-search-20261127T093000Z/")
+
+
+def test_tei_corpus_validates_against_tei_all_and_keeps_each_header(synthetic, tei_all):
+    tree = etree.ElementTree(etree.fromstring(export(synthetic, "tei")))
+    assert tei_all.validate(tree), tei_all.error_log.filter_from_errors()[:3]
+    root = tree.getroot()
+    assert root.tag == f"{{{NS['t']}}}teiCorpus"
+    members = root.findall("t:TEI", NS)
+    assert [m.get(XML_ID) for m in members] == Corpus(synthetic).ids()
+    seed = root.find("t:TEI[@xml:id='ngo-appeal-mine-maps-2021']", {**NS, "xml": _XML})
+    titles = seed.findall("t:teiHeader/t:fileDesc/t:titleStmt/t:title", NS)
+    assert titles[0].text.startswith("Appeal of Azerbaijani civil society organisations")
+    header_title = root.find("t:teiHeader/t:fileDesc/t:titleStmt/t:title", NS).text
+    assert header_title == "Appeals Archive: all current documents of the archive"
+
+
+_XML = "http://www.w3.org/XML/1998/namespace"
+
+
+def test_jsonl_round_trips_the_model(synthetic):
+    lines = export(synthetic, "jsonl").decode("utf-8").splitlines()
+    corpus = Corpus(synthetic)
+    assert len(lines) == len(corpus.ids())
+    for line in lines:
+        doc = Document.from_dict(json.loads(line))
+        assert doc == corpus.document(doc.id)
+
+
+def test_csv_round_trips_the_model_fields_it_carries(synthetic):
+    text = export(synthetic, "csv").decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    corpus = Corpus(synthetic)
+    assert list(rows[0]) == list(table.COLUMNS)
+    assert [r["id"] for r in rows] == corpus.ids()
+    for row in rows:
+        doc = corpus.document(row["id"])
+        for name, value in table.read_row(row).items():
+            assert value == getattr(doc, name), (row["id"], name)
+
+
+def test_csv_cells_keep_separators_and_backslashes_inside_values():
+    doc = Document(
+        id="tricky-names",
+        lang="en",
+        title='A "title", with; separators | and \\ backslashes',
+        doc_type="appeal",
+        issued=DateSpan(not_before="2020-11-10", not_after="2021-04-22", cert="low"),
+        permalink="https://appeals-archive.org/doc/tricky-names",
+        sha256="0" * 64,
+        signatories=[
+            Signatory("a-b", "Ann; B|C \\D", "Chair; deputy", None, None),
+            Signatory("e-f", "Eve", None, "org-x", "Org | X"),
+        ],
+        treaties=["gc-1949", "ap-1977-i"],
+    )
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([table.COLUMNS, table.row(doc)])
+    row = next(csv.DictReader(io.StringIO(buffer.getvalue())))
+    assert row["issued"] == "notBefore=2020-11-10; notAfter=2021-04-22; cert=low"
+    for name, value in table.read_row(row).items():
+        assert value == getattr(doc, name), name
+
+
+def test_bibtex_parses_with_bibtexparser_one_entry_per_document(synthetic):
+    library = bibtexparser.parse_string(export(synthetic, "bibtex").decode("utf-8"))
+    assert not library.failed_blocks
+    ids = Corpus(synthetic).ids()
+    assert [e.key for e in library.entries] == [f"{i}-v1" for i in ids]
+    seed = next(e for e in library.entries if e.key == "ngo-appeal-mine-maps-2021-v1")
+    assert seed.fields_dict["url"].value == (
+        "https://appeals-archive.org/doc/ngo-appeal-mine-maps-2021/v1"
+    )
+
+
+def test_ris_parses_with_rispy_one_record_per_document(synthetic):
+    records = rispy.loads(export(synthetic, "ris").decode("utf-8"))
+    corpus = Corpus(synthetic)
+    assert len(records) == len(corpus.ids())
+    assert [r["urls"] for r in records] == [[synthetic.permalink(i, 1)] for i in corpus.ids()]
+
+
+def test_unknown_format_is_refused_before_any_byte(bundled_config):
+    with pytest.raises(BadQuery, match="unknown export format 'pdf': choose one of zip, tei"):
+        export_chunks("pdf", everything(Corpus(bundled_config)), bundled_config)
+
+
+def test_a_document_withdrawn_during_the_export_is_left_out_and_reported(corpus_copy):
+    ids = Corpus(corpus_copy).ids()
+    gone = "bonn-declaration-mine-maps-2021"
+    stats = ExportStats()
+    chunks = export_chunks("jsonl", Selection(ids, total=len(ids)), corpus_copy, stats=stats)
+    # Selected, then withdrawn before the export reaches it.
+    store.withdraw(corpus_copy, gone, "Duplicate record.")
+    lines = b"".join(chunks).decode().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == [i for i in ids if i != gone]
+    assert stats.skipped == [gone] and stats.documents == len(ids) - 1
+
+
+def test_file_names_are_made_by_the_archive_not_the_request():
+    search = Selection([], description=(("Query", '"; rm -rf / <script>'),))
+    assert export_name(search, NOW) == "appeals-archive-search-20261127T093000Z"
+    assert export_name(Selection([]), NOW) == "appeals-archive-all-20261127T093000Z"
+
+
+def test_every_format_has_a_media_type_and_an_extension():
+    assert set(FORMATS) == {"zip", "tei", "jsonl", "csv", "bibtex", "ris"}
+    assert all(f.media_type and f.extension for f in FORMATS.values())
+
+
+# --- selection ------------------------------------------------------------------------
+
+
+class _FakeEngine:
+    """Stands in for the search engine's `iter_ids` (the one thing exports use of it)."""
+
+    def __init__(self, ids: list[str]) -> None:
+        self.ids = ids
+        self.requests: list[object] = []
+
+    def iter_ids(self, request):  # type: ignore[no-untyped-def]
+        self.requests.append(request)
+        yield from self.ids
+
+
+def test_select_without_query_or_filters_is_every_current_document(bundled_config):
+    corpus = Corpus(bundled_config)
+    selection = select(corpus, [("page", "2"), ("q", "  ")])
+    assert list(selection.ids) == corpus.ids() and selection.total == 5
+    assert selection.is_everything
+
+
+def test_select_refuses_a_query_it_cannot_answer_rather_than_export_everything(
+    bundled_config,
+):
+    with pytest.raises(BadQuery, match="cannot export a search"):
+        select(Corpus(bundled_config), [("q", "mines")])
+
+
+def test_from_search_takes_the_engines_ids_in_its_order(bundled_config):
+    engine = _FakeEngine(["trilateral-statement-2020-11-10", "ngo-appeal-mine-maps-2021"])
+    selection = from_search(engine, "the-request", [("q", "mines"), ("treaty", "gc-1949")])
+    lines = export(bundled_config, "jsonl", selection).decode().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == engine.ids
+    assert engine.requests == ["the-request"]
+    assert selection.summary() == "Query: mines; Filter: treaty=gc-1949"
+
+
+# --- model cache and memory -------------------------------------------------------------
+
+
+def test_a_second_export_reads_no_tei_into_the_model(synthetic, monkeypatch):
+    first = export(synthetic, "jsonl")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("read_document called although the model is cached")
+
+    monkeypatch.setattr(cache, "read_document", refuse)
+    assert export(synthetic, "jsonl") == first
+
+
+def test_cached_models_of_other_code_are_dropped(corpus_copy, monkeypatch):
+    export(corpus_copy, "jsonl")
+    conn = cache.connect(corpus_copy)
+    assert conn.execute("SELECT count(*) FROM models").fetchone()[0] == 5
+    monkeypatch.setattr(cache, "code_fingerprint", lambda part="models": f"other {part} code")
+    conn = cache.connect(corpus_copy)
+    assert conn.execute("SELECT count(*) FROM models").fetchone()[0] == 0
+
+
+def _peak(config, fmt: str) -> int:
+    selection = everything(Corpus(config))
+    tracemalloc.start()
+    try:
+        # Small chunks: the fixed-size buffers are full in both corpora, growth is what is left.
+        for _ in export_chunks(fmt, selection, config, now=NOW, chunk_size=4096):
+            pass
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.fixture(scope="module")
+def small_and_large(tmp_path_factory):
+    """Two synthetic corpora of different sizes."""
+    folder = tmp_path_factory.mktemp("sizes")
+    return make_corpus(folder / "small", 150), make_corpus(folder / "large", 450)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "per_document"),
+    # A held document would cost >= 5 KB. What may grow: the list of ids (~100 B each)
+    # and, for zip, each entry's central-directory record and manifest line.
+    [("zip", 1200), ("tei", 300), ("jsonl", 300), ("csv", 300), ("ris", 300)],
+)
+def test_memory_does_not_grow_with_the_documents(small_and_large, fmt, per_document):
+    small, large = small_and_large
+    for config in (small, large):
+        export(config, fmt)  # warm the model cache: measured is the export, not the parsing
+    # The least of two runs: one-time events of the interpreter (a first import, the table
+    # of interned strings growing) are not the export's.
+    growth = min(_peak(large, fmt) for _ in range(2)) - min(_peak(small, fmt) for _ in range(2))
+    assert growth < 300 * per_document, f"{fmt}: {growth} bytes more for 300 more documents"

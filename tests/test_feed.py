@@ -1,0 +1,123 @@
+"""/feed.atom: valid Atom 1.0 (the requirements of RFC 4287 checked one by one, and read by
+feedparser), one entry per version with ids that never change."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import feedparser
+from lxml import etree
+
+from archive import store
+from tests.conftest import SEED_ID
+from tests.synthetic import copy_id, make_corpus, revise_seed
+from webui import create_app
+
+A = "http://www.w3.org/2005/Atom"
+NS = {"a": A}
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+
+
+def get_feed(client) -> tuple[bytes, etree._Element]:
+    response = client.get("/feed.atom")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/atom+xml; charset=utf-8"
+    return response.data, etree.fromstring(response.data)
+
+
+def _absolute_iri(value: str) -> bool:
+    parts = urlsplit(value)
+    return bool(parts.scheme and (parts.netloc or parts.scheme in ("urn", "tag")))
+
+
+def check_rfc4287(feed: etree._Element) -> None:
+    """The MUSTs of RFC 4287 for atom:feed and atom:entry (sections 4.1.1, 4.1.2, 4.2)."""
+    assert feed.tag == f"{{{A}}}feed"
+
+    def once(parent: etree._Element, name: str) -> etree._Element:
+        found = parent.findall(f"a:{name}", NS)
+        assert len(found) == 1, f"{parent.tag} must have exactly one {name}"
+        return found[0]
+
+    def at_most_once(parent: etree._Element, name: str) -> None:
+        assert len(parent.findall(f"a:{name}", NS)) <= 1, f"{name} more than once"
+
+    def check_common(element: etree._Element) -> None:
+        assert _absolute_iri(once(element, "id").text)
+        assert once(element, "title").text.strip()
+        updated = once(element, "updated").text
+        assert RFC3339.match(updated), updated
+        for name in ("rights", "summary", "published", "content", "subtitle"):
+            at_most_once(element, name)
+        for link in element.findall("a:link", NS):
+            assert link.get("href")
+        alternates = [
+            (link.get("type"), link.get("hreflang"))
+            for link in element.findall("a:link", NS)
+            if link.get("rel", "alternate") == "alternate"
+        ]
+        assert len(alternates) == len(set(alternates)), "two alternate links of one type"
+        for author in element.findall("a:author", NS):
+            assert once(author, "name").text.strip()
+
+    check_common(feed)
+    feed_has_author = feed.find("a:author", NS) is not None
+    self_links = feed.findall("a:link[@rel='self']", NS)
+    assert len(self_links) == 1  # SHOULD in the RFC; this archive always says where it is
+    ids = []
+    for entry in feed.findall("a:entry", NS):
+        check_common(entry)
+        assert feed_has_author or entry.find("a:author", NS) is not None
+        has_alternate = any(
+            link.get("rel", "alternate") == "alternate" for link in entry.findall("a:link", NS)
+        )
+        assert entry.find("a:content", NS) is not None or has_alternate
+        ids.append(entry.findtext("a:id", namespaces=NS))
+    assert len(ids) == len(set(ids)), "entry ids must be unique in a feed"
+
+
+def test_the_feed_is_atom_1_0(bundled_config):
+    data, feed = get_feed(create_app(bundled_config, testing=True).test_client())
+    check_rfc4287(feed)
+    parsed = feedparser.parse(data)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    assert len(parsed.entries) == 5
+    assert parsed.feed.title == "Appeals Archive: latest additions and versions"
+    assert parsed.feed.links[0].href == "http://localhost/feed.atom"
+
+
+def test_a_new_version_is_a_new_entry_and_old_ids_stay(corpus_copy, tmp_path):
+    client = create_app(corpus_copy, testing=True).test_client()
+    _, before = get_feed(client)
+    before_ids = before.xpath("a:entry/a:id/text()", namespaces=NS)
+    revise_seed(corpus_copy, message="Second reading of the source.", now="2026-12-01T10:00:00Z")
+    store.withdraw(corpus_copy, "bonn-declaration-mine-maps-2021", "Duplicate.")
+    _, feed = get_feed(client)
+    check_rfc4287(feed)
+    first = feed.find("a:entry", NS)
+    assert first.findtext("a:id", namespaces=NS) == f"https://appeals-archive.org/doc/{SEED_ID}/v2"
+    assert first.findtext("a:title", namespaces=NS).endswith("(version 2)")
+    assert first.findtext("a:updated", namespaces=NS) == "2026-12-01T10:00:00Z"
+    assert first.findtext("a:summary", namespaces=NS) == "Second reading of the source."
+    assert feed.findtext("a:updated", namespaces=NS) == "2026-12-01T10:00:00Z"
+    assert first.find("a:link", NS).get("href") == f"http://localhost/doc/{SEED_ID}/v2"
+    after_ids = feed.xpath("a:entry/a:id/text()", namespaces=NS)
+    withdrawn = "https://appeals-archive.org/doc/bonn-declaration-mine-maps-2021/v1"
+    assert set(after_ids) == set(before_ids) - {withdrawn} | {first.findtext("a:id", namespaces=NS)}
+    assert client.get(f"/doc/{SEED_ID}/v2").status_code == 200  # the entry's link resolves
+
+
+def test_the_feed_holds_the_latest_fifty_latest_first(tmp_path):
+    config = make_corpus(tmp_path, 80)
+    _, feed = get_feed(create_app(config, testing=True).test_client())
+    check_rfc4287(feed)
+    entries = feed.findall("a:entry", NS)
+    assert len(entries) == 50
+    stamps = [datetime.fromisoformat(e.findtext("a:updated", namespaces=NS)) for e in entries]
+    assert stamps == sorted(stamps, reverse=True)
+    # The bundled documents (versions of 2026) first, then the copies (of 2025), latest first.
+    assert entries[5].findtext("a:id", namespaces=NS).endswith(f"/doc/{copy_id(79)}/v1")
+    assert entries[49].findtext("a:id", namespaces=NS).endswith(f"/doc/{copy_id(35)}/v1")

@@ -1,0 +1,56 @@
+"""/export?<search parameters>&format=...: the documents of a search (or all of them) as one
+download, streamed as it is produced: the first bytes leave at once and memory stays flat."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, request, stream_with_context, url_for
+
+from archive.errors import BadQuery
+from archive.export import FORMATS, check_format, export_chunks, export_name
+from archive.selection import PAGING_PARAMS, select
+from webui.context import archive
+
+bp = Blueprint("export", __name__)
+
+
+@bp.route("/export")
+def export() -> Response:
+    formats = request.args.getlist("format")
+    if len(formats) != 1:
+        choices = ", ".join(FORMATS)
+        raise BadQuery(f"give one export format: format= one of {choices}")
+    fmt = check_format(formats[0])
+    ctx = archive()
+    params = [(k, v) for k, v in request.args.items(multi=True) if k != "format"]
+    selection = select(ctx.corpus, params)
+    now = datetime.now(UTC).replace(microsecond=0)
+    chunks = export_chunks(fmt.name, selection, ctx.config, now=now, registers=ctx.registers)
+    # The name is the archive's own (scope and time), never anything from the request.
+    filename = f"{export_name(selection, now)}.{fmt.extension}"
+    return Response(
+        stream_with_context(chunks),
+        content_type=fmt.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def export_links(params: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    """The "export these results" links of a search or browse page, one per format: its
+    search parameters (without paging) and the format. A Jinja global for the templates."""
+    kept = [(k, v) for k, v in params if k not in PAGING_PARAMS]
+    base = url_for("export.export")
+    return [
+        {
+            "format": f.name,
+            "label": f.label,
+            "url": f"{base}?{urlencode([*kept, ('format', f.name)])}",
+        }
+        for f in FORMATS.values()
+    ]
