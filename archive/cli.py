@@ -230,6 +230,8 @@ def encode(
         sys.stdout.buffer.flush()
     if report_path is None:
         click.echo(report_text(result, str(textfile), problems), err=True, nl=False)
+
+
 # --- export ---------------------------------------------------------------------------
 
 
