@@ -3,8 +3,9 @@
 The zip is written by the standard library's `zipfile` onto a stream that cannot seek (the
 web response, a pipe): each entry then carries its sizes and CRC in a data descriptor after
 its data, so nothing has to be rewritten and nothing waits for the end but the central
-directory. Memory holds one document at a time plus, per document, its zip directory entry
-(~0.4 KB in `zipfile`) and its digest (32 bytes), which the formats need at the end.
+directory. Memory holds one document at a time and, per document, its digest (32 bytes);
+the zip directory entries that `zipfile` keeps for the central directory (~1 KB each, which
+made memory grow with the export) are spilled to a temporary file of ~0.2 KB a document.
 
 Layout (BagIt 1.0, RFC 8493):
     <name>/bagit.txt
@@ -18,9 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import pickle
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import BinaryIO
 
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 # zlib level 6 (the default) costs twice the time of level 1 for ~10 % smaller XML; an
@@ -57,6 +61,38 @@ class ChunkSink(io.RawIOBase):
         return data
 
 
+class SpilledEntries:
+    """Stands in for `ZipFile.filelist`: the entries of the central directory, appended as
+    each file is written and read back once when the zip is closed, kept in a temporary file
+    instead of memory. `zipfile` only appends to, counts and iterates its file list when
+    writing."""
+
+    def __init__(self, spill: BinaryIO) -> None:
+        self._file = spill
+        self._count = 0
+
+    def append(self, info: zipfile.ZipInfo) -> None:
+        self._file.seek(0, io.SEEK_END)
+        pickle.dump(info, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[zipfile.ZipInfo]:
+        self._file.seek(0)
+        for _ in range(self._count):
+            yield pickle.load(self._file)
+
+
+class NoNames(dict):
+    """Stands in for `ZipFile.NameToInfo`, which only serves reading and duplicate warnings:
+    the bag's names are unique by construction, so none is remembered."""
+
+    def __setitem__(self, key: str, value: zipfile.ZipInfo) -> None:
+        pass
+
+
 def bag_info_text(fields: Iterable[tuple[str, str]]) -> bytes:
     """bag-info.txt: one `Label: value` line per field, whitespace in values collapsed (a
     value from a search box can never start a line of its own)."""
@@ -85,7 +121,13 @@ def zipped_bag(
     tag_digests: list[tuple[str, str]] = []
     octets = count = 0
 
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with (
+        tempfile.TemporaryFile() as spill,
+        zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+    ):
+        entries = SpilledEntries(spill)
+        archive.filelist = entries  # type: ignore[assignment]
+        archive.NameToInfo = NoNames()
 
         def entry(path: str) -> zipfile.ZipInfo:
             info = zipfile.ZipInfo(f"{name}/{path}", date_time=date_time)
@@ -111,9 +153,12 @@ def zipped_bag(
         tag_digests.append(("bag-info.txt", add("bag-info.txt", bag_info_text(fields)).hex()))
         manifest = hashlib.sha256()
         with archive.open(entry("manifest-sha256.txt"), "w") as out:
-            for index in range(count):
-                path = archive.filelist[1 + index].filename[len(name) + 1 :]
-                digest = digests[32 * index : 32 * (index + 1)].hex()
+            # Entries so far: bagit.txt, the documents, bag-info.txt.
+            for index, written in enumerate(entries):
+                if not 1 <= index <= count:
+                    continue
+                path = written.filename[len(name) + 1 :]
+                digest = digests[32 * (index - 1) : 32 * index].hex()
                 line = f"{digest}  {path}\n".encode()
                 out.write(line)
                 manifest.update(line)
