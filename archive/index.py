@@ -32,9 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.analysis import StemmingAnalyzer
 from whoosh.columns import NumericColumn
-from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, Schema
 from whoosh.index import FileIndex, LockError
 from whoosh.writing import SegmentWriter
 
@@ -77,10 +76,10 @@ def make_schema() -> Schema:
     """The index schema. `earliest`/`latest` are day numbers (date.toordinal(), 0 = undated)
     kept only as columns: the engine reads them as arrays for range filters and date sort."""
     return Schema(
-        id=ID(stored=True, unique=True),
+        id=ID(stored=True, unique=True, sortable=True),
         title=StemmedText(stored=True, field_boost=FIELD_BOOSTS["title"]),
         body=StemmedText(stored=True),
-        names=TEXT(analyzer=StemmingAnalyzer(stoplist=None, minsize=1), stored=False),
+        names=StemmedText(field_boost=FIELD_BOOSTS["names"]),
         earliest=COLUMN(NumericColumn("i")),
         latest=COLUMN(NumericColumn("i")),
         doc_type=STORED,
@@ -618,3 +617,61 @@ def _commit_segments(ix: FileIndex, segments: list[Any]) -> None:
     except BaseException:
         writer.cancel()
         raise
+
+
+@dataclass
+class IndexStatus:
+    """What `archive stats` reports about the index, without reading any document."""
+
+    path: str
+    exists: bool
+    format: int | None = None
+    documents: int = 0
+    segments: int = 0
+    size_bytes: int = 0
+    updated: float | None = None
+    new_files: int = 0
+    changed_files: int = 0
+    removed_files: int = 0
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.exists and not (self.new_files or self.changed_files or self.removed_files)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items()}
+        data["up_to_date"] = self.up_to_date
+        return data
+
+
+def index_status(config: Config) -> IndexStatus:
+    """The live index's figures, and how many corpus files it has not caught up with
+    (judged by size and modification time: a touched file counts as changed)."""
+    folder = current_generation(config.index_dir)
+    status = IndexStatus(path=str(config.index_dir), exists=folder is not None)
+    if folder is None:
+        status.new_files = len(_corpus_files(config))
+        return status
+    status.format = generation_format(folder)
+    status.size_bytes = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+    if status.format != INDEX_FORMAT:
+        return status
+    ix = whoosh_index.open_dir(str(folder))
+    try:
+        status.documents = ix.doc_count()
+        status.segments = len(ix._segments())
+        status.updated = ix.last_modified()
+        manifest = _read_manifest(folder, ix)
+    finally:
+        ix.close()
+    files = _corpus_files(config)
+    for doc_id, path in files.items():
+        known = manifest.get(doc_id)
+        if known is None:
+            status.new_files += 1
+            continue
+        stat = path.stat()
+        if (stat.st_size, stat.st_mtime_ns) != (known.size, known.mtime_ns):
+            status.changed_files += 1
+    status.removed_files = len(set(manifest) - set(files))
+    return status
