@@ -20,10 +20,9 @@ from pickle import dumps
 from typing import Any
 
 from whoosh.analysis import STOP_WORDS, Composable, Token
-from whoosh.fields import TEXT
+from whoosh.fields import KEYWORD, TEXT
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.system import pack_uint
-from whoosh.util.text import utf8encode
 
 TOKEN_RE = re.compile(r"\w+(?:\.?\w+)*", re.UNICODE)
 MIN_SIZE = 2
@@ -41,12 +40,31 @@ def stem(word: str) -> str:
     return found
 
 
+def _kept(word: str) -> bool:
+    return len(word) >= MIN_SIZE and word not in STOP_WORDS
+
+
 def words(text: str, morph: bool = True) -> list[str]:
     """The indexed words of `text` in order: lowercased, stop words and one-letter words
     dropped, stemmed unless `morph` is False."""
-    found = [w for w in TOKEN_RE.findall(text.lower()) if len(w) >= MIN_SIZE]
-    found = [w for w in found if w not in STOP_WORDS]
+    found = [w for w in TOKEN_RE.findall(text.lower()) if _kept(w)]
     return [stem(w) for w in found] if morph else found
+
+
+_single_positions: dict[int, bytes] = {}
+
+
+def _encode(poslist: list[int]) -> bytes:
+    """Positions as whoosh.formats.Positions encodes them (count, then pickled deltas);
+    most words occur once in a document, and those encodings are reused."""
+    if len(poslist) == 1:
+        pos = poslist[0]
+        found = _single_positions.get(pos)
+        if found is None:
+            found = _single_positions[pos] = pack_uint(1) + dumps([pos], 2)
+        return found
+    deltas = [poslist[0]] + [b - a for a, b in itertools.pairwise(poslist)]
+    return pack_uint(len(deltas)) + dumps(deltas, 2)
 
 
 class ArchiveAnalyzer(Composable):
@@ -86,26 +104,27 @@ class ArchiveAnalyzer(Composable):
             matches: Any = [(value, 0, len(value))]
         else:
             matches = ((m.group(0), m.start(), m.end()) for m in TOKEN_RE.finditer(value))
-        pos = start_pos
-        for text, start, end in matches:
+        # Whoosh's StopFilter numbers kept words on from the first kept word's own
+        # position (stop words before it leave a gap, later ones do not): so here too.
+        pos = None
+        for raw, (text, start, end) in enumerate(matches):
             word = text.lower()
-            if len(word) < MIN_SIZE:
-                continue
-            if word in STOP_WORDS:
+            if len(word) < MIN_SIZE or word in STOP_WORDS:
                 if removestops:
                     continue
                 token.stopped = True
+                here = start_pos + raw
             else:
                 token.stopped = False
+                pos = here = start_pos + raw if pos is None else pos + 1
             token.original = text if keeporiginal else None
             token.text = stem(word) if morph and not token.stopped else word
             token.boost = 1.0
             if positions:
-                token.pos = pos
+                token.pos = here
             if chars:
                 token.startchar = start_char + start
                 token.endchar = start_char + end
-            pos += 1
             yield token
 
 
@@ -118,18 +137,21 @@ class StemmedText(TEXT):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(analyzer=ArchiveAnalyzer(), **kwargs)
-        self._last: tuple[str, list[str]] | None = None
+        self._last: tuple[str, tuple[int, list[str]]] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_last"] = None
         return state
 
-    def _surface(self, value: str) -> list[str]:
+    def _surface(self, value: str) -> tuple[int, list[str]]:
+        """The kept words of `value` and the position of the first (see ArchiveAnalyzer)."""
         last = self._last
         if last is not None and last[0] is value:
             return last[1]
-        found = words(value, morph=False)
+        tokens = TOKEN_RE.findall(value.lower())
+        first = next((i for i, w in enumerate(tokens) if _kept(w)), 0)
+        found = (first, [w for w in tokens if _kept(w)])
         self._last = (value, found)
         return found
 
@@ -138,15 +160,38 @@ class StemmedText(TEXT):
             yield from super().index(value, **kwargs)
             return
         positions: dict[str, list[int]] = {}
-        for pos, word in enumerate(self._surface(value)):
-            positions.setdefault(stem(word), []).append(pos)
+        first, kept = self._surface(value)
+        for pos, word in enumerate(kept, first):
+            term = _stems.get(word) or stem(word)
+            found = positions.get(term)
+            if found is None:
+                positions[term] = [pos]
+            else:
+                found.append(pos)
         boost = self.format.field_boost
         for term, poslist in positions.items():
-            deltas = [poslist[0]] + [b - a for a, b in itertools.pairwise(poslist)]
-            encoded = pack_uint(len(deltas)) + dumps(deltas, 2)
-            yield utf8encode(term)[0], len(poslist), len(poslist) * boost, encoded
+            yield term.encode("utf-8"), len(poslist), len(poslist) * boost, _encode(poslist)
 
     def spellable_words(self, value: Any) -> Any:
         if not isinstance(value, str):
             return super().spellable_words(value)
-        return sorted(set(self._surface(value)))
+        return sorted(set(self._surface(value)[1]))
+
+
+class Keywords(KEYWORD):
+    """Space-separated ids (facet values) without Whoosh's tokenizer chain: the same terms
+    and frequencies as KEYWORD(lowercase=False), split by `str.split`."""
+
+    def __init__(self) -> None:
+        super().__init__(lowercase=False, scorable=False)
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        boost = self.format.field_boost
+        counts: dict[str, int] = {}
+        for word in value.split():
+            counts[word] = counts.get(word, 0) + 1
+        for word, count in counts.items():
+            yield word.encode("utf-8"), count, count * boost, pack_uint(count)

@@ -21,6 +21,7 @@ import fcntl
 import hashlib
 import json
 import os
+import queue as queue_module
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -33,16 +34,16 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.columns import NumericColumn
-from whoosh.fields import COLUMN, ID, KEYWORD, STORED, Schema
+from whoosh.fields import COLUMN, ID, STORED, Schema
 from whoosh.index import FileIndex, LockError
-from whoosh.writing import SegmentWriter
 
 from archive import whoosh_fixes  # noqa: F401  (must patch Whoosh before any index opens)
-from archive.analysis import StemmedText
+from archive.analysis import Keywords, StemmedText
 from archive.authority import Registers
 from archive.config import Config
 from archive.errors import ArchiveError, Conflict, Problem
 from archive.model import DateSpan, Document
+from archive.segment_writer import FastSegmentWriter
 from archive.store import DOC_ID_RE
 from archive.tei import read_document
 
@@ -60,16 +61,14 @@ LOCK_TIMEOUT = 30.0  # seconds to wait for another process's update before givin
 WRITER_LIMIT_MB = 256
 # Below this many documents a build runs in this process: worker start-up would cost more.
 PARALLEL_MIN_DOCS = 2000
+# A bulk build closes a segment every so many documents (the writer holds a segment's
+# postings in memory: ~20 MB per 1,000 documents of ~400 words).
+SEGMENT_DOCS = 25_000
 
 _CURRENT = "CURRENT"
 _LOCK = "LOCK"
 _FORMAT_FILE = "format.json"
 _MANIFEST_FILE = "manifest.json"
-
-
-def _keywords() -> KEYWORD:
-    # Ids never need lowercasing, scoring or positions: membership is all a filter asks.
-    return KEYWORD(lowercase=False, scorable=False)
 
 
 def make_schema() -> Schema:
@@ -86,7 +85,8 @@ def make_schema() -> Schema:
         issued=STORED,
         version=STORED,
         sha256=STORED,
-        **{name: _keywords() for name in FACET_FIELDS},
+        # Ids never need lowercasing, scoring or positions: membership is all a filter asks.
+        **{name: Keywords() for name in FACET_FIELDS},
     )
 
 
@@ -423,7 +423,7 @@ def _update_generation(
         registers = Registers.load(config.authority_dir)
         step = progress(len(to_index)) if progress else None
         try:
-            writer = ix.writer(timeout=timeout, limitmb=WRITER_LIMIT_MB)
+            writer = FastSegmentWriter(ix, timeout=timeout, limitmb=WRITER_LIMIT_MB)
         except LockError:
             raise Conflict(f"the index in {folder} is locked by another writer") from None
         try:
@@ -498,11 +498,12 @@ def _build_generation(
     step = progress(len(paths)) if progress else None
     procs = max(1, min(procs or os.cpu_count() or 1, 8))
     if procs == 1 or len(paths) < PARALLEL_MIN_DOCS:
-        # In this process the part commits its own segment.
-        _, manifest, problems = _index_part(str(folder), str(config.authority_dir), paths, step)
+        segments, manifest, problems = _index_part(
+            str(folder), str(config.authority_dir), paths, step
+        )
     else:
         segments, manifest, problems = _index_in_parallel(config, folder, paths, procs, step)
-        _commit_segments(ix, segments)
+    _commit_segments(ix, segments)
     ix = whoosh_index.open_dir(str(folder))
     docs = {k: FileState(*v) for k, v in manifest.items()}
     _write_manifest(folder, ix, docs)
@@ -513,53 +514,53 @@ def _build_generation(
 
 
 def _index_part(
-    folder: str, authority_dir: str, paths: list[str], step: Progress | None, queue: Any = None
-) -> tuple[Any, dict[str, list[Any]], list[Problem]]:
-    """Index `paths` into one new segment of the index in `folder`.
-
-    In-process (`queue` None) the segment is committed here; in a worker it is finished and
-    returned for the parent to commit with the other workers' segments in one atomic step.
-    """
+    folder: str, authority_dir: str, paths: list[str], report: Progress | None
+) -> tuple[list[Any], dict[str, list[Any]], list[Problem]]:
+    """Index `paths` into new segments of the index in `folder`, finished but not yet
+    committed: the caller commits every part's segments in one atomic step. A segment is
+    closed every SEGMENT_DOCS documents to bound the writer's memory."""
     registers = Registers.load(Path(authority_dir))
     ix = whoosh_index.open_dir(folder)
-    in_worker = queue is not None
-    writer = (
-        SegmentWriter(ix, _lk=False, limitmb=WRITER_LIMIT_MB)
-        if in_worker
-        else ix.writer(limitmb=WRITER_LIMIT_MB)
-    )
+    segments: list[Any] = []
     manifest: dict[str, list[Any]] = {}
     problems: list[Problem] = []
+    writer = None
     pending = 0
     try:
         for path in paths:
+            if writer is None:
+                writer = FastSegmentWriter(ix, _lk=False, limitmb=WRITER_LIMIT_MB)
             fields, state, found = _read_for_index(Path(path), registers)
             if fields is None or state is None:
                 problems.extend(found)
             else:
                 writer.add_document(**fields)
                 manifest[fields["id"]] = [state.size, state.mtime_ns, state.sha256]
+                if writer.doc_count() >= SEGMENT_DOCS:
+                    segments.append(writer._finalize_segment())
+                    writer = None
             pending += 1
-            if in_worker and pending >= 50:
-                queue.put(pending)
+            if report and pending >= 50:
+                report(pending)
                 pending = 0
-            elif step and not in_worker:
-                step(1)
+        if writer is not None and writer.doc_count():
+            segments.append(writer._finalize_segment())
+        elif writer is not None:
+            writer.cancel()
     except BaseException:
-        writer.cancel()
+        if writer is not None:
+            writer.cancel()
         raise
-    if in_worker:
-        queue.put(pending)
-        return writer._finalize_segment(), manifest, problems
-    writer.commit()
-    return None, manifest, problems
+    if report and pending:
+        report(pending)
+    return segments, manifest, problems
 
 
 def _worker_part(
     args: tuple[str, str, list[str]],
-) -> tuple[Any, dict[str, list[Any]], list[Problem]]:
+) -> tuple[list[Any], dict[str, list[Any]], list[Problem]]:
     folder, authority_dir, paths = args
-    return _index_part(folder, authority_dir, paths, None, _WORKER_QUEUE)
+    return _index_part(folder, authority_dir, paths, _WORKER_QUEUE.put)
 
 
 _WORKER_QUEUE: Any = None
@@ -573,7 +574,7 @@ def _init_worker(queue: Any) -> None:
 def _index_in_parallel(
     config: Config, folder: Path, paths: list[str], procs: int, step: Progress | None
 ) -> tuple[list[Any], dict[str, list[Any]], list[Problem]]:
-    """Each worker parses and indexes its share into a segment of its own: parsing TEI costs
+    """Each worker parses and indexes its share into segments of its own: parsing TEI costs
     as much as indexing it, so both must run in parallel to use every core."""
     context = get_context("spawn")
     queue = context.Queue()
@@ -589,16 +590,14 @@ def _index_in_parallel(
             pool.submit(_worker_part, (str(folder), str(config.authority_dir), part))
             for part in parts
         ]
-        done = 0
-        while done < len(paths) and not all(f.done() for f in futures):
-            with contextlib.suppress(Exception):
+        while not all(f.done() for f in futures):
+            with contextlib.suppress(queue_module.Empty):
                 count = queue.get(timeout=0.2)
-                done += count
                 if step:
                     step(count)
         for future in futures:
-            segment, part_manifest, part_problems = future.result()
-            segments.append(segment)
+            part_segments, part_manifest, part_problems = future.result()
+            segments.extend(part_segments)
             manifest.update(part_manifest)
             problems.extend(part_problems)
     return segments, manifest, problems
