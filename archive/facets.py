@@ -18,6 +18,22 @@ from archive.query import value_label
 from archive.snapshot import FacetArrays
 
 FACET_LIMIT = 30  # values shown per facet (selected and excluded ones always are)
+NESTED_OR_ORDERED = ("treaty", "year")  # shown whole: a hierarchy, a time line
+
+
+class FacetLabels:
+    """Display names of facet values, looked up in the registers once and remembered."""
+
+    def __init__(self, registers: Registers) -> None:
+        self.registers = registers
+        self._labels: dict[tuple[str, str], str] = {}
+
+    def label(self, facet: str, value: str) -> str:
+        key = (facet, value)
+        found = self._labels.get(key)
+        if found is None:
+            found = self._labels[key] = value_label(self.registers, facet, value)
+        return found
 
 
 @dataclass
@@ -47,27 +63,33 @@ def facet_list(
     name: str,
     arrays: FacetArrays,
     counts: np.ndarray,
-    registers: Registers,
+    labels: FacetLabels,
     selected: tuple[str, ...] = (),
     excluded: tuple[str, ...] = (),
     limit: int | None = FACET_LIMIT,
 ) -> list[FacetValue]:
     """The values of facet `name` with a count above zero (plus any selected or excluded),
     ordered for display and cut to `limit` top-level values (None: all)."""
-    found = {arrays.values[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+    codes = np.flatnonzero(counts)
+    if limit is not None and name not in NESTED_OR_ORDERED and len(codes) > limit:
+        # Only the top `limit` by count get labels and objects (a facet of persons may
+        # have thousands of values); ties at the cut go to the lower id.
+        order = np.lexsort((codes, -counts[codes]))
+        codes = codes[order[:limit]]
+    found = {arrays.values[i]: int(counts[i]) for i in codes.tolist()}
     for value in (*selected, *excluded):
         found.setdefault(value, int(counts[arrays.index[value]]) if value in arrays.index else 0)
     items = {
         value: FacetValue(
             value,
-            value_label(registers, name, value),
+            labels.label(name, value),
             count,
             selected=value in selected,
             excluded=value in excluded,
         )
         for value, count in found.items()
     }
-    top = _treaty_tree(items, registers) if name == "treaty" else list(items.values())
+    top = _treaty_tree(items, labels.registers) if name == "treaty" else list(items.values())
     if name == "year":
         top.sort(key=lambda v: v.value, reverse=True)
     else:

@@ -32,7 +32,7 @@ from archive.analysis import TOKEN_RE, stem
 from archive.authority import Registers
 from archive.config import Config
 from archive.errors import BadQuery
-from archive.facets import FACET_LIMIT, FacetValue, facet_list
+from archive.facets import FACET_LIMIT, FacetLabels, FacetValue, facet_list
 from archive.index import (
     INDEX_FORMAT,
     TEXT_FIELDS,
@@ -129,6 +129,7 @@ class SearchEngine:
         self.registers = registers or Registers.load(config.authority_dir)
         self.parser = QueryParser(self.registers)
         self.resolver = ValueResolver(self.registers)
+        self.labels = FacetLabels(self.registers)
         self._lock = threading.RLock()
         self._folder: Path | None = None
         self._index: FileIndex | None = None
@@ -236,7 +237,7 @@ class SearchEngine:
         with self._lock:
             snap = self._current()
             counts = snap.match_all_counts()[facet]
-            return facet_list(facet, snap.facets[facet], counts, self.registers, limit=None)
+            return facet_list(facet, snap.facets[facet], counts, self.labels, limit=None)
 
     # -- the steps of a search ------------------------------------------------------------
 
@@ -364,7 +365,7 @@ class SearchEngine:
                 name,
                 arrays,
                 counts,
-                self.registers,
+                self.labels,
                 selected=selection.selected.get(name, ()),
                 excluded=selection.excluded.get(name, ()),
                 limit=FACET_LIMIT,

@@ -7,9 +7,11 @@ around matched words are markup. Words match by stem, as the search does ("maps"
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from html import escape
 
-from archive.analysis import MIN_SIZE, TOKEN_RE, stem
+from archive.analysis import MIN_SIZE, stem
 
 SNIPPET_CHARS = 240
 _ENOUGH_HITS = 6
@@ -24,7 +26,7 @@ def snippet(text: str, stems: set[str], width: int = SNIPPET_CHARS) -> str:
         return ""
     hits: list[tuple[int, int]] = []
     if stems:
-        for match in TOKEN_RE.finditer(text):
+        for match in _candidates(frozenset(stems)).finditer(text):
             word = match.group(0).lower()
             if len(word) >= MIN_SIZE and stem(word) in stems:
                 hits.append(match.span())
@@ -43,6 +45,15 @@ def snippet(text: str, stems: set[str], width: int = SNIPPET_CHARS) -> str:
         space = text.find(" ", start, best_start)
         start = space + 1 if space != -1 else start
     return _clip(text, start, width, [h for h in hits if h[0] >= start])
+
+
+@lru_cache(maxsize=512)
+def _candidates(stems: frozenset[str]) -> re.Pattern[str]:
+    """Words that may stem to one of `stems`: those starting with a stem less its last
+    letter (Porter's rules only rewrite endings), so the text is scanned at C speed and
+    only candidates are stemmed."""
+    prefixes = sorted({s[: max(MIN_SIZE, len(s) - 1)] for s in stems}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")\w*", re.IGNORECASE)
 
 
 def _clip(text: str, start: int, width: int, hits: list[tuple[int, int]]) -> str:
