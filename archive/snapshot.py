@@ -111,6 +111,31 @@ def _read_leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool)
     )
 
 
+_POSITION_BITS = 24  # positions within a document stay below 2**24
+_decoded: dict[bytes, list[int]] = {}
+_DECODED_LIMIT = 500_000
+
+
+def _positions(value: bytes) -> list[int]:
+    """Decoded positions of one posting. The same small encodings recur across documents
+    (most words occur once or twice), so decoded lists are remembered."""
+    found = _decoded.get(value)
+    if found is None:
+        if len(_decoded) >= _DECODED_LIMIT:
+            _decoded.clear()
+        found = _decoded[value] = Positions().decode_positions(value)
+    return found
+
+
+def _position_keys(values: list[bytes], where: np.ndarray) -> np.ndarray:
+    """(candidate number, position) pairs as one int64 each, for vectorised matching."""
+    keys: list[int] = []
+    for k, index in enumerate(where.tolist()):
+        base = k << _POSITION_BITS
+        keys.extend(base + p for p in _positions(values[index]))
+    return np.asarray(keys, dtype=np.int64)
+
+
 @dataclass
 class SegmentData:
     """What the engine keeps of one segment: facet pairs, dates, field lengths."""
@@ -385,8 +410,9 @@ class Snapshot:
         return [t.text for t in expanded.subqueries] if isinstance(expanded, wq.Or) else []
 
     def _phrase(self, q: wq.Phrase) -> np.ndarray:
-        """Documents holding the phrase's words in order (within `slop`): candidates from
-        the postings, then positions checked for those candidates only."""
+        """Documents holding the phrase's words in order (each within `slop` of the one
+        before): candidates from the postings, then the positions of those candidates
+        checked as arrays of (candidate, position) keys."""
         words = q.words
         if not words:
             return np.zeros(self.size, dtype=bool)
@@ -399,20 +425,21 @@ class Snapshot:
         mask = np.zeros(self.size, dtype=bool)
         if not len(candidates):
             return mask
-        decode = Positions().decode_positions
-        where = [
-            np.searchsorted(p.ids, candidates) for p in lists
-        ]  # postings ids are sorted within and across segments
         slop = max(1, q.slop)
-        for k, doc in enumerate(candidates):
-            starts = set(decode(lists[0].values[where[0][k]]))  # type: ignore[index]
-            for j in range(1, len(lists)):
-                positions = decode(lists[j].values[where[j][k]])  # type: ignore[index]
-                starts = {p for p in positions if any(0 < p - s <= slop for s in starts)}
-                if not starts:
-                    break
-            if starts:
-                mask[doc] = True
+        previous = None
+        for postings in lists:
+            # Postings ids are sorted (within a segment, and segments follow each other).
+            where = np.searchsorted(postings.ids, candidates)
+            keys = _position_keys(postings.values or [], where)
+            if previous is not None:
+                near = np.zeros(len(keys), dtype=bool)
+                for gap in range(1, slop + 1):
+                    near |= np.isin(keys - gap, previous)
+                keys = keys[near]
+            previous = keys
+            if not len(previous):
+                return mask
+        mask[candidates[np.unique(previous >> _POSITION_BITS)]] = True
         return mask
 
     def date_mask(self, q: DateOverlap) -> np.ndarray:
