@@ -21,28 +21,33 @@ from whoosh.writing import SegmentWriter
 
 
 class _TermBuffer:
-    """Stands in for Whoosh's PostingPool: postings grouped by (field, term) in memory.
-    The writer is flushed into a new segment every so many documents to bound memory."""
+    """Stands in for Whoosh's PostingPool: postings grouped by field and term in memory.
+    A bulk build closes a segment every so many documents to bound memory."""
 
     def __init__(self) -> None:
-        self.terms: dict[tuple[str, bytes], list[tuple[int, float, bytes]]] = {}
-        self.fieldnames: set[str] = set()
+        self.fields: dict[str, dict[bytes, list[tuple[int, float, bytes]]]] = {}
+
+    @property
+    def fieldnames(self) -> set[str]:
+        return set(self.fields)
 
     def add(self, item: tuple[str, bytes, int, float, bytes]) -> None:
+        """One posting, as Whoosh adds them when it merges segments into this one."""
         fieldname, btext, docnum, weight, value = item
-        postings = self.terms.get((fieldname, btext))
+        terms = self.fields.setdefault(fieldname, {})
+        postings = terms.get(btext)
         if postings is None:
-            postings = self.terms[(fieldname, btext)] = []
-            self.fieldnames.add(fieldname)
+            postings = terms[btext] = []
         postings.append((docnum, weight, value))
 
     def cleanup(self) -> None:
-        self.terms = {}
+        self.fields = {}
 
-    def iter_postings(self) -> Any:  # used by Whoosh only for merges it never does here
-        for (fieldname, btext), postings in sorted(self.terms.items()):
-            for docnum, weight, value in postings:
-                yield fieldname, btext, docnum, weight, value
+    def iter_postings(self) -> Any:
+        for fieldname, terms in sorted(self.fields.items()):
+            for btext, postings in sorted(terms.items()):
+                for docnum, weight, value in postings:
+                    yield fieldname, btext, docnum, weight, value
 
 
 class FastSegmentWriter(SegmentWriter):
@@ -52,6 +57,54 @@ class FastSegmentWriter(SegmentWriter):
         super().__init__(ix, **kwargs)
         self.pool.cleanup()
         self.pool = _TermBuffer()
+
+    def add_document(self, **fields: Any) -> None:
+        """SegmentWriter.add_document with postings appended straight to their term's
+        list (same stored fields, lengths and columns)."""
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        buffer = self.pool.fields
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields.get(fieldname)
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    boost = self._field_boost(fields, fieldname, docboost)
+                    terms = buffer.get(fieldname)
+                    if terms is None:
+                        terms = buffer[fieldname] = {}
+                    scorable = field.scorable
+                    for btext, freq, weight, vbytes in field.index(value):
+                        if scorable:
+                            length += freq
+                        posting = (docnum, weight * boost, vbytes)
+                        postings = terms.get(btext)
+                        if postings is None:
+                            terms[btext] = [posting]
+                        else:
+                            postings.append(posting)
+                if field.separate_spelling() or field.vector:
+                    raise NotImplementedError("spelling and vector fields are not supported")
+                stored = fields.get(f"_stored_{fieldname}", value)
+                perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
+                column = field.column_type
+                if column and stored is not None:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(stored))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
@@ -64,23 +117,25 @@ class FastSegmentWriter(SegmentWriter):
 
     def _write_terms(self, lengths_reader: Any) -> None:
         fieldwriter = self.fieldwriter
-        schema = self.schema
-        current = None
-        lengths: list[Any] | None = None
-        for (fieldname, btext), postings in sorted(self.pool.terms.items()):
-            if fieldname != current:
-                if current is not None:
-                    fieldwriter.finish_field()
-                fieldobj = schema[fieldname]
-                fieldwriter.start_field(fieldname, fieldobj)
-                current = fieldname
-                lengths = _field_lengths(lengths_reader, fieldname, self.docnum)
-            postings.sort(key=lambda p: p[0])
-            fieldwriter.start_term(btext)
-            _write_blocks(fieldwriter._postwriter, postings, lengths)
-            fieldwriter.finish_term()
-        if current is not None:
+        for fieldname, terms in sorted(self.pool.fields.items()):
+            if not terms:
+                continue
+            fieldwriter.start_field(fieldname, self.schema[fieldname])
+            # Blocks of a few postings compress to almost nothing, and zlib on each cost
+            # more than everything else per term; stored uncompressed, they also read
+            # faster. (Whoosh writes the compression level into each block it writes.)
+            fieldwriter._postwriter._compression = 0
+            lengths = _field_lengths(lengths_reader, fieldname, self.docnum)
+            for btext, postings in sorted(terms.items()):
+                postings.sort(key=_docnum)
+                fieldwriter.start_term(btext)
+                _write_blocks(fieldwriter._postwriter, postings, lengths)
+                fieldwriter.finish_term()
             fieldwriter.finish_field()
+
+
+def _docnum(posting: tuple[int, float, bytes]) -> int:
+    return posting[0]
 
 
 def _field_lengths(reader: Any, fieldname: str, doc_count: int) -> list[Any] | None:
