@@ -349,15 +349,7 @@ def update_index(
     `progress(total)` is called once with the number of files to (re)index and returns a
     callback taking each step's count; `procs` caps the worker processes of a full build.
     """
-    started = time.perf_counter()
-    with _update_lock(config.index_dir, timeout):
-        folder = current_generation(config.index_dir)
-        if rebuild or folder is None or generation_format(folder) != INDEX_FORMAT:
-            report = _rebuild(config, progress, procs)
-        else:
-            report = _update_generation(config, folder, None, progress, timeout)
-    report.seconds = time.perf_counter() - started
-    return report
+    return _update(config, None, rebuild, progress, procs, timeout)
 
 
 def update_documents(
@@ -365,14 +357,24 @@ def update_documents(
 ) -> IndexReport:
     """(Re)index exactly these documents, and drop those whose file is gone: the cheap path
     for `archive add`, which knows what it changed. Builds the whole index if there is none."""
+    return _update(config, list(dict.fromkeys(doc_ids)), False, None, None, timeout)
+
+
+def _update(
+    config: Config,
+    only: list[str] | None,
+    rebuild: bool,
+    progress: Callable[[int], Progress] | None,
+    procs: int | None,
+    timeout: float,
+) -> IndexReport:
     started = time.perf_counter()
-    ids = list(dict.fromkeys(doc_ids))
     with _update_lock(config.index_dir, timeout):
         folder = current_generation(config.index_dir)
-        if folder is None or generation_format(folder) != INDEX_FORMAT:
-            report = _rebuild(config, None, None)
+        if rebuild or folder is None or generation_format(folder) != INDEX_FORMAT:
+            report = _rebuild(config, progress, procs)
         else:
-            report = _update_generation(config, folder, ids, None, timeout)
+            report = _update_generation(config, folder, only, progress, timeout)
     report.seconds = time.perf_counter() - started
     return report
 

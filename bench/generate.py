@@ -18,6 +18,7 @@ import bisect
 import itertools
 import random
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -300,31 +301,49 @@ def write_registers(authority: Path, settings: GeneratorSettings) -> None:
     authority.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(BUNDLED_CORPUS / "authority" / "treaties.xml", authority / "treaties.xml")
 
-    root = _el("TEI", {f"{{{XML}}}id": "authority-places", f"{{{XML}}}lang": "en"})
-    _register_header(root, "Benchmark register of places", [])
-    lst = _sub(_sub(_sub(root, "text"), "body"), "listPlace")
-    for i in range(settings.places):
-        place = _sub(lst, "place", {f"{{{XML}}}id": f"synthetic-place-{i:04d}", "type": "city"})
-        _sub(place, "placeName", {"type": "preferred"}, f"Synthetic Place {i:04d}")
-    _write(root, authority / "places.xml")
+    _write_register(authority, "places", "listPlace", settings.places, _place)
+    _write_register(authority, "organisations", "listOrg", settings.organisations, _org)
+    _write_register(
+        authority,
+        "persons",
+        "listPerson",
+        settings.persons,
+        _person,
+        [("org", "organisations.xml")],
+    )
 
-    root = _el("TEI", {f"{{{XML}}}id": "authority-organisations", f"{{{XML}}}lang": "en"})
-    _register_header(root, "Benchmark register of organisations", [])
-    lst = _sub(_sub(_sub(root, "text"), "body"), "listOrg")
-    for i in range(settings.organisations):
-        org = _sub(lst, "org", {f"{{{XML}}}id": f"synthetic-org-{i:04d}", "type": "ngo"})
-        _sub(org, "orgName", {"type": "preferred"}, f"Synthetic Organisation {i:04d}")
-        _sub(org, "orgName", {"type": "abbr"}, f"SO{i:04d}")
-    _write(root, authority / "organisations.xml")
 
-    root = _el("TEI", {f"{{{XML}}}id": "authority-persons", f"{{{XML}}}lang": "en"})
-    _register_header(root, "Benchmark register of persons", [("org", "organisations.xml")])
-    lst = _sub(_sub(_sub(root, "text"), "body"), "listPerson")
-    for i in range(settings.persons):
-        person = _sub(lst, "person", {f"{{{XML}}}id": f"synthetic-person-{i:04d}"})
-        _sub(person, "persName", {"type": "preferred"}, f"Synthetic Person {i:04d}")
-        _sub(person, "persName", {"type": "variant"}, f"Synthetic Persona {i:04d}")
-    _write(root, authority / "persons.xml")
+def _write_register(
+    authority: Path,
+    name: str,
+    list_tag: str,
+    count: int,
+    record: Callable[[etree._Element, int], None],
+    prefixes: list[tuple[str, str]] | None = None,
+) -> None:
+    root = _el("TEI", {f"{{{XML}}}id": f"authority-{name}", f"{{{XML}}}lang": "en"})
+    _register_header(root, f"Benchmark register of {name}", prefixes or [])
+    records = _sub(_sub(_sub(root, "text"), "body"), list_tag)
+    for i in range(count):
+        record(records, i)
+    _write(root, authority / f"{name}.xml")
+
+
+def _place(parent: etree._Element, i: int) -> None:
+    place = _sub(parent, "place", {f"{{{XML}}}id": f"synthetic-place-{i:04d}", "type": "city"})
+    _sub(place, "placeName", {"type": "preferred"}, f"Synthetic Place {i:04d}")
+
+
+def _org(parent: etree._Element, i: int) -> None:
+    org = _sub(parent, "org", {f"{{{XML}}}id": f"synthetic-org-{i:04d}", "type": "ngo"})
+    _sub(org, "orgName", {"type": "preferred"}, f"Synthetic Organisation {i:04d}")
+    _sub(org, "orgName", {"type": "abbr"}, f"SO{i:04d}")
+
+
+def _person(parent: etree._Element, i: int) -> None:
+    person = _sub(parent, "person", {f"{{{XML}}}id": f"synthetic-person-{i:04d}"})
+    _sub(person, "persName", {"type": "preferred"}, f"Synthetic Person {i:04d}")
+    _sub(person, "persName", {"type": "variant"}, f"Synthetic Persona {i:04d}")
 
 
 class CorpusGenerator:
