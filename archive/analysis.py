@@ -13,15 +13,17 @@ Both live in the index's pickled schema, so renaming them needs a new INDEX_FORM
 
 from __future__ import annotations
 
-import itertools
 import re
+import struct
+import sys
+from array import array
 from collections.abc import Iterator
-from pickle import dumps
 from typing import Any
 
 from whoosh.analysis import STOP_WORDS, Composable, Token
 from whoosh.columns import VarBytesListColumn
 from whoosh.fields import KEYWORD, TEXT
+from whoosh.formats import Positions
 from whoosh.lang.porter import stem as porter_stem
 from whoosh.system import pack_uint
 
@@ -52,20 +54,45 @@ def words(text: str, morph: bool = True) -> list[str]:
     return [stem(w) for w in found] if morph else found
 
 
+class PackedPositions(Positions):
+    """Word positions as little-endian 32-bit integers after a 32-bit count.
+
+    Whoosh's Positions pickles a list of gaps per posting; decoding that is a Python loop
+    per position, and a phrase over common words decodes millions. Packed, the positions of
+    any number of postings are one `numpy.frombuffer` away (archive.snapshot). Whoosh's own
+    readers (phrase matchers, highlighting) use the decode methods below."""
+
+    def encode(self, poslist: list[int]) -> bytes:
+        return _encode(poslist)
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return list(array("I", valuestring[4:])) if _LITTLE else _unpack(valuestring)[1:]
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return len(valuestring) // 4 - 1
+
+    def decode_weight(self, valuestring: bytes) -> float:
+        return self.decode_frequency(valuestring) * self.field_boost
+
+
+_LITTLE = sys.byteorder == "little"
 _single_positions: dict[int, bytes] = {}
 
 
+def _unpack(value: bytes) -> list[int]:
+    return list(struct.unpack(f"<{len(value) // 4}I", value))
+
+
 def _encode(poslist: list[int]) -> bytes:
-    """Positions as whoosh.formats.Positions encodes them (count, then pickled deltas);
-    most words occur once in a document, and those encodings are reused."""
+    """A posting's value in PackedPositions; most words occur once in a document, and those
+    encodings are reused."""
     if len(poslist) == 1:
         pos = poslist[0]
         found = _single_positions.get(pos)
         if found is None:
-            found = _single_positions[pos] = pack_uint(1) + dumps([pos], 2)
+            found = _single_positions[pos] = struct.pack("<II", 1, pos)
         return found
-    deltas = [poslist[0]] + [b - a for a, b in itertools.pairwise(poslist)]
-    return pack_uint(len(deltas)) + dumps(deltas, 2)
+    return struct.pack(f"<{len(poslist) + 1}I", len(poslist), *poslist)
 
 
 class ArchiveAnalyzer(Composable):
@@ -138,6 +165,7 @@ class StemmedText(TEXT):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(analyzer=ArchiveAnalyzer(), **kwargs)
+        self.format = PackedPositions(field_boost=self.format.field_boost)
         self._last: tuple[str, tuple[int, list[str]]] | None = None
 
     def __getstate__(self) -> dict[str, Any]:

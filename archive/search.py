@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
@@ -39,6 +38,7 @@ from archive.index import (
     IndexMissing,
     current_generation,
     generation_format,
+    open_generation,
 )
 from archive.query import DateOverlap, ParsedQuery, QueryParser, Resolved, ValueResolver
 from archive.request import FILTER_FIELDS, SearchRequest
@@ -150,7 +150,7 @@ class SearchEngine:
             )
         if folder != self._folder or self._index is None:
             self.close()
-            self._index = whoosh_index.open_dir(str(folder))
+            self._index = open_generation(folder)
             self._folder = folder
         if self._searcher is None or not self._searcher.up_to_date():
             # Never Searcher.refresh(): close and open (see DESIGN.md, Whoosh facts).

@@ -20,11 +20,9 @@ Whoosh's default), computed with numpy over the postings of the query's words.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from pickle import loads
 from typing import Any
 
 import numpy as np
@@ -32,7 +30,6 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
-from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
 from archive.errors import BadQuery
@@ -120,18 +117,16 @@ def _position_keys(values: list[bytes], where: np.ndarray) -> np.ndarray:
     """(candidate number, position) pairs as one int64 each, sorted, for vectorised
     matching: candidate k's positions p become k << _POSITION_BITS | p.
 
-    A posting's value is Whoosh's Positions encoding: a 4-byte count, then the pickled
-    list of gaps between positions. The lists are unpickled (in C) and the gaps summed per
-    candidate with numpy, rather than decoded position by position in Python."""
-    gaps = [loads(values[index][_INT_SIZE:]) for index in where.tolist()]
-    counts = np.fromiter(map(len, gaps), dtype=np.int64, count=len(gaps))
-    total = int(counts.sum())
-    flat = np.fromiter(itertools.chain.from_iterable(gaps), dtype=np.int64, count=total)
-    running = np.cumsum(flat)
-    starts = np.cumsum(counts) - counts
-    before = np.repeat(running[starts] - flat[starts], counts)
-    owners = np.repeat(np.arange(len(gaps), dtype=np.int64) << _POSITION_BITS, counts)
-    return owners + (running - before)
+    Each value is PackedPositions: a 32-bit count, then the positions; the candidates'
+    values are joined and read as one array, the counts dropped."""
+    chosen = [values[index] for index in where.tolist()]
+    words = np.frombuffer(b"".join(chosen), dtype="<u4").astype(np.int64)
+    sizes = np.fromiter(map(len, chosen), dtype=np.int64, count=len(chosen)) // 4
+    heads = np.cumsum(sizes) - sizes
+    keep = np.ones(len(words), dtype=bool)
+    keep[heads] = False
+    owners = np.repeat(np.arange(len(chosen), dtype=np.int64) << _POSITION_BITS, sizes - 1)
+    return owners + words[keep]
 
 
 def _contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:

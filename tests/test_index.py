@@ -23,6 +23,7 @@ from archive.index import (
     update_documents,
     update_index,
 )
+from archive.manifest import Manifest
 from archive.model import DateSpan
 from archive.request import SearchRequest
 from archive.search import SearchEngine
@@ -43,8 +44,10 @@ def test_build_writes_a_generation_with_format_and_manifest(corpus_copy: Config)
     folder = current_generation(corpus_copy.index_dir)
     assert folder is not None and folder.parent == corpus_copy.index_dir
     assert json.loads((folder / "format.json").read_text())["format"] == INDEX_FORMAT
-    manifest = json.loads((folder / "manifest.json").read_text())
-    assert set(manifest["docs"]) == {p.stem for p in corpus_copy.documents_dir.glob("*.xml")}
+    ix = open_index(corpus_copy)
+    manifest = Manifest(folder).load(ix.latest_generation())
+    assert manifest is not None
+    assert set(manifest) == {p.stem for p in corpus_copy.documents_dir.glob("*.xml")}
     assert open_index(corpus_copy).doc_count() == 5
 
 
@@ -57,6 +60,15 @@ def test_second_run_changes_nothing_and_hashes_nothing(corpus_copy: Config, monk
     monkeypatch.setattr(index_module, "_file_state", no_hashing)
     report = update_index(corpus_copy)
     assert not report.rebuilt and report.unchanged == 5 and report.indexed == 0
+
+
+def test_a_stale_manifest_is_rebuilt_from_the_index(corpus_copy: Config):
+    update_index(corpus_copy)
+    folder = current_generation(corpus_copy.index_dir)
+    Manifest(folder).save(-1, {}, replace_all=True)  # as if written for another commit
+    report = update_index(corpus_copy)
+    assert report.indexed == 0 and report.unchanged == 5  # every file hashed, none changed
+    assert Manifest(folder).load(open_index(corpus_copy).latest_generation()) is not None
 
 
 def test_touched_but_identical_file_is_not_reindexed(corpus_copy: Config):
