@@ -318,7 +318,9 @@ class Snapshot:
         """A word's postings over the whole index (all segments), deleted documents
         included (the live mask removes them)."""
         key = (fieldname, text, values)
-        found = self._postings.get(key)
+        found = self._postings.get(key) or (
+            None if values else self._postings.get((fieldname, text, True))
+        )
         if found is not None:
             return found
         btext = text.encode("utf-8")

@@ -49,6 +49,65 @@ LANGUAGES = (("en", "English", 80), ("fr", "French", 8), ("ru", "Russian", 5), (
 LANGUAGES += (("az", "Azerbaijani", 3),)
 ROLES = ("President", "Chair", "Director", "Secretary-General", "Coordinator", "Spokesperson")
 
+# English function words in their usual order of frequency: in real prose they are about
+# half of all words, so they head the Zipf curve here too (the index drops those on its
+# stop list; the others, "was", "which", "has", are indexed like any word).
+FUNCTION_WORDS = [
+    "the",
+    "of",
+    "and",
+    "to",
+    "a",
+    "in",
+    "is",
+    "that",
+    "for",
+    "it",
+    "as",
+    "with",
+    "was",
+    "on",
+    "be",
+    "by",
+    "at",
+    "this",
+    "are",
+    "from",
+    "or",
+    "an",
+    "which",
+    "not",
+    "have",
+    "has",
+    "their",
+    "its",
+    "were",
+    "been",
+    "they",
+    "all",
+    "but",
+    "will",
+    "would",
+    "more",
+    "also",
+    "these",
+    "other",
+    "such",
+    "who",
+    "may",
+    "should",
+    "can",
+    "into",
+    "any",
+    "than",
+    "under",
+    "our",
+    "we",
+    "them",
+    "had",
+    "there",
+]
+
 # Words of the domain: the frequent part of the vocabulary, so that benchmark queries look
 # like real ones ("civilian", "mine maps").
 DOMAIN_WORDS = [
@@ -355,18 +414,22 @@ class CorpusGenerator:
         rng = random.Random(seed)
         s = self.settings
         synthetic = set()
-        while len(synthetic) < s.vocabulary - len(DOMAIN_WORDS):
+        known = set(DOMAIN_WORDS) | set(FUNCTION_WORDS)
+        while len(synthetic) < s.vocabulary - len(known):
             word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
-            if word not in DOMAIN_WORDS:
+            if word not in known:
                 synthetic.add(word)
         shuffled = sorted(synthetic)
         rng.shuffle(shuffled)
-        vocabulary = list(DOMAIN_WORDS) + shuffled
-        # The domain words interleave with the head of the Zipf curve, not all above it.
-        head = vocabulary[: len(DOMAIN_WORDS) * 3]
+        content = list(DOMAIN_WORDS) + shuffled
+        # The domain words interleave with the head of the content words, not all above.
+        head = content[: len(DOMAIN_WORDS) * 3]
         rng.shuffle(head)
-        vocabulary[: len(head)] = head
+        content[: len(head)] = head
+        vocabulary = FUNCTION_WORDS + content
         self.vocabulary = vocabulary
+        # Content words only: what a person searches for.
+        self.content_words = content
         self.words = _Sampler(vocabulary, _zipf_weights(len(vocabulary), 1.07))
         self.persons = _Sampler(list(range(s.persons)), _zipf_weights(s.persons, 1.0))
         self.orgs = _Sampler(list(range(s.organisations)), _zipf_weights(s.organisations, 1.0))

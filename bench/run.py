@@ -88,9 +88,9 @@ def make_queries(corpus: Path, seed: int, per_type: int) -> dict[str, list[str]]
     from archive.tei import read_document
 
     rng = random.Random(seed + 7)
-    vocabulary = CorpusGenerator(seed).vocabulary
-    # Common to middling words: the queries that match many documents are the hard ones.
-    pool = vocabulary[:3000]
+    # The 3,000 most frequent content words: queries that match many documents are the
+    # hard ones.
+    pool = CorpusGenerator(seed).content_words[:3000]
 
     def distinct(make: Any, count: int) -> list[str]:
         out: list[str] = []
