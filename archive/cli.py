@@ -22,7 +22,8 @@ from archive.authority import Registers
 from archive.config import Config
 from archive.errors import ArchiveError, BadQuery
 from archive.facets import FacetValue
-from archive.index import INDEX_FORMAT, IndexMissing, IndexReport, index_status, update_index
+from archive.index import INDEX_FORMAT, IndexMissing, index_status
+from archive.indexing import IndexReport, update_index
 from archive.request import FILTER_FIELDS, SORTS, SearchRequest
 from archive.search import SearchEngine
 from archive.stats import corpus_figures
@@ -116,7 +117,7 @@ def show(config: Config, doc_id: str, as_json: bool, as_xml: bool) -> None:
 
 
 # --- search: index, search, stats (issue 3) ---------------------------------------------
-# Thin faces over archive.index and archive.search; the output formats live in
+# Thin faces over archive.indexing and archive.search; the output formats live in
 # archive.terminal_search.
 
 

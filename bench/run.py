@@ -138,7 +138,8 @@ def make_queries(corpus: Path, seed: int, per_type: int) -> dict[str, list[str]]
 def phase_build(corpus: Path, instance: Path, procs: int | None) -> dict[str, Any]:
     """A full build from scratch: throughput, size, memory."""
     from archive.config import Config
-    from archive.index import current_generation, update_index
+    from archive.index import current_generation
+    from archive.indexing import update_index
 
     config = Config(corpus=corpus, instance=instance)
     shutil.rmtree(instance / "index", ignore_errors=True)
@@ -172,7 +173,7 @@ def phase_build(corpus: Path, instance: Path, procs: int | None) -> dict[str, An
 def phase_search(corpus: Path, instance: Path, seed: int, per_type: int) -> dict[str, Any]:
     """Latency of the query mix with every facet, the added-document delay, serving RSS."""
     from archive.config import Config
-    from archive.index import update_documents
+    from archive.indexing import update_documents
     from archive.request import SearchRequest
     from archive.search import SearchEngine
 

@@ -1,4 +1,4 @@
-"""archive/index.py: the index on disk, kept in step with the corpus incrementally, rebuilt
+"""archive/index.py and archive/indexing.py: the index on disk, kept in step with the corpus incrementally, rebuilt
 atomically, never misread across formats, and cheap to update for known documents."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-import archive.index as index_module
+import archive.indexing as index_module
 from archive.config import Config
 from archive.errors import Conflict
 from archive.index import (
@@ -20,9 +20,8 @@ from archive.index import (
     index_status,
     issued_bounds,
     open_index,
-    update_documents,
-    update_index,
 )
+from archive.indexing import update_documents, update_index
 from archive.manifest import Manifest
 from archive.model import DateSpan
 from archive.request import SearchRequest

@@ -11,7 +11,7 @@ import archive.snapshot as snapshot_module
 from archive.authority import Registers
 from archive.config import Config
 from archive.errors import BadQuery
-from archive.index import update_index
+from archive.indexing import update_index
 from archive.request import SearchRequest
 from archive.search import SearchEngine
 from archive.snippets import snippet

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 from archive.config import Config
-from archive.index import update_index
+from archive.indexing import update_index
 from archive.request import SearchRequest
 from archive.search import SearchEngine
 from tests.conftest import SEED_ID
