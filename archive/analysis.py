@@ -92,7 +92,11 @@ def _encode(poslist: list[int]) -> bytes:
         if found is None:
             found = _single_positions[pos] = struct.pack("<II", 1, pos)
         return found
-    return struct.pack(f"<{len(poslist) + 1}I", len(poslist), *poslist)
+    packed = array("I", poslist)
+    packed.insert(0, len(poslist))
+    if not _LITTLE:
+        packed.byteswap()
+    return packed.tobytes()
 
 
 class ArchiveAnalyzer(Composable):
@@ -180,7 +184,9 @@ class StemmedText(TEXT):
             return last[1]
         tokens = TOKEN_RE.findall(value.lower())
         first = next((i for i, w in enumerate(tokens) if _kept(w)), 0)
-        found = (first, [w for w in tokens if _kept(w)])
+        # Inline rather than _kept(): this runs for every word of every document.
+        stop = STOP_WORDS
+        found = (first, [w for w in tokens if len(w) >= MIN_SIZE and w not in stop])
         self._last = (value, found)
         return found
 
@@ -190,8 +196,9 @@ class StemmedText(TEXT):
             return
         positions: dict[str, list[int]] = {}
         first, kept = self._surface(value)
+        known = _stems.get
         for pos, word in enumerate(kept, first):
-            term = _stems.get(word) or stem(word)
+            term = known(word) or stem(word)
             found = positions.get(term)
             if found is None:
                 positions[term] = [pos]

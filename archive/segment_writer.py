@@ -126,16 +126,13 @@ class FastSegmentWriter(SegmentWriter):
             # faster. (Whoosh writes the compression level into each block it writes.)
             fieldwriter._postwriter._compression = 0
             lengths = _field_lengths(lengths_reader, fieldname, self.docnum)
+            # Each term's postings are in document order already: documents are numbered
+            # as they are added, and segments Whoosh merges in at commit come after them.
             for btext, postings in sorted(terms.items()):
-                postings.sort(key=_docnum)
                 fieldwriter.start_term(btext)
                 _write_blocks(fieldwriter._postwriter, postings, lengths)
                 fieldwriter.finish_term()
             fieldwriter.finish_field()
-
-
-def _docnum(posting: tuple[int, float, bytes]) -> int:
-    return posting[0]
 
 
 def _field_lengths(reader: Any, fieldname: str, doc_count: int) -> list[Any] | None:
