@@ -21,13 +21,18 @@ Whoosh's default), computed with numpy over the postings of the query's words.
 from __future__ import annotations
 
 import math
+import struct
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from io import BytesIO
+from pickle import load as pickle_load
+from pickle import loads as pickle_loads
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
@@ -41,6 +46,7 @@ BM25_B = 0.75
 BM25_K1 = 1.2
 UNDATED = 0
 
+_BLOCK_LENGTH = struct.Struct("!i")  # Whoosh's StructFile.write_int
 _LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
@@ -71,29 +77,31 @@ def _read_leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool)
             np.asarray(weights, dtype=np.float32),
             list(vals) if values else None,
         )
-    fmt = reader.schema[fieldname].format
-    matcher = terms.matcher(fieldname, btext, fmt)
-    if not isinstance(matcher, W3LeafMatcher):  # another codec: the slow generic path
-        ids_list, weights_list, vals_list = [], [], []
-        while matcher.is_active():
-            ids_list.append(matcher.id())
-            weights_list.append(matcher.weight())
-            if values:
-                vals_list.append(matcher.value())
-            matcher.next()
-        return Postings(
-            np.asarray(ids_list, dtype=np.int64),
-            np.asarray(weights_list, dtype=np.float32),
-            vals_list if values else None,
-        )
+    offset, length = info.extent()
+    if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves the length unpacked
+        length = length[0]
+    raw = terms._postfile.get(offset, length)
+    if raw[:4] != WHOOSH3_HEADER_MAGIC:  # another codec: Whoosh's own (slow) iteration
+        matcher = terms.matcher(fieldname, btext, reader.schema[fieldname].format)
+        return _generic_postings(matcher, values)
     id_parts: list[np.ndarray] = []
     weight_parts: list[np.ndarray] = []
     value_parts: list[bytes] = []
-    while True:
-        matcher._read_data()
-        deltas, weights, vals = matcher._data
-        count = matcher._blocklength
-        id_parts.append(np.cumsum(np.asarray(deltas, dtype=np.int64)))
+    stream = BytesIO(raw)
+    view = memoryview(raw)
+    position = 4
+    while position < length:
+        # A block: its signed length (negative for the last), the pickled block info, the
+        # pickled (ids as gaps, weights, values), zlib-compressed if the info says so. Read
+        # from one buffer rather than seek by seek as Whoosh's matcher does.
+        (size,) = _BLOCK_LENGTH.unpack_from(raw, position)
+        position += 4
+        end = position + abs(size)
+        stream.seek(position)
+        count, _, _, compression, _, _ = pickle_load(stream)
+        data = view[stream.tell() : end]
+        gaps, weights, vals = pickle_loads(zlib.decompress(data) if compression else data)
+        id_parts.append(np.cumsum(np.asarray(gaps, dtype=np.int64)))
         if weights is None:
             weight_parts.append(np.ones(count, dtype=np.float32))
         elif isinstance(weights, float):
@@ -102,11 +110,28 @@ def _read_leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool)
             weight_parts.append(np.asarray(weights, dtype=np.float32))
         if values:
             value_parts.extend(vals)
-        if matcher._lastblock:
+        position = end
+        if size < 0:
             break
-        matcher._goto(matcher._nextoffset)
     return Postings(
-        np.concatenate(id_parts), np.concatenate(weight_parts), value_parts if values else None
+        np.concatenate(id_parts) if id_parts else _EMPTY_IDS,
+        np.concatenate(weight_parts) if weight_parts else _EMPTY_WEIGHTS,
+        value_parts if values else None,
+    )
+
+
+def _generic_postings(matcher: Any, values: bool) -> Postings:
+    ids_list, weights_list, vals_list = [], [], []
+    while matcher.is_active():
+        ids_list.append(matcher.id())
+        weights_list.append(matcher.weight())
+        if values:
+            vals_list.append(matcher.value())
+        matcher.next()
+    return Postings(
+        np.asarray(ids_list, dtype=np.int64),
+        np.asarray(weights_list, dtype=np.float32),
+        vals_list if values else None,
     )
 
 
