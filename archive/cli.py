@@ -22,10 +22,16 @@ from archive.authority import Registers
 from archive.config import Config
 from archive.encode import Encoder, read_text_file
 from archive.encode.report import report_json, report_text
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, BadQuery
+from archive.facets import FacetValue
 from archive.fsutil import atomic_write_many
+from archive.index import INDEX_FORMAT, IndexMissing, IndexReport, index_status, update_index
+from archive.request import FILTER_FIELDS, SORTS, SearchRequest
+from archive.search import SearchEngine
+from archive.stats import corpus_figures
 from archive.store import Corpus
 from archive.terminal import document_text
+from archive.terminal_search import search_result_text, stats_text
 from archive.validate import Validator, document_types
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -226,3 +232,160 @@ def encode(
         sys.stdout.buffer.flush()
     if report_path is None:
         click.echo(report_text(result, str(textfile), problems), err=True, nl=False)
+# --- search: index, search, stats (issue 3) ---------------------------------------------
+# Thin faces over archive.index and archive.search; the output formats live in
+# archive.terminal_search.
+
+
+class _ProgressBar:
+    """A progress bar on stderr when it is a terminal; silent otherwise (logs, pipes)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+
+    def __call__(self, total: int) -> Callable[[int], None] | None:
+        if not total or not sys.stderr.isatty():
+            return None
+        self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+        self.bar.__enter__()
+        return self.bar.update
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def _update_index(config: Config, rebuild: bool = False) -> IndexReport:
+    bar = _ProgressBar("Indexing")
+    try:
+        report = update_index(config, rebuild=rebuild, progress=bar)
+    finally:
+        bar.close()
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    return report
+
+
+@main.command("index")
+@click.option("--rebuild", is_flag=True, help="Build the index from scratch.")
+@pass_config
+@reports_errors
+def index_command(config: Config, rebuild: bool) -> None:
+    """Bring the search index up to date with the corpus.
+
+    New, changed (by content hash) and removed documents are indexed incrementally;
+    --rebuild starts over (so does an index of an older format). A file that cannot be read
+    is skipped and reported, and the command exits 1.
+    """
+    report = _update_index(config, rebuild=rebuild)
+    click.echo(report.summary())
+    if report.problems:
+        sys.exit(1)
+
+
+def _field_values(pairs: tuple[str, ...], option: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not value.strip():
+            raise BadQuery(f"{option} {pair!r}: write FIELD=VALUE, e.g. {option} treaty=gc-1949")
+        out.setdefault(name.strip(), []).append(value.strip())
+    return out
+
+
+@main.command()
+@click.argument("query", required=False, default="")
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help=f"Keep documents with this value ({', '.join(FILTER_FIELDS)}); repeat to OR values of one field.",
+)
+@click.option(
+    "--exclude",
+    "excludes",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="Leave out documents with this value.",
+)
+@click.option("--from", "date_from", metavar="DATE", help="Issued on or after (YYYY[-MM[-DD]]).")
+@click.option("--to", "date_to", metavar="DATE", help="Issued on or before (YYYY[-MM[-DD]]).")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--page", default="1", metavar="N", help="Result page, from 1.")
+@click.option("--size", default=None, metavar="N", help="Results per page (1-100).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_config
+@reports_errors
+def search(
+    config: Config,
+    query: str,
+    filters: tuple[str, ...],
+    excludes: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    sort: str,
+    page: str,
+    size: str | None,
+    as_json: bool,
+) -> None:
+    """Search the archive: QUERY in Whoosh syntax (words, "phrases", AND/OR/NOT, -word,
+    treaty:, signatory:, org:, addressee:, place:, type:, lang:, date:[2020-11 TO 2021-06]).
+
+    Prints the hits with snippets, then the facet counts. Builds the index first if there
+    is none.
+    """
+    params: dict[str, list[str]] = {"q": [query], "sort": [sort], "page": [page]}
+    if size is not None:
+        params["size"] = [size]
+    if date_from:
+        params["from"] = [date_from]
+    if date_to:
+        params["to"] = [date_to]
+    for name, values in _field_values(filters, "--filter").items():
+        params[name] = values
+        if name not in FILTER_FIELDS:
+            raise BadQuery(f"--filter: unknown field {name!r}; fields: {', '.join(FILTER_FIELDS)}")
+    for name, values in _field_values(excludes, "--exclude").items():
+        if name not in FILTER_FIELDS:
+            raise BadQuery(f"--exclude: unknown field {name!r}; fields: {', '.join(FILTER_FIELDS)}")
+        params[f"not_{name}"] = values
+    request = SearchRequest.from_params(params, default_page_size=config.page_size)
+    with SearchEngine(config) as engine:
+        try:
+            result = engine.search(request)
+        except IndexMissing:
+            click.echo("building the search index first ...", err=True)
+            _update_index(config)
+            result = engine.search(request)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(search_result_text(result), nl=False)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@pass_config
+@reports_errors
+def stats(config: Config, as_json: bool) -> None:
+    """Corpus and index figures: documents, registers, index size and freshness, and the
+    documents per type, language and year (from the index)."""
+    registers = Registers.load(config.authority_dir)
+    status = index_status(config)
+    counts: dict[str, list[FacetValue]] = {}
+    if status.exists and status.format == INDEX_FORMAT:
+        with SearchEngine(config, registers) as engine:
+            counts = {name: engine.counts(name) for name in ("type", "lang", "year")}
+    figures = corpus_figures(config, registers)
+    if as_json:
+        data = {
+            "corpus": figures,
+            "index": status.to_dict(),
+            "counts": {k: [v.to_dict() for v in vs] for k, vs in counts.items()},
+        }
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(stats_text(figures, status, counts), nl=False)

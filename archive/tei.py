@@ -278,27 +278,20 @@ def _entity_refs(elements: Iterable[etree._Element]) -> list[EntityRef]:
     return out
 
 
-def _ids_of_kind(root: etree._Element, kind: str, exclude: etree._Element | None) -> list[str]:
-    ids = []
+def _ids_by_kind(root: etree._Element, exclude: etree._Element | None) -> dict[str, list[str]]:
+    """Every private reference outside `exclude`, by kind, each id once in document order.
+    One pass over the tree for all kinds: indexing reads every document, so this matters."""
+    skipped = set(exclude.iter()) if exclude is not None else set()
+    found: dict[str, list[str]] = {}
     for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        if exclude is not None and _is_within(el, exclude):
+        if not isinstance(el.tag, str) or el in skipped:
             continue
         for attr in ("ref", "target"):
-            for ref_kind, ref_id in split_refs(el.get(attr)):
-                if ref_kind == kind:
-                    ids.append(ref_id)
-    return _unique(ids)
-
-
-def _is_within(element: etree._Element, ancestor: etree._Element) -> bool:
-    node = element
-    while node is not None:
-        if node is ancestor:
-            return True
-        node = node.getparent()
-    return False
+            value = el.get(attr)
+            if value:
+                for ref_kind, ref_id in split_refs(value):
+                    found.setdefault(ref_kind, []).append(ref_id)
+    return {kind: _unique(ids) for kind, ids in found.items()}
 
 
 def read_document(data: bytes, path: str | Path = "<document>") -> Document:
@@ -417,6 +410,7 @@ def document_from_tree(tree: etree._ElementTree, data: bytes) -> Document:
         if (ch.get("n") or "").isdigit()
     ]
     permalink = first("t:teiHeader/t:fileDesc/t:publicationStmt/t:idno[@type='URI']")
+    refs = _ids_by_kind(root, source_desc)
     lang = root.get(XML_LANG) or ""
 
     return Document(
@@ -442,9 +436,9 @@ def document_from_tree(tree: etree._ElementTree, data: bytes) -> Document:
             for el in part.iter(t("date"))
         ],
         creation_dates=creation_dates,
-        persons=_ids_of_kind(root, "person", source_desc),
-        places=_ids_of_kind(root, "place", source_desc),
-        organisations=_ids_of_kind(root, "org", source_desc),
+        persons=refs.get("person", []),
+        places=refs.get("place", []),
+        organisations=refs.get("org", []),
         measures=[
             Measure(inline_text(el), el.get("quantity"), el.get("unit"), el.get("commodity"))
             for part in prose

@@ -49,3 +49,35 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
     }
+
+
+@pytest.fixture(scope="session")
+def indexed_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """The bundled corpus with a search index built once for the session (read-only)."""
+    from archive.index import update_index
+
+    config = Config(corpus=BUNDLED_CORPUS, instance=tmp_path_factory.mktemp("indexed"))
+    update_index(config)
+    return config
+
+
+@pytest.fixture(scope="session")
+def engine(indexed_config: Config):
+    """One search engine over `indexed_config`, shared like a web process shares it."""
+    from archive.search import SearchEngine
+
+    with SearchEngine(indexed_config) as search_engine:
+        yield search_engine
+
+
+def copy_document(config: Config, source_id: str, new_id: str, replace: dict[str, str]) -> Path:
+    """Add a document to a corpus copy: `source_id`'s file under `new_id`, with its id,
+    permalink and any other strings in `replace` changed. Stays valid."""
+    text = (config.documents_dir / f"{source_id}.xml").read_text(encoding="utf-8")
+    text = text.replace(source_id, new_id)
+    for old, new in replace.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    path = config.documents_dir / f"{new_id}.xml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,127 @@
+"""`archive index`, `archive search` and `archive stats`: output, JSON, and bad input on
+stderr with exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from archive.cli import main
+from archive.config import Config
+from tests.conftest import SEED_ID, copy_document
+
+
+def run(config: Config, *args: str):
+    return CliRunner().invoke(
+        main, ["--corpus", str(config.corpus), "--instance", str(config.instance), *args]
+    )
+
+
+def test_index_then_search_prints_hits_snippets_and_facets(corpus_copy: Config):
+    result = run(corpus_copy, "index")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("index rebuilt: 5 added")
+    result = run(corpus_copy, "search", "mine maps")
+    assert result.exit_code == 0, result.output
+    assert "3 documents for 'mine maps'" in result.stdout
+    assert f"   {SEED_ID} · appeal · 25 March 2021 (uncertain)" in result.stdout
+    assert "*maps*" in result.stdout
+    assert "Treaties: Additional Protocols of 1977 (1) [Additional Protocol I (1)" in result.stdout
+
+
+def test_search_builds_a_missing_index_first(corpus_copy: Config):
+    result = run(corpus_copy, "search", "signatory:Mirzayev", "--json")
+    assert result.exit_code == 0, result.output
+    assert "building the search index first" in result.stderr
+    data = json.loads(result.stdout)
+    assert {h["id"] for h in data["hits"]} == {SEED_ID, "petition-minefield-maps-2021"}
+
+
+def test_search_json_with_filters_excludes_sort_and_page(corpus_copy: Config):
+    run(corpus_copy, "index")
+    result = run(
+        corpus_copy,
+        "search",
+        "--filter",
+        "type=appeal",
+        "--filter",
+        "type=petition",
+        "--exclude",
+        "year=2023",
+        "--sort",
+        "date",
+        "--size",
+        "1",
+        "--page",
+        "2",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["total"], data["pages"], data["page"]) == (2, 2, 2)
+    assert [h["id"] for h in data["hits"]] == [SEED_ID]
+    assert data["request"]["filters"] == {"type": ["appeal", "petition"]}
+    types = {v["value"]: v for v in data["facets"]["type"]}
+    assert types["appeal"]["selected"] and types["petition"]["selected"]
+
+
+def test_archive_index_picks_up_added_changed_and_removed_files(corpus_copy: Config):
+    run(corpus_copy, "index")
+    copy_document(
+        corpus_copy,
+        SEED_ID,
+        "ngo-appeal-wombat-2022",
+        {"maps of mined areas</title>": "wombats</title>"},
+    )
+    seed = corpus_copy.documents_dir / f"{SEED_ID}.xml"
+    seed.write_text(
+        seed.read_text(encoding="utf-8").replace("tranquility", "serenity"), encoding="utf-8"
+    )
+    (corpus_copy.documents_dir / "bonn-declaration-mine-maps-2021.xml").unlink()
+    result = run(corpus_copy, "index")
+    assert result.stdout.startswith("index updated: 1 added, 1 changed, 1 removed, 3 unchanged")
+
+    def found(query: str) -> list[str]:
+        return [
+            h["id"] for h in json.loads(run(corpus_copy, "search", query, "--json").stdout)["hits"]
+        ]
+
+    assert found("wombats") == ["ngo-appeal-wombat-2022"]
+    assert found("serenity") == [SEED_ID]
+    assert found("tranquility") == ["ngo-appeal-wombat-2022"]
+    assert "bonn-declaration-mine-maps-2021" not in found("mine maps")
+
+
+def test_stats_reports_corpus_and_index(corpus_copy: Config):
+    result = run(corpus_copy, "stats")
+    assert "none yet: run `archive index`" in result.stdout
+    run(corpus_copy, "index")
+    result = run(corpus_copy, "stats")
+    assert result.exit_code == 0, result.output
+    assert "5 documents" in result.stdout and "up to date with the corpus" in result.stdout
+    assert "Types: appeal 2" in result.stdout
+    data = json.loads(run(corpus_copy, "stats", "--json").stdout)
+    assert data["index"]["documents"] == 5 and data["corpus"]["treaties"] == 18
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", 'treaty:"Protocol II"'], "ambiguous: it may mean ap-1977-ii"),
+        (["search", "colour:red"], "unknown field 'colour'"),
+        (["search", "(mine"], "unclosed parenthesis"),
+        (["search", "mine", "--page", "-3"], "page: '-3' is not a positive whole number"),
+        (["search", "mine", "--page", "99999999"], "page:"),
+        (["search", "mine", "--filter", "treaty"], "write FIELD=VALUE"),
+        (["search", "mine", "--filter", "colour=red"], "unknown field 'colour'"),
+        (["search", "mine", "--exclude", "signatory=Nobody Atall"], "unknown person"),
+        (["search", "mine", "--from", "2021-02-30"], "from:"),
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_with_exit_2(indexed_config: Config, args, message):
+    result = run(indexed_config, *args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert "Traceback" not in result.output and result.stdout == ""

@@ -1,0 +1,247 @@
+"""archive/index.py: the index on disk, kept in step with the corpus incrementally, rebuilt
+atomically, never misread across formats, and cheap to update for known documents."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from datetime import date
+
+import pytest
+
+import archive.index as index_module
+from archive.config import Config
+from archive.errors import Conflict
+from archive.index import (
+    INDEX_FORMAT,
+    IndexMissing,
+    current_generation,
+    index_status,
+    issued_bounds,
+    open_index,
+    update_documents,
+    update_index,
+)
+from archive.model import DateSpan
+from archive.request import SearchRequest
+from archive.search import SearchEngine
+from tests.conftest import SEED_ID, copy_document
+
+
+def total(engine: SearchEngine, q: str = "", **kwargs) -> int:
+    return engine.search(SearchRequest(q=q, **kwargs)).total
+
+
+def hit_ids(engine: SearchEngine, q: str) -> set[str]:
+    return set(engine.iter_ids(SearchRequest(q=q)))
+
+
+def test_build_writes_a_generation_with_format_and_manifest(corpus_copy: Config):
+    report = update_index(corpus_copy)
+    assert report.rebuilt and len(report.added) == 5 and not report.problems
+    folder = current_generation(corpus_copy.index_dir)
+    assert folder is not None and folder.parent == corpus_copy.index_dir
+    assert json.loads((folder / "format.json").read_text())["format"] == INDEX_FORMAT
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert set(manifest["docs"]) == {p.stem for p in corpus_copy.documents_dir.glob("*.xml")}
+    assert open_index(corpus_copy).doc_count() == 5
+
+
+def test_second_run_changes_nothing_and_hashes_nothing(corpus_copy: Config, monkeypatch):
+    update_index(corpus_copy)
+
+    def no_hashing(*args, **kwargs):
+        raise AssertionError("an unchanged file was read and hashed")
+
+    monkeypatch.setattr(index_module, "_file_state", no_hashing)
+    report = update_index(corpus_copy)
+    assert not report.rebuilt and report.unchanged == 5 and report.indexed == 0
+
+
+def test_touched_but_identical_file_is_not_reindexed(corpus_copy: Config):
+    update_index(corpus_copy)
+    path = corpus_copy.documents_dir / f"{SEED_ID}.xml"
+    os.utime(path, ns=(1, 1))
+    report = update_index(corpus_copy)
+    assert report.indexed == 0 and report.unchanged == 5
+    assert index_status(corpus_copy).up_to_date
+
+
+def test_added_changed_and_removed_documents_show_up_after_update(corpus_copy: Config):
+    update_index(corpus_copy)
+    with SearchEngine(corpus_copy) as engine:
+        assert total(engine) == 5
+        copy_document(
+            corpus_copy,
+            SEED_ID,
+            "ngo-appeal-zebra-2022",
+            {"maps of mined areas</title>": "zebra crossings</title>"},
+        )
+        changed = corpus_copy.documents_dir / "trilateral-statement-2020-11-10.xml"
+        changed.write_text(
+            changed.read_text(encoding="utf-8").replace(
+                "It cites no treaty.", "It cites no treaty. Quokka."
+            ),
+            encoding="utf-8",
+        )
+        (corpus_copy.documents_dir / "bonn-declaration-mine-maps-2021.xml").unlink()
+
+        report = update_index(corpus_copy)
+
+        assert report.added == ["ngo-appeal-zebra-2022"]
+        assert report.changed == ["trilateral-statement-2020-11-10"]
+        assert report.removed == ["bonn-declaration-mine-maps-2021"]
+        assert total(engine) == 5
+        assert hit_ids(engine, "zebra") == {"ngo-appeal-zebra-2022"}
+        assert hit_ids(engine, "quokka") == {"trilateral-statement-2020-11-10"}
+        assert "bonn-declaration-mine-maps-2021" not in hit_ids(engine, "")
+        assert index_status(corpus_copy).up_to_date
+
+
+def test_reopened_searcher_never_returns_stale_or_duplicate_documents(corpus_copy: Config):
+    """Regression: Whoosh's Searcher.refresh() returned replaced documents twice."""
+    update_index(corpus_copy)
+    path = corpus_copy.documents_dir / f"{SEED_ID}.xml"
+    with SearchEngine(corpus_copy) as engine:
+        assert total(engine, "tranquility") == 1
+        for round_number in range(3):
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.replace("</body>", f"<!-- {round_number} --></body>"))
+            assert update_index(corpus_copy).changed == [SEED_ID]
+            assert total(engine) == 5
+            assert total(engine, "tranquility") == 1
+            assert list(engine.iter_ids(SearchRequest(q="tranquility"))) == [SEED_ID]
+
+
+def test_update_documents_indexes_exactly_the_given_ids(corpus_copy: Config):
+    update_index(corpus_copy)
+    copy_document(
+        corpus_copy,
+        SEED_ID,
+        "ngo-appeal-okapi-2022",
+        {"maps of mined areas</title>": "okapi</title>"},
+    )
+    copy_document(
+        corpus_copy,
+        SEED_ID,
+        "ngo-appeal-ignored-2022",
+        {"maps of mined areas</title>": "ibis</title>"},
+    )
+    with SearchEngine(corpus_copy) as engine:
+        report = update_documents(corpus_copy, ["ngo-appeal-okapi-2022"])
+        assert report.added == ["ngo-appeal-okapi-2022"]
+        assert hit_ids(engine, "okapi") == {"ngo-appeal-okapi-2022"}
+        assert hit_ids(engine, "ibis") == set()
+        (corpus_copy.documents_dir / "ngo-appeal-okapi-2022.xml").unlink()
+        assert update_documents(corpus_copy, ["ngo-appeal-okapi-2022"]).removed == [
+            "ngo-appeal-okapi-2022"
+        ]
+        assert hit_ids(engine, "okapi") == set()
+    # The ordinary update still finds the file nobody announced.
+    assert update_index(corpus_copy).added == ["ngo-appeal-ignored-2022"]
+
+
+def test_unreadable_file_is_skipped_reported_and_dropped(corpus_copy: Config):
+    update_index(corpus_copy)
+    bad = corpus_copy.documents_dir / "trilateral-statement-2020-11-10.xml"
+    bad.write_text("<TEI>not closed", encoding="utf-8")
+    report = update_index(corpus_copy)
+    assert [p.path for p in report.problems] == [str(bad)]
+    assert report.removed == ["trilateral-statement-2020-11-10"]
+    assert open_index(corpus_copy).doc_count() == 4
+
+
+def test_index_of_another_format_is_refused_then_rebuilt(corpus_copy: Config):
+    update_index(corpus_copy)
+    folder = current_generation(corpus_copy.index_dir)
+    assert folder is not None
+    (folder / "format.json").write_text(json.dumps({"format": INDEX_FORMAT - 1}))
+    with pytest.raises(IndexMissing, match="run `archive index`"):
+        open_index(corpus_copy)
+    with SearchEngine(corpus_copy) as engine, pytest.raises(IndexMissing):
+        engine.search(SearchRequest())
+    report = update_index(corpus_copy)
+    assert report.rebuilt and len(report.added) == 5
+    assert current_generation(corpus_copy.index_dir) != folder
+    assert not folder.exists()
+
+
+def test_failed_rebuild_leaves_the_previous_index_usable(corpus_copy: Config, monkeypatch):
+    update_index(corpus_copy)
+    before = current_generation(corpus_copy.index_dir)
+    calls = {"n": 0}
+    real = index_module.index_fields
+
+    def failing(doc, registers):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("disk on fire")
+        return real(doc, registers)
+
+    monkeypatch.setattr(index_module, "index_fields", failing)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        update_index(corpus_copy, rebuild=True)
+    assert current_generation(corpus_copy.index_dir) == before
+    assert sorted(p.name for p in corpus_copy.index_dir.iterdir() if p.is_dir()) == [before.name]
+    with SearchEngine(corpus_copy) as engine:
+        assert total(engine) == 5
+
+
+def test_engine_follows_a_rebuild_to_the_new_generation(corpus_copy: Config):
+    update_index(corpus_copy)
+    with SearchEngine(corpus_copy) as engine:
+        assert total(engine) == 5
+        (corpus_copy.documents_dir / "bonn-declaration-mine-maps-2021.xml").unlink()
+        update_index(corpus_copy, rebuild=True)
+        assert total(engine) == 4
+
+
+def test_parallel_build_gives_the_same_index_as_a_serial_one(corpus_copy: Config, monkeypatch):
+    monkeypatch.setattr(index_module, "PARALLEL_MIN_DOCS", 2)
+    update_index(corpus_copy, procs=2)
+    with SearchEngine(corpus_copy) as engine:
+        parallel = {q: hit_ids(engine, q) for q in ("", "mine maps", "treaty:gc-1949")}
+        assert len(engine._snapshot.leaves) == 2  # one segment per worker
+    serial = Config(corpus=corpus_copy.corpus, instance=corpus_copy.instance / "serial")
+    update_index(serial, procs=1)
+    with SearchEngine(serial) as engine:
+        assert parallel == {q: hit_ids(engine, q) for q in parallel}
+
+
+def test_a_second_updater_waits_then_gives_up_with_a_conflict(corpus_copy: Config):
+    update_index(corpus_copy)
+    with open(corpus_copy.index_dir / "LOCK", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(Conflict, match="being updated by another process"):
+            update_index(corpus_copy, timeout=0.2)
+
+
+def test_status_counts_files_the_index_has_not_seen(corpus_copy: Config):
+    assert not index_status(corpus_copy).exists
+    update_index(corpus_copy)
+    copy_document(corpus_copy, SEED_ID, "ngo-appeal-new-2022", {})
+    (corpus_copy.documents_dir / "bonn-declaration-mine-maps-2021.xml").unlink()
+    status = index_status(corpus_copy)
+    assert (status.documents, status.new_files, status.removed_files) == (5, 1, 1)
+    assert not status.up_to_date
+
+
+@pytest.mark.parametrize(
+    ("span", "bounds"),
+    [
+        (DateSpan(when="2021-03-25"), (date(2021, 3, 25), date(2021, 3, 25))),
+        (DateSpan(when="2021-03"), (date(2021, 3, 1), date(2021, 3, 31))),
+        (
+            DateSpan(not_before="2020-11-10", not_after="2021-04-22"),
+            (date(2020, 11, 10), date(2021, 4, 22)),
+        ),
+        (DateSpan(not_after="2021-05-17"), (date(2021, 1, 1), date(2021, 5, 17))),
+        (DateSpan(not_before="2019-10"), (date(2019, 10, 1), date(2019, 12, 31))),
+        (DateSpan(), None),
+    ],
+)
+def test_issued_bounds_agree_with_the_years_a_span_counts_in(span, bounds):
+    assert issued_bounds(span) == bounds
+    if bounds:
+        assert list(range(bounds[0].year, bounds[1].year + 1)) == span.years
