@@ -18,7 +18,7 @@ bp = Blueprint("browse", __name__)
 # register kind -> (facet that finds its documents, page title, what the documents do)
 KINDS = {
     "treaty": ("treaty", "Treaties", "Documents citing it"),
-    "person": ("signatory", "People", "Documents they signed"),
+    "person": ("signatory", "People", "Documents they signed or issued"),
     "org": ("org", "Organisations", "Documents naming it"),
     "place": ("place", "Places", "Documents naming it"),
 }
