@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 
 import pytest
 
@@ -69,7 +70,7 @@ def test_downloaded_xml_matches_the_sha256_on_the_page(page, live_server, live_c
     shown = page.locator("code.sha256").inner_text().strip()
     with page.expect_download() as info:
         page.get_by_role("link", name="TEI XML").click()
-    data = open(info.value.path(), "rb").read()
+    data = Path(info.value.path()).read_bytes()
     assert hashlib.sha256(data).hexdigest() == shown
     assert data == (live_config.documents_dir / f"{SEED_ID}.xml").read_bytes()
 
