@@ -14,6 +14,7 @@ import json
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -24,12 +25,12 @@ from archive.authority import Registers
 from archive.config import Config
 from archive.encode import Encoder, read_text_file
 from archive.encode.report import report_json, report_text
-from archive.errors import ArchiveError, BadQuery
+from archive.errors import ArchiveError, BadQuery, InvalidDocument
 from archive.export import FORMATS, ExportStats, export_chunks
 from archive.facets import FacetValue
 from archive.fsutil import atomic_write_many, unnamed_atomic_writer
 from archive.index import INDEX_FORMAT, IndexMissing, index_status
-from archive.indexing import IndexReport, update_index
+from archive.indexing import IndexReport, update_documents, update_index
 from archive.request import FILTER_FIELDS, SORTS, SearchRequest
 from archive.search import SearchEngine
 from archive.selection import select
@@ -56,7 +57,25 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ArchiveGroup(click.Group):
+    """The `archive` group, plus commands other packages plug in through the entry-point
+    group `archive.commands` (the web UI adds `serve` that way, so this library never
+    imports the web layer)."""
+
+    def _plugins(self) -> dict[str, Any]:
+        return {ep.name: ep for ep in entry_points(group="archive.commands")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._plugins()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None and name in self._plugins():
+            command = self._plugins()[name].load()
+        return command
+
+
+@click.group(cls=ArchiveGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--corpus",
     type=click.Path(file_okay=False, path_type=Path),
@@ -140,7 +159,7 @@ def add(config: Config, files: tuple[Path, ...], message: str | None) -> None:
     Every file is validated first; then all are stored together or none is. Earlier versions
     stay, byte for byte, in versions/<id>/<n>.xml. An identical file changes nothing.
     """
-    outcomes = store.add(config, files, message=message)
+    outcomes = store.add(config, files, message=message, on_change=_index_documents(config))
     for outcome in outcomes:
         click.echo(f"{outcome.doc_id}: {outcome.status} (version {outcome.version})")
 
@@ -152,7 +171,7 @@ def add(config: Config, files: tuple[Path, ...], message: str | None) -> None:
 @reports_errors
 def withdraw(config: Config, doc_id: str, reason: str) -> None:
     """Withdraw a document: it keeps its versions and its id, and is shown as withdrawn."""
-    withdrawal = store.withdraw(config, doc_id, reason)
+    withdrawal = store.withdraw(config, doc_id, reason, on_change=_index_documents(config))
     click.echo(
         f"{withdrawal.doc_id}: withdrawn on {withdrawal.when} (last version {withdrawal.last_version})"
     )
@@ -355,7 +374,20 @@ class _ProgressBar:
             self.bar = None
 
 
-def _update_index(config: Config, rebuild: bool = False) -> IndexReport:
+def _index_documents(config: Config) -> Callable[[list[str]], None]:
+    """The index step of an add or a withdrawal: those documents, nothing else. A failure
+    raises, and the store then rolls the corpus back."""
+
+    def index(doc_ids: list[str]) -> None:
+        report = update_documents(config, doc_ids)
+        if report.problems:
+            raise InvalidDocument(report.problems)
+
+    return index
+
+
+def update_index_with_progress(config: Config, rebuild: bool = False) -> IndexReport:
+    """Update the index with a progress bar on a terminal, reporting unreadable files."""
     bar = _ProgressBar("Indexing")
     try:
         report = update_index(config, rebuild=rebuild, progress=bar)
@@ -377,7 +409,7 @@ def index_command(config: Config, rebuild: bool) -> None:
     --rebuild starts over (so does an index of an older format). A file that cannot be read
     is skipped and reported, and the command exits 1.
     """
-    report = _update_index(config, rebuild=rebuild)
+    report = update_index_with_progress(config, rebuild=rebuild)
     click.echo(report.summary())
     if report.problems:
         sys.exit(1)
@@ -456,7 +488,7 @@ def search(
             result = engine.search(request)
         except IndexMissing:
             click.echo("building the search index first ...", err=True)
-            _update_index(config)
+            update_index_with_progress(config)
             result = engine.search(request)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

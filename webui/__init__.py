@@ -31,8 +31,11 @@ def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
 
     app.jinja_env.globals.update(endpoint_url=endpoint_url, entity_url=entity_url)
 
+    from webui.browse import bp as browse_bp
     from webui.documents import bp as documents_bp
+    from webui.search import bp as search_bp
 
+    app.register_blueprint(search_bp)
     app.register_blueprint(documents_bp)
 
     from webui.export import bp as export_bp
@@ -48,4 +51,5 @@ def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
     from webui.feed import bp as feed_bp
 
     app.register_blueprint(feed_bp)
+    app.register_blueprint(browse_bp)
     return app

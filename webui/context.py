@@ -1,4 +1,5 @@
-"""What the views share: the configuration, the registers and the corpus, opened once."""
+"""What the views share: the configuration, the registers, the corpus and the search engine,
+opened once per app."""
 
 from __future__ import annotations
 
@@ -8,19 +9,28 @@ from flask import current_app
 
 from archive.authority import Registers
 from archive.config import Config
+from archive.search import SearchEngine
 from archive.store import Corpus
 
 
 @dataclass
 class ArchiveContext:
+    """One per app: the engine keeps one searcher and reopens it only when the index
+    changes, so requests never pay for opening the index."""
+
     config: Config
     registers: Registers
     corpus: Corpus
+    engine: SearchEngine
 
     @classmethod
     def open(cls, config: Config) -> ArchiveContext:
+        registers = Registers.load(config.authority_dir)
         return cls(
-            config=config, registers=Registers.load(config.authority_dir), corpus=Corpus(config)
+            config=config,
+            registers=registers,
+            corpus=Corpus(config),
+            engine=SearchEngine(config, registers),
         )
 
 
