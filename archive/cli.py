@@ -29,9 +29,9 @@ from archive.errors import ArchiveError, BadQuery, InvalidDocument
 from archive.export import FORMATS, ExportStats, export_chunks
 from archive.facets import FacetValue
 from archive.fsutil import atomic_write_many, unnamed_atomic_writer
-from archive.index import INDEX_FORMAT, IndexMissing, index_status
+from archive.index import INDEX_FORMAT, current_generation, index_status
 from archive.indexing import IndexReport, update_documents, update_index
-from archive.request import FILTER_FIELDS, SORTS, SearchRequest
+from archive.request import EXCLUDE_PREFIX, FILTER_FIELDS, SORTS, SearchRequest
 from archive.search import SearchEngine
 from archive.selection import select
 from archive.stats import corpus_figures
@@ -258,6 +258,84 @@ def encode(
         click.echo(report_text(result, str(textfile), problems), err=True, nl=False)
 
 
+# --- stating a search: shared by search and export -----------------------------------
+
+
+def _field_values(pairs: tuple[str, ...], option: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not value.strip():
+            raise BadQuery(f"{option} {pair!r}: write FIELD=VALUE, e.g. {option} treaty=gc-1949")
+        if name.strip() not in FILTER_FIELDS:
+            raise BadQuery(
+                f"{option}: unknown field {name.strip()!r}; fields: {', '.join(FILTER_FIELDS)}"
+            )
+        out.setdefault(name.strip(), []).append(value.strip())
+    return out
+
+
+def search_options(command: F) -> F:
+    """The options that state a search, shared by `archive search` and `archive export`
+    (which exports exactly what the same search finds)."""
+    options = [
+        click.argument("query", required=False, default=""),
+        click.option(
+            "--filter",
+            "filters",
+            multiple=True,
+            metavar="FIELD=VALUE",
+            help=f"Keep documents with this value ({', '.join(FILTER_FIELDS)}); repeat to OR values of one field.",
+        ),
+        click.option(
+            "--exclude",
+            "excludes",
+            multiple=True,
+            metavar="FIELD=VALUE",
+            help="Leave out documents with this value.",
+        ),
+        click.option(
+            "--from", "date_from", metavar="DATE", help="Issued on or after (YYYY[-MM[-DD]])."
+        ),
+        click.option(
+            "--to", "date_to", metavar="DATE", help="Issued on or before (YYYY[-MM[-DD]])."
+        ),
+        click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def search_params(
+    query: str,
+    filters: tuple[str, ...],
+    excludes: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    sort: str,
+) -> dict[str, list[str]]:
+    """The search options as URL parameters: the state `SearchRequest.from_params` reads, as
+    on the search page."""
+    params: dict[str, list[str]] = {"q": [query], "sort": [sort]}
+    if date_from:
+        params["from"] = [date_from]
+    if date_to:
+        params["to"] = [date_to]
+    params.update(_field_values(filters, "--filter"))
+    for name, values in _field_values(excludes, "--exclude").items():
+        params[f"{EXCLUDE_PREFIX}{name}"] = values
+    return params
+
+
+def _ready(engine: SearchEngine, config: Config) -> SearchEngine:
+    """The engine, after building the index if there is none yet."""
+    if current_generation(config.index_dir) is None:
+        click.echo("building the search index first ...", err=True)
+        update_index_with_progress(config)
+    return engine
+
+
 # --- export ---------------------------------------------------------------------------
 
 
@@ -277,14 +355,7 @@ def _terminate_as_exit() -> Iterator[None]:
 
 
 @main.command("export")
-@click.argument("query", required=False, default="")
-@click.option(
-    "--filter",
-    "filters",
-    multiple=True,
-    metavar="FIELD=VALUE",
-    help="Narrow the search as the search page does (repeatable).",
-)
+@search_options
 @click.option(
     "--format",
     "format_name",
@@ -301,31 +372,25 @@ def _terminate_as_exit() -> Iterator[None]:
 )
 @pass_config
 @reports_errors
-def export_command(
-    config: Config, query: str, filters: tuple[str, ...], format_name: str, output: Path
-) -> None:
+def export_command(config: Config, format_name: str, output: Path, **search: Any) -> None:
     """Export the documents a search selects (all documents without QUERY or filters).
 
     Shows a progress bar on a terminal. The output file is written under no name and only
     linked into place when complete: an interrupted export (Ctrl-C, SIGTERM, even SIGKILL)
     leaves no file.
     """
-    params = [("q", query)] if query else []
-    for item in filters:
-        field, sep, value = item.partition("=")
-        if not sep or not field.strip():
-            raise BadQuery(f"--filter {item!r}: write it as FIELD=VALUE, e.g. type=appeal")
-        params.append((field.strip(), value.strip()))
-    chosen = select(Corpus(config), params)
-    stats = ExportStats()
-    chunks = export_chunks(format_name, chosen, config, stats=stats)
-    with _terminate_as_exit():
-        if str(output) == "-":
-            _copy(chunks, sys.stdout.buffer, stats, chosen.total)
-            sys.stdout.buffer.flush()
-        else:
-            with unnamed_atomic_writer(output) as handle:
-                _copy(chunks, handle, stats, chosen.total)
+    request = SearchRequest.from_params(search_params(**search))
+    with SearchEngine(config) as engine:
+        chosen = select(Corpus(config), request, _ready(engine, config))
+        stats = ExportStats()
+        chunks = export_chunks(format_name, chosen, config, stats=stats)
+        with _terminate_as_exit():
+            if str(output) == "-":
+                _copy(chunks, sys.stdout.buffer, stats, chosen.total)
+                sys.stdout.buffer.flush()
+            else:
+                with unnamed_atomic_writer(output) as handle:
+                    _copy(chunks, handle, stats, chosen.total)
     if stats.skipped:
         click.echo(
             f"left out {len(stats.skipped)} document(s) withdrawn during the export: "
@@ -415,81 +480,27 @@ def index_command(config: Config, rebuild: bool) -> None:
         sys.exit(1)
 
 
-def _field_values(pairs: tuple[str, ...], option: str) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not value.strip():
-            raise BadQuery(f"{option} {pair!r}: write FIELD=VALUE, e.g. {option} treaty=gc-1949")
-        out.setdefault(name.strip(), []).append(value.strip())
-    return out
-
-
 @main.command()
-@click.argument("query", required=False, default="")
-@click.option(
-    "--filter",
-    "filters",
-    multiple=True,
-    metavar="FIELD=VALUE",
-    help=f"Keep documents with this value ({', '.join(FILTER_FIELDS)}); repeat to OR values of one field.",
-)
-@click.option(
-    "--exclude",
-    "excludes",
-    multiple=True,
-    metavar="FIELD=VALUE",
-    help="Leave out documents with this value.",
-)
-@click.option("--from", "date_from", metavar="DATE", help="Issued on or after (YYYY[-MM[-DD]]).")
-@click.option("--to", "date_to", metavar="DATE", help="Issued on or before (YYYY[-MM[-DD]]).")
-@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@search_options
 @click.option("--page", default="1", metavar="N", help="Result page, from 1.")
 @click.option("--size", default=None, metavar="N", help="Results per page (1-100).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_config
 @reports_errors
-def search(
-    config: Config,
-    query: str,
-    filters: tuple[str, ...],
-    excludes: tuple[str, ...],
-    date_from: str | None,
-    date_to: str | None,
-    sort: str,
-    page: str,
-    size: str | None,
-    as_json: bool,
-) -> None:
+def search(config: Config, page: str, size: str | None, as_json: bool, **search: Any) -> None:
     """Search the archive: QUERY in Whoosh syntax (words, "phrases", AND/OR/NOT, -word,
     treaty:, signatory:, org:, addressee:, place:, type:, lang:, date:[2020-11 TO 2021-06]).
 
     Prints the hits with snippets, then the facet counts. Builds the index first if there
     is none.
     """
-    params: dict[str, list[str]] = {"q": [query], "sort": [sort], "page": [page]}
+    params = search_params(**search)
+    params["page"] = [page]
     if size is not None:
         params["size"] = [size]
-    if date_from:
-        params["from"] = [date_from]
-    if date_to:
-        params["to"] = [date_to]
-    for name, values in _field_values(filters, "--filter").items():
-        params[name] = values
-        if name not in FILTER_FIELDS:
-            raise BadQuery(f"--filter: unknown field {name!r}; fields: {', '.join(FILTER_FIELDS)}")
-    for name, values in _field_values(excludes, "--exclude").items():
-        if name not in FILTER_FIELDS:
-            raise BadQuery(f"--exclude: unknown field {name!r}; fields: {', '.join(FILTER_FIELDS)}")
-        params[f"not_{name}"] = values
     request = SearchRequest.from_params(params, default_page_size=config.page_size)
     with SearchEngine(config) as engine:
-        try:
-            result = engine.search(request)
-        except IndexMissing:
-            click.echo("building the search index first ...", err=True)
-            update_index_with_progress(config)
-            result = engine.search(request)
+        result = _ready(engine, config).search(request)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

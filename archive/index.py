@@ -164,7 +164,10 @@ def generation_format(folder: Path) -> int | None:
 
 
 class IndexMissing(ArchiveError):
-    """No index of the current format: `archive index` builds one."""
+    """No index of the current format: `archive index` builds one. The web answers 503 (the
+    service is not ready), not 500: nothing is broken, the index is still to be built."""
+
+    http_status = 503
 
 
 def open_index(config: Config) -> FileIndex:

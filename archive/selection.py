@@ -3,23 +3,24 @@
 An export takes an iterable of document ids, in order, and a description of how they were
 chosen (for `bag-info.txt` and the teiCorpus header). Where the ids come from is this
 module's business alone: the whole archive (`everything`), or a search (`from_search`, over
-the search engine's `iter_ids`). The command line and the web call `select` with the search
-as URL parameters, the way the search UI and `archive search` state it.
+the search engine's `iter_ids`). The command line and the web call `select` with the same
+`SearchRequest` the search page and `archive search` use.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from archive.errors import BadQuery
+from archive.request import SearchRequest
 from archive.store import DOC_ID_RE, Corpus
 
-# Parameters of a search URL that choose a page or an order, not documents: an export holds
-# every matching document, in the search's order.
-PAGING_PARAMS = frozenset({"page", "per_page", "format"})
+# Parameters of a search URL that choose a page, not documents: an export holds every
+# matching document, in the search's order.
+PAGING_PARAMS = frozenset({"page", "size", "format"})
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,12 @@ def everything(corpus: Corpus) -> Selection:
 
 
 class IdSearch(Protocol):
-    """What an export needs of the search engine: every id a search matches, in order."""
+    """What an export needs of the search engine: every id a search matches, in order, and
+    how many there are."""
 
     def iter_ids(self, request: Any) -> Iterator[str]: ...
+
+    def search(self, request: Any) -> Any: ...
 
 
 def from_search(
@@ -91,17 +95,17 @@ def describe(params: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def select(corpus: Corpus, params: Sequence[tuple[str, str]]) -> Selection:
-    """The documents that the search given by `params` (URL parameters: `q` and filters)
-    selects; with no query and no filter, the whole archive.
+def select(corpus: Corpus, request: SearchRequest, engine: IdSearch | None) -> Selection:
+    """The documents the search `request` finds, in its order; with no query, no filter
+    and the default order, the whole archive (read from the corpus, no index needed).
 
-    This build has no search engine (archive/search.py): a query or a filter is refused with
-    BadQuery rather than answered with the wrong documents. Wiring the engine replaces the
-    `raise` with `from_search(engine, SearchRequest.from_params(params), params, total)`.
+    The description is the search's own URL parameters (without paging), so a bag or a
+    teiCorpus says exactly which search made it.
     """
-    if not describe(params):
+    params = [(k, v) for k, v in request.to_params() if k not in PAGING_PARAMS]
+    if not params:
         return everything(corpus)
-    raise BadQuery(
-        "this installation cannot export a search yet (it has no search index); "
-        "leave out the query and filters to export the whole archive"
-    )
+    if engine is None:
+        raise BadQuery("exporting a search needs the search index: run `archive index` first")
+    total = engine.search(replace(request, page=1, page_size=1)).total
+    return from_search(engine, request, params, total=total)

@@ -55,18 +55,52 @@ def test_export_to_standard_output(corpus_copy, tmp_path):
     assert len(result.stdout.strip().splitlines()) == 6
 
 
-def test_a_query_is_refused_without_a_search_index_and_writes_nothing(tmp_path):
-    out = tmp_path / "mines.zip"
-    result = run("export", "mines", "--format", "zip", "-o", str(out))
+def test_a_search_exports_exactly_what_the_search_finds(corpus_copy, tmp_path):
+    args = ["--corpus", str(corpus_copy.corpus), "--instance", str(tmp_path / "instance")]
+    out = tmp_path / "mines.jsonl"
+    result = run(
+        *args,
+        "export",
+        "mines",
+        "--filter",
+        "type=appeal",
+        "--sort",
+        "-date",
+        "--format",
+        "jsonl",
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    exported = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    found = run(*args, "search", "mines", "--filter", "type=appeal", "--sort", "-date", "--json")
+    assert exported == [hit["id"] for hit in json.loads(found.stdout)["hits"]]
+    assert exported == ["ngo-appeal-mine-victims-2023-04-29", "ngo-appeal-mine-maps-2021"]
+
+
+def test_a_bad_search_is_refused_and_writes_nothing(corpus_copy, tmp_path):
+    args = ["--corpus", str(corpus_copy.corpus), "--instance", str(tmp_path / "instance")]
+    out = tmp_path / "x.zip"
+    result = run(*args, "export", 'treaty:"Protocol II"', "--format", "zip", "-o", str(out))
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: this installation cannot export a search yet")
-    assert not out.exists() and "Traceback" not in result.output
+    assert "ambiguous" in result.stderr and "Traceback" not in result.output
+    assert not out.exists()
 
 
 def test_a_filter_must_be_field_equals_value(tmp_path):
-    result = run("export", "--filter", "appeal", "--format", "csv", "-o", str(tmp_path / "x"))
+    result = run(
+        "--instance",
+        str(tmp_path / "i"),
+        "export",
+        "--filter",
+        "appeal",
+        "--format",
+        "csv",
+        "-o",
+        str(tmp_path / "x"),
+    )
     assert result.exit_code == 2
-    assert "--filter 'appeal': write it as FIELD=VALUE" in result.stderr
+    assert "--filter 'appeal': write FIELD=VALUE" in result.stderr
 
 
 def test_an_unknown_format_is_a_usage_error(tmp_path):

@@ -19,8 +19,11 @@ from lxml import etree
 from archive import cache, store, table
 from archive.errors import BadQuery
 from archive.export import FORMATS, ExportStats, export_chunks, export_name
+from archive.indexing import update_index
 from archive.model import DateSpan, Document, Signatory
-from archive.selection import Selection, everything, from_search, select
+from archive.request import SearchRequest
+from archive.search import SearchEngine
+from archive.selection import Selection, describe, everything, select
 from archive.store import Corpus
 from archive.tei import NS, XML_ID
 from tests.synthetic import make_corpus
@@ -70,10 +73,11 @@ def test_bag_info_states_who_when_what_and_how_much(synthetic, tmp_path):
 
 
 def test_bag_info_of_a_search_names_its_query_and_filters_on_single_lines(bundled_config):
-    selection = from_search(
-        _FakeEngine(["ngo-appeal-mine-maps-2021"]),
-        "request",
-        [("q", "mine\nmaps\r\nForged-Field: x"), ("type", "appeal"), ("page", "3")],
+    selection = Selection(
+        ids=["ngo-appeal-mine-maps-2021"],
+        description=describe(
+            [("q", "mine\nmaps\r\nForged-Field: x"), ("type", "appeal"), ("page", "3")]
+        ),
     )
     with zipfile.ZipFile(io.BytesIO(export(bundled_config, "zip", selection))) as archive:
         name = next(n for n in archive.namelist() if n.endswith("/bag-info.txt"))
@@ -195,39 +199,35 @@ def test_every_format_has_a_media_type_and_an_extension():
 # --- selection ------------------------------------------------------------------------
 
 
-class _FakeEngine:
-    """Stands in for the search engine's `iter_ids` (the one thing exports use of it)."""
-
-    def __init__(self, ids: list[str]) -> None:
-        self.ids = ids
-        self.requests: list[object] = []
-
-    def iter_ids(self, request):  # type: ignore[no-untyped-def]
-        self.requests.append(request)
-        yield from self.ids
+@pytest.fixture(scope="module")
+def engine(bundled_config):
+    update_index(bundled_config)
+    with SearchEngine(bundled_config) as engine:
+        yield engine
 
 
-def test_select_without_query_or_filters_is_every_current_document(bundled_config):
+def test_select_without_query_or_filters_is_every_current_document(bundled_config, engine):
     corpus = Corpus(bundled_config)
-    selection = select(corpus, [("page", "2"), ("q", "  ")])
+    selection = select(corpus, SearchRequest(q="", page=2, page_size=2), engine)
     assert list(selection.ids) == corpus.ids() and selection.total == 5
     assert selection.is_everything
 
 
-def test_select_refuses_a_query_it_cannot_answer_rather_than_export_everything(
-    bundled_config,
-):
-    with pytest.raises(BadQuery, match="cannot export a search"):
-        select(Corpus(bundled_config), [("q", "mines")])
+def test_select_of_a_search_is_its_ids_in_its_order(bundled_config, engine):
+    request = SearchRequest(q="mines", filters={"type": ["appeal", "declaration"]}, sort="date")
+    selection = select(Corpus(bundled_config), request, engine)
+    found = engine.search(request)
+    assert list(selection.ids) == [hit.id for hit in found.hits]
+    assert selection.total == found.total == 3
+    assert (
+        selection.summary()
+        == "Query: mines; Filter: type=appeal; Filter: type=declaration; Filter: sort=date"
+    )
 
 
-def test_from_search_takes_the_engines_ids_in_its_order(bundled_config):
-    engine = _FakeEngine(["trilateral-statement-2020-11-10", "ngo-appeal-mine-maps-2021"])
-    selection = from_search(engine, "the-request", [("q", "mines"), ("treaty", "gc-1949")])
-    lines = export(bundled_config, "jsonl", selection).decode().splitlines()
-    assert [json.loads(line)["id"] for line in lines] == engine.ids
-    assert engine.requests == ["the-request"]
-    assert selection.summary() == "Query: mines; Filter: treaty=gc-1949"
+def test_select_of_a_search_needs_an_engine(bundled_config):
+    with pytest.raises(BadQuery, match="run `archive index` first"):
+        select(Corpus(bundled_config), SearchRequest(q="mines"), None)
 
 
 # --- model cache and memory -------------------------------------------------------------

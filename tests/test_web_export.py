@@ -13,6 +13,7 @@ import pytest
 import rispy
 from flask import request
 
+from archive.indexing import update_index
 from archive.store import Corpus
 from tests.synthetic import make_corpus
 from webui import create_app
@@ -22,6 +23,7 @@ FILENAME = re.compile(r'^attachment; filename="appeals-archive-all-\d{8}T\d{6}Z\
 
 @pytest.fixture(scope="module")
 def client(bundled_config):
+    update_index(bundled_config)
     return create_app(bundled_config, testing=True).test_client()
 
 
@@ -79,7 +81,8 @@ def test_the_response_streams_in_chunks_as_they_are_made(tmp_path):
         ("format=pdf", "unknown export format &#39;pdf&#39;: choose one of zip, tei"),
         ("", "give one export format"),
         ("format=zip&format=csv", "give one export format"),
-        ("format=zip&q=mines", "cannot export a search yet"),
+        ("format=zip&treaty=no-such-treaty", "no-such-treaty"),
+        ("format=zip&q=treaty:%22Protocol+II%22", "ambiguous"),
     ],
 )
 def test_a_bad_request_answers_400_with_a_readable_message(client, query, message):
@@ -109,3 +112,12 @@ def test_pages_can_offer_export_links_for_their_results(bundled_config):
     assert html.count("<a ") == 6
     assert "href='/export?q=mine+maps&amp;type=appeal&amp;format=zip'" in html
     assert "page=" not in html
+
+
+def test_a_search_export_holds_exactly_the_search_results_in_order(client):
+    response = client.get("/export?q=mines&sort=-date&format=jsonl")
+    assert response.status_code == 200
+    exported = [json.loads(line)["id"] for line in response.get_data(as_text=True).splitlines()]
+    found = client.get("/search.json?q=mines&sort=-date").json
+    assert exported == [hit["id"] for hit in found["hits"]] and len(exported) == found["total"]
+    assert 'filename="appeals-archive-search-' in response.headers["Content-Disposition"]

@@ -11,7 +11,7 @@ from archive.authority import Organisation, Person, Place, Record, Treaty
 from archive.request import SearchRequest
 from webui.context import archive
 from webui.negotiation import respond
-from webui.search import EXPORT_FORMATS, Urls
+from webui.search import Urls
 
 bp = Blueprint("browse", __name__)
 
@@ -96,7 +96,6 @@ def _record_page(kind: str, record_id: str, fmt: str | None):  # type: ignore[no
         urls=urls,
         search_urls=Urls(search),
         documents_title=documents_title,
-        export_formats=EXPORT_FORMATS,
     )
 
 

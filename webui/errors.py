@@ -47,9 +47,9 @@ def register(app: Flask) -> None:
                 versions=versions,
             )
         extra = {"suggestions": exc.suggestions} if isinstance(exc, BadQuery) else {}
-        titles = {400: "Bad request", 404: "Not found", 409: "Conflict"}
-        status = exc.http_status if exc.http_status < 500 else 500
-        message = exc.message if status < 500 else "The archive could not answer this request."
+        titles = {400: "Bad request", 404: "Not found", 409: "Conflict", 503: "Not ready"}
+        status = exc.http_status if exc.http_status in titles else 500
+        message = exc.message if status != 500 else "The archive could not answer this request."
         return _error_response(status, titles.get(status, "Error"), message, **extra)
 
     @app.errorhandler(HTTPException)

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, request, stream_with_context, url_for
 
 from archive.errors import BadQuery
 from archive.export import FORMATS, check_format, export_chunks, export_name
+from archive.request import SearchRequest
 from archive.selection import PAGING_PARAMS, select
 from webui.context import archive
 
@@ -25,8 +26,8 @@ def export() -> Response:
         raise BadQuery(f"give one export format: format= one of {choices}")
     fmt = check_format(formats[0])
     ctx = archive()
-    params = [(k, v) for k, v in request.args.items(multi=True) if k != "format"]
-    selection = select(ctx.corpus, params)
+    search = SearchRequest.from_params(request.args.to_dict(flat=False))
+    selection = select(ctx.corpus, search, ctx.engine)
     now = datetime.now(UTC).replace(microsecond=0)
     chunks = export_chunks(fmt.name, selection, ctx.config, now=now, registers=ctx.registers)
     # The name is the archive's own (scope and time), never anything from the request.

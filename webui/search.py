@@ -25,14 +25,6 @@ FACET_TITLES = {
     "place": "Place",
     "lang": "Language",
 }
-EXPORT_FORMATS = (
-    ("zip", "ZIP (BagIt)"),
-    ("tei", "TEI corpus"),
-    ("jsonl", "JSON Lines"),
-    ("csv", "CSV"),
-    ("bibtex", "BibTeX"),
-    ("ris", "RIS"),
-)
 
 
 def search_request() -> SearchRequest:
@@ -92,18 +84,6 @@ class Urls:
     def with_query(self, query: str) -> str:
         return self._url(_replace(self.search, q=query))
 
-    def export(self, fmt: str) -> str | None:
-        from webui.links import endpoint_url
-
-        base = endpoint_url("export.export")
-        if base is None:
-            return None
-        params = [*self.search.to_params(default_page_size=self.default_size), ("format", fmt)]
-        params = [(k, v) for k, v in params if k not in ("page", "size", "sort")] + (
-            [("sort", self.search.sort)] if self.search.sort != "relevance" else []
-        )
-        return f"{base}?{urlencode(params)}"
-
 
 def _replace(search: SearchRequest, **changes: Any) -> SearchRequest:
     from dataclasses import replace
@@ -160,7 +140,6 @@ def index(fmt: str | None):  # type: ignore[no-untyped-def]
         facet_titles=FACET_TITLES,
         histogram=histogram(result),
         exclude_prefix=EXCLUDE_PREFIX,
-        export_formats=EXPORT_FORMATS,
         labels=archive().engine.labels.label,
         config_page_size=archive().config.page_size,
     )
