@@ -22,6 +22,7 @@ import click
 
 from archive import __version__, store
 from archive.authority import Registers
+from archive.catalogue import Catalogue
 from archive.config import Config
 from archive.encode import Encoder, read_text_file
 from archive.encode.report import report_json, report_text
@@ -447,8 +448,19 @@ def _index_documents(config: Config) -> Callable[[list[str]], None]:
         report = update_documents(config, doc_ids)
         if report.problems:
             raise InvalidDocument(report.problems)
+        _refresh_catalogue(config)
 
     return index
+
+
+def _refresh_catalogue(config: Config) -> None:
+    """Bring the harvesting catalogue (OAI-PMH, the Atom feed) in step with the corpus now,
+    rather than on the next harvester's request."""
+    catalogue = Catalogue(config)
+    try:
+        catalogue.refresh()
+    finally:
+        catalogue.close()
 
 
 def update_index_with_progress(config: Config, rebuild: bool = False) -> IndexReport:
@@ -474,7 +486,11 @@ def index_command(config: Config, rebuild: bool) -> None:
     --rebuild starts over (so does an index of an older format). A file that cannot be read
     is skipped and reported, and the command exits 1.
     """
+    rolled_back = store.recover_pending(config)
+    if rolled_back:
+        click.echo(f"rolled back an unfinished change to: {', '.join(rolled_back)}", err=True)
     report = update_index_with_progress(config, rebuild=rebuild)
+    _refresh_catalogue(config)
     click.echo(report.summary())
     if report.problems:
         sys.exit(1)

@@ -274,6 +274,16 @@ def recover(config: Config, on_change: OnChange | None = None) -> list[str]:
     return ids
 
 
+def recover_pending(config: Config, on_change: OnChange | None = None) -> list[str]:
+    """Take the lock and roll back whatever a killed writer left unfinished (`archive index`
+    and `archive serve` call this first, so a crash never leaves the index ahead of the
+    corpus)."""
+    if not _journal_path(config).exists():
+        return []
+    with corpus_lock(config):
+        return recover(config, on_change)
+
+
 @dataclass
 class _Planned:
     doc_id: str

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from archive.cli import pass_config, reports_errors, update_index_with_progress
+from archive import store
 from archive.config import Config
 
 
@@ -30,6 +31,7 @@ def serve(config: Config, host: str, port: int, threads: int) -> None:
 
     from webui import create_app
 
+    store.recover_pending(config)
     report = update_index_with_progress(config)
     click.echo(report.summary(), err=True)
     app = create_app(config)
