@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import click
 
-from archive.cli import pass_config, reports_errors, update_index_with_progress
 from archive import store
+from archive.cli import pass_config, reports_errors, update_index_with_progress
 from archive.config import Config
 
 
