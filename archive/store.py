@@ -168,7 +168,7 @@ class Corpus:
                 when=withdrawal.when,
                 reason=withdrawal.reason,
             )
-        raise NotFound(f"no document {doc_id!r} in {self.config.documents_dir}")
+        raise NotFound(f"no document {doc_id!r} in the archive")
 
     # -- integrity --------------------------------------------------------------------
 

@@ -31,25 +31,29 @@ DOWNLOADS = {
 @bp.route("/doc/<docid:doc_id>", defaults={"fmt": None})
 @bp.route("/doc/<docid:doc_id>.<fmt>")
 def latest(doc_id: str, fmt: str | None):  # type: ignore[no-untyped-def]
-    corpus = archive().corpus
-    data = corpus.read_bytes(doc_id)  # NotFound, or Gone with the tombstone's facts
-    numbers = corpus.version_numbers(doc_id)
-    return _page(doc_id, numbers[-1] if numbers else 1, data, fmt, latest=True)
+    data = archive().corpus.read_bytes(doc_id)  # NotFound, or Gone with the tombstone's facts
+    return _page(doc_id, None, data, fmt)
 
 
 @bp.route("/doc/<docid:doc_id>/v<int:version>", defaults={"fmt": None})
 @bp.route("/doc/<docid:doc_id>/v<int:version>.<fmt>")
 def version(doc_id: str, version: int, fmt: str | None):  # type: ignore[no-untyped-def]
     data = archive().corpus.read_version(doc_id, version)
-    return _page(doc_id, version, data, fmt, latest=False)
+    return _page(doc_id, version, data, fmt)
 
 
-def _page(doc_id: str, version: int, data: bytes, fmt: str | None, *, latest: bool):  # type: ignore[no-untyped-def]
+def _page(doc_id: str, version: int | None, data: bytes, fmt: str | None):  # type: ignore[no-untyped-def]
+    """Version `version` of a document (None: the current one) in the format asked for."""
     ctx = archive()
     config, corpus, registers = ctx.config, ctx.corpus, ctx.registers
+    doc = read_document(data, f"{doc_id}.xml")
+    numbers = corpus.version_numbers(doc_id)
+    # A corpus copied in rather than added through `archive add` keeps no versions/ folder:
+    # its current file is then the only version there is.
+    latest_n = numbers[-1] if numbers else doc.version
+    version = version or latest_n
     version_permalink = config.permalink(doc_id, version)
     link_header = {"Link": f'<{version_permalink}>; rel="cite-as"'}
-    doc = read_document(data, corpus.version_path(doc_id, version))
     citation = cite.citation_for(doc, registers, config)
     suffix = f"{doc_id}-v{version}"
 
@@ -77,7 +81,6 @@ def _page(doc_id: str, version: int, data: bytes, fmt: str | None, *, latest: bo
         raise NotFound(f"No format {fmt!r}: try .xml, .json, .bib, .ris or .csl.json.")
 
     withdrawal = corpus.withdrawal(doc_id)
-    latest_n = corpus.version_numbers(doc_id)[-1]
     # The full history is the latest version's revisionDesc (older ones end earlier).
     history = (
         doc.changes
@@ -129,6 +132,5 @@ def _page(doc_id: str, version: int, data: bytes, fmt: str | None, *, latest: bo
         meta=cite.highwire_meta(citation),
         registers=registers,
         entity_url=entity_url,
-        latest_page=latest,
     )
     return html, status, {**headers, **link_header}

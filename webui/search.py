@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, request, url_for
 
-from archive.request import EXCLUDE_PREFIX, SearchRequest
+from archive.request import EXCLUDE_PREFIX, FILTER_FIELDS, SearchRequest
 from archive.search import SearchResult
 from webui.context import archive
 from webui.negotiation import respond
@@ -34,61 +34,75 @@ def search_request() -> SearchRequest:
     )
 
 
+# The order of SearchRequest.to_params, so that equal searches have equal URLs.
+PARAM_ORDER = {
+    name: rank
+    for rank, name in enumerate(
+        [
+            "q",
+            *FILTER_FIELDS,
+            *(EXCLUDE_PREFIX + f for f in FILTER_FIELDS),
+            "from",
+            "to",
+            "sort",
+            "page",
+            "size",
+        ]
+    )
+}
+
+
 class Urls:
-    """Links from one search to its neighbours: same state, one thing changed."""
+    """Links from one search to its neighbours: the same state with one thing changed, and
+    always back to page 1 (except for paging itself).
+
+    Built from the search's own URL parameters, changed as (name, value) pairs: a results
+    page links every facet value, so this has to be cheap.
+    """
 
     def __init__(
         self, search: SearchRequest, endpoint: str = "search.index", **values: Any
     ) -> None:
         self.search = search
-        self.endpoint = endpoint
-        self.values = values
-        self.default_size = archive().config.page_size
+        self.base = url_for(endpoint, **values)
+        params = search.to_params(default_page_size=archive().config.page_size)
+        self.pairs = [(k, v) for k, v in params if k != "page"]
 
-    def _url(self, changed: SearchRequest) -> str:
-        query = urlencode(changed.to_params(default_page_size=self.default_size))
-        base = url_for(self.endpoint, **self.values)
-        return f"{base}?{query}" if query else base
+    def _url(self, pairs: list[tuple[str, str]]) -> str:
+        # Stable sort: the canonical order of SearchRequest.to_params, values in given order.
+        ordered = sorted(pairs, key=lambda pair: PARAM_ORDER.get(pair[0], len(PARAM_ORDER)))
+        return f"{self.base}?{urlencode(ordered)}" if ordered else self.base
 
     def page(self, number: int) -> str:
-        return self._url(self.search.with_page(number))
+        return self._url(self.pairs + ([("page", str(number))] if number != 1 else []))
 
     def toggle(self, facet: str, value: str, *, exclude: bool = False) -> str:
         """Select (or exclude) a value, or undo it if it already is."""
-        filters = {k: list(v) for k, v in self.search.filters.items()}
-        excludes = {k: list(v) for k, v in self.search.excludes.items()}
-        target, other = (excludes, filters) if exclude else (filters, excludes)
-        values = target.setdefault(facet, [])
-        if value in values:
-            values.remove(value)
-        else:
-            values.append(value)
-            if value in other.get(facet, []):
-                other[facet].remove(value)
-        return self._url(_replace(self.search, filters=filters, excludes=excludes))
+        name, other = (
+            (EXCLUDE_PREFIX + facet, facet) if exclude else (facet, EXCLUDE_PREFIX + facet)
+        )
+        if (name, value) in self.pairs:
+            return self._url([p for p in self.pairs if p != (name, value)])
+        return self._url([p for p in self.pairs if p != (other, value)] + [(name, value)])
 
     def only_year(self, year: str) -> str:
-        filters = {k: list(v) for k, v in self.search.filters.items()}
-        filters["year"] = [] if self.search.filters.get("year") == (year,) else [year]
-        return self._url(_replace(self.search, filters=filters))
+        """Only that year; or, if that is the filter already, no year filter."""
+        pairs = [p for p in self.pairs if p[0] != "year"]
+        if self.search.filters.get("year") != (year,):
+            pairs.append(("year", year))
+        return self._url(pairs)
 
     def without(self, what: str) -> str:
         """The search without its query, its dates or all its filters: ways to widen it."""
-        changes: dict[str, Any] = {
-            "q": {"q": ""},
-            "dates": {"date_from": None, "date_to": None},
-            "filters": {"filters": {}, "excludes": {}},
+        names = {
+            "q": {"q"},
+            "dates": {"from", "to"},
+            "filters": {*FILTER_FIELDS, *(EXCLUDE_PREFIX + f for f in FILTER_FIELDS)},
         }[what]
-        return self._url(_replace(self.search, **changes))
+        return self._url([p for p in self.pairs if p[0] not in names])
 
     def with_query(self, query: str) -> str:
-        return self._url(_replace(self.search, q=query))
-
-
-def _replace(search: SearchRequest, **changes: Any) -> SearchRequest:
-    from dataclasses import replace
-
-    return replace(search, page=1, **changes)
+        return self._url([p for p in self.pairs if p[0] != "q"] + [("q", query)])
 
 
 def histogram(result: SearchResult, width: int = 600, height: int = 120) -> dict[str, Any] | None:
