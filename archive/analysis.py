@@ -194,6 +194,17 @@ class StemmedText(TEXT):
         if not isinstance(value, str):
             yield from super().index(value, **kwargs)
             return
+        for btext, freq, weight, poslist in self.index_positions(value):
+            yield btext, freq, weight, _encode(poslist)
+
+    def index_positions(self, value: Any) -> Iterator[tuple[bytes, int, float, list[int]]]:
+        """What `index` gives, with each term's positions as a list rather than encoded:
+        the index's codec stores a term's positions as one array (archive.codec)."""
+        if not isinstance(value, str):
+            decode = self.format.decode_positions
+            for btext, freq, weight, vbytes in super().index(value):
+                yield btext, freq, weight, decode(vbytes)
+            return
         positions: dict[str, list[int]] = {}
         first, kept = self._surface(value)
         known = _stems.get
@@ -206,7 +217,7 @@ class StemmedText(TEXT):
                 found.append(pos)
         boost = self.format.field_boost
         for term, poslist in positions.items():
-            yield term.encode("utf-8"), len(poslist), len(poslist) * boost, _encode(poslist)
+            yield term.encode("utf-8"), len(poslist), len(poslist) * boost, poslist
 
     def spellable_words(self, value: Any) -> Any:
         if not isinstance(value, str):

@@ -36,7 +36,7 @@ from archive.store import DOC_ID_RE
 
 # Bump when the schema or the meaning of a field changes: an index of another format is
 # rebuilt by `archive index`, and refused (with that advice) by the search engine.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 
 # Facet and filter fields: index field name for each, all KEYWORD fields of ids.
 FACET_FIELDS = ("treaty", "signatory", "org", "addressee", "place", "type", "lang", "year")

@@ -432,7 +432,7 @@ def _index_in_parallel(
 def _commit_segments(ix: FileIndex, segments: list[Any]) -> None:
     """Commit the workers' finished segments as the index's content, in one TOC write (the
     moment a Whoosh index changes). Mirrors whoosh.multiproc.MpWriter's multisegment commit."""
-    writer = ix.writer()
+    writer = FastSegmentWriter(ix)
     try:
         final = writer._merge_segments(None, False, False)
         final += segments

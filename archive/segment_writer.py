@@ -1,39 +1,62 @@
-"""A Whoosh segment writer that writes postings a block at a time.
+"""A Whoosh segment writer that writes each term's postings in one step.
 
 Whoosh's SegmentWriter puts every posting as a tuple into a pool, sorts the whole pool when
 the segment is written, then hands postings one by one to the codec, which checks and
-buffers each before writing blocks of 128. For ~400-word documents that was 60% of the
-build time. `FastSegmentWriter` keeps the same files and formats (any Whoosh reader reads
-them; the tests compare both writers' indexes) but groups postings by term as they arrive
-and writes each block of a term in one step.
+buffers each. For ~400-word documents that was 60% of the build time. `FastSegmentWriter`
+groups postings by term as they arrive and gives each term's list to the index's codec
+(archive.codec) at once; Whoosh's readers read the result like any segment (the tests
+compare every posting with what Whoosh's own writer gives).
 
-It relies on the W3 codec's posting-writer attributes (whoosh-reloaded 2.7.5); the
-segment's files are written by the codec's own writers.
+It relies on the W3 field writer's attributes (whoosh-reloaded 2.7.5).
 """
 
 from __future__ import annotations
 
-from array import array
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from whoosh.codec.whoosh3 import _lenfield
 from whoosh.writing import SegmentWriter
+
+from archive.analysis import StemmedText
+from archive.codec import VALUES_POSITIONS, ArchiveCodec, ArrayPostingsWriter, value_layout
+
+Posting = tuple[int, float, Any]
+
+
+def stores_positions(field: Any) -> bool:
+    return field.format is not None and value_layout(field.format)[0] == VALUES_POSITIONS
+
+
+def _indexer(field: Any) -> Callable[[Any], Iterator[tuple[bytes, int, float, Any]]]:
+    """`field.index`, giving positions as lists for fields whose postings the codec stores
+    as positions (archive.codec takes them so)."""
+    if not stores_positions(field):
+        return field.index
+    if isinstance(field, StemmedText):
+        return field.index_positions
+    decode = field.format.decode_positions
+    return lambda value: ((t, f, w, decode(v)) for t, f, w, v in field.index(value))
 
 
 class _TermBuffer:
     """Stands in for Whoosh's PostingPool: postings grouped by field and term in memory.
     A bulk build closes a segment every so many documents to bound memory."""
 
-    def __init__(self) -> None:
-        self.fields: dict[str, dict[bytes, list[tuple[int, float, bytes]]]] = {}
+    def __init__(self, schema: Any) -> None:
+        self.schema = schema
+        self.fields: dict[str, dict[bytes, list[Posting]]] = {}
 
     @property
     def fieldnames(self) -> set[str]:
         return set(self.fields)
 
-    def add(self, item: tuple[str, bytes, int, float, bytes]) -> None:
+    def add(self, item: tuple[str, bytes, int, float, Any]) -> None:
         """One posting, as Whoosh adds them when it merges segments into this one."""
         fieldname, btext, docnum, weight, value = item
+        field = self.schema[fieldname]
+        if stores_positions(field):
+            value = field.format.decode_positions(value)
         terms = self.fields.setdefault(fieldname, {})
         postings = terms.get(btext)
         if postings is None:
@@ -51,12 +74,15 @@ class _TermBuffer:
 
 
 class FastSegmentWriter(SegmentWriter):
-    """SegmentWriter with grouped, block-at-a-time posting output (see the module doc)."""
+    """SegmentWriter with postings grouped by term and written a term at a time, in the
+    index's codec (see the module doc)."""
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("codec", ArchiveCodec())
         super().__init__(ix, **kwargs)
         self.pool.cleanup()
-        self.pool = _TermBuffer()
+        self.pool = _TermBuffer(self.schema)
+        self._indexers = {name: _indexer(field) for name, field in self.schema.items()}
 
     def add_document(self, **fields: Any) -> None:
         """SegmentWriter.add_document with postings appended straight to their term's
@@ -83,10 +109,10 @@ class FastSegmentWriter(SegmentWriter):
                     if terms is None:
                         terms = buffer[fieldname] = {}
                     scorable = field.scorable
-                    for btext, freq, weight, vbytes in field.index(value):
+                    for btext, freq, weight, term_value in self._indexers[fieldname](value):
                         if scorable:
                             length += freq
-                        posting = (docnum, weight * boost, vbytes)
+                        posting = (docnum, weight * boost, term_value)
                         postings = terms.get(btext)
                         if postings is None:
                             terms[btext] = [posting]
@@ -121,47 +147,21 @@ class FastSegmentWriter(SegmentWriter):
             if not terms:
                 continue
             fieldwriter.start_field(fieldname, self.schema[fieldname])
-            # Blocks of a few postings compress to almost nothing, and zlib on each cost
-            # more than everything else per term; stored uncompressed, they also read
-            # faster. (Whoosh writes the compression level into each block it writes.)
-            fieldwriter._postwriter._compression = 0
+            postwriter = fieldwriter._postwriter
+            assert isinstance(postwriter, ArrayPostingsWriter)
             lengths = _field_lengths(lengths_reader, fieldname, self.docnum)
             # Each term's postings are in document order already: documents are numbered
             # as they are added, and segments Whoosh merges in at commit come after them.
             for btext, postings in sorted(terms.items()):
                 fieldwriter.start_term(btext)
-                _write_blocks(fieldwriter._postwriter, postings, lengths)
+                postwriter.add_term(postings, lengths)
                 fieldwriter.finish_term()
             fieldwriter.finish_field()
 
 
 def _field_lengths(reader: Any, fieldname: str, doc_count: int) -> list[Any] | None:
-    """Each document's length in a scorable field (for the blocks' length statistics);
+    """Each document's length in a scorable field (for the terms' length statistics);
     None for fields without lengths (keywords, ids)."""
     if not reader.has_column(_lenfield(fieldname)):
         return None
     return [reader.doc_field_length(d, fieldname, None) for d in range(doc_count)]
-
-
-def _write_blocks(postwriter: Any, postings: list[tuple[int, float, bytes]], lengths: Any) -> None:
-    """What W3PostingsWriter.add_posting does posting by posting, a block at a time: every
-    full block but the last is written here; the last stays buffered for finish_term."""
-    limit = postwriter._blocklimit
-    count = len(postings)
-    for start in range(0, count, limit):
-        chunk = postings[start : start + limit]
-        ids = array("I", [p[0] for p in chunk])
-        weights = array("f", [p[1] for p in chunk])
-        postwriter._ids = ids
-        postwriter._weights = weights
-        postwriter._values = [p[2] for p in chunk if p[2]]
-        postwriter._maxweight = max(max(weights), 0)
-        if lengths is not None:
-            known = [lengths[d] for d in ids if lengths[d]]
-            postwriter._minlength = min(known) if known else None
-            postwriter._maxlength = max(known) if known else 0
-        else:
-            postwriter._minlength = None
-            postwriter._maxlength = 0
-        if start + limit < count:
-            postwriter._write_block()

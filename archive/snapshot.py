@@ -21,22 +21,19 @@ Whoosh's default), computed with numpy over the postings of the query's words.
 from __future__ import annotations
 
 import math
-import struct
-import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from io import BytesIO
-from pickle import load as pickle_load
-from pickle import loads as pickle_loads
+from itertools import chain
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from archive.codec import VALUES_POSITIONS, extent, read_term
 from archive.errors import BadQuery
 from archive.index import FACET_FIELDS, TEXT_FIELDS
 from archive.query import DateOverlap
@@ -46,112 +43,107 @@ BM25_B = 0.75
 BM25_K1 = 1.2
 UNDATED = 0
 
-_BLOCK_LENGTH = struct.Struct("!i")  # Whoosh's StructFile.write_int
 _LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
+_EMPTY_WORDS = np.zeros(0, dtype=np.uint32)
+
+
+@dataclass
+class PositionLists:
+    """Word positions of a list of postings: posting i's are
+    `words[starts[i] : starts[i] + counts[i]]`."""
+
+    starts: np.ndarray
+    counts: np.ndarray
+    words: np.ndarray
+
+    @classmethod
+    def join(cls, parts: list[PositionLists]) -> PositionLists:
+        if not parts:
+            return cls(_EMPTY_IDS, _EMPTY_IDS, _EMPTY_WORDS)
+        if len(parts) == 1:
+            return parts[0]
+        sizes = np.array([len(p.words) for p in parts], dtype=np.int64)
+        bases = np.cumsum(sizes) - sizes
+        return cls(
+            np.concatenate([p.starts + base for p, base in zip(parts, bases, strict=True)]),
+            np.concatenate([p.counts for p in parts]),
+            np.concatenate([p.words for p in parts]),
+        )
+
+    @classmethod
+    def from_lists(cls, lists: list[list[int]]) -> PositionLists:
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        words = np.fromiter(chain.from_iterable(lists), dtype=np.uint32, count=int(counts.sum()))
+        return cls(np.cumsum(counts) - counts, counts, words)
 
 
 @dataclass
 class Postings:
-    """A word's postings in one field: document numbers, term frequencies and (when read
-    for a phrase) the encoded positions."""
+    """A word's postings in one field: document numbers, weights (term frequency x the
+    field's boost) and, when read for a phrase, their positions."""
 
     ids: np.ndarray
     weights: np.ndarray
-    values: list[bytes] | None = None
+    positions: PositionLists | None = None
 
 
 def _read_leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool) -> Postings:
-    """All postings of a term in one segment, block by block (a block is 128 postings
-    unpickled at once) rather than Whoosh's posting-by-posting iteration."""
+    """All postings of a term in one segment: the codec's array record read as it is
+    (archive.codec), positions included if `values`."""
     terms = reader._terms
     try:
         info = terms.term_info(fieldname, btext)
     except TermNotFound:
-        return Postings(_EMPTY_IDS, _EMPTY_WEIGHTS, [] if values else None)
-    if info.is_inlined():
-        ids, weights, vals = info.inlined_postings()
-        return Postings(
-            np.asarray(ids, dtype=np.int64),
-            np.asarray(weights, dtype=np.float32),
-            list(vals) if values else None,
-        )
-    offset, length = info.extent()
-    if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves the length unpacked
-        length = length[0]
-    raw = terms._postfile.get(offset, length)
-    if raw[:4] != WHOOSH3_HEADER_MAGIC:  # another codec: Whoosh's own (slow) iteration
+        return Postings(_EMPTY_IDS, _EMPTY_WEIGHTS, PositionLists.join([]) if values else None)
+    found = None
+    if not info.is_inlined():
+        offset, length = extent(info)
+        found = read_term(terms._postfile, offset, length, info.doc_frequency(), values)
+    if found is None:  # not an array record: Whoosh's own (slow) iteration
         matcher = terms.matcher(fieldname, btext, reader.schema[fieldname].format)
-        return _generic_postings(matcher, values)
-    id_parts: list[np.ndarray] = []
-    weight_parts: list[np.ndarray] = []
-    value_parts: list[bytes] = []
-    stream = BytesIO(raw)
-    view = memoryview(raw)
-    position = 4
-    while position < length:
-        # A block: its signed length (negative for the last), the pickled block info, the
-        # pickled (ids as gaps, weights, values), zlib-compressed if the info says so. Read
-        # from one buffer rather than seek by seek as Whoosh's matcher does.
-        (size,) = _BLOCK_LENGTH.unpack_from(raw, position)
-        position += 4
-        end = position + abs(size)
-        stream.seek(position)
-        count, _, _, compression, _, _ = pickle_load(stream)
-        data = view[stream.tell() : end]
-        gaps, weights, vals = pickle_loads(zlib.decompress(data) if compression else data)
-        id_parts.append(np.cumsum(np.asarray(gaps, dtype=np.int64)))
-        if weights is None:
-            weight_parts.append(np.ones(count, dtype=np.float32))
-        elif isinstance(weights, float):
-            weight_parts.append(np.full(count, weights, dtype=np.float32))
-        else:
-            weight_parts.append(np.asarray(weights, dtype=np.float32))
-        if values:
-            value_parts.extend(vals)
-        position = end
-        if size < 0:
-            break
-    return Postings(
-        np.concatenate(id_parts) if id_parts else _EMPTY_IDS,
-        np.concatenate(weight_parts) if weight_parts else _EMPTY_WEIGHTS,
-        value_parts if values else None,
-    )
+        return _generic_postings(matcher, reader.schema[fieldname].format, values)
+    positions = None
+    if values and found.value_kind == VALUES_POSITIONS:
+        assert found.offsets is not None and found.data is not None
+        offsets = found.offsets.astype(np.int64)
+        positions = PositionLists(offsets[:-1], np.diff(offsets), found.data)
+    elif values:
+        raise BadQuery(f"{fieldname} holds no word positions")
+    return Postings(found.ids.astype(np.int64), found.weights, positions)
 
 
-def _generic_postings(matcher: Any, values: bool) -> Postings:
-    ids_list, weights_list, vals_list = [], [], []
+def _generic_postings(matcher: Any, format_: Any, values: bool) -> Postings:
+    ids_list, weights_list, positions = [], [], []
     while matcher.is_active():
         ids_list.append(matcher.id())
         weights_list.append(matcher.weight())
         if values:
-            vals_list.append(matcher.value())
+            positions.append(format_.decode_positions(matcher.value()))
         matcher.next()
     return Postings(
         np.asarray(ids_list, dtype=np.int64),
         np.asarray(weights_list, dtype=np.float32),
-        vals_list if values else None,
+        PositionLists.from_lists(positions) if values else None,
     )
 
 
 _POSITION_BITS = 24  # positions within a document stay below 2**24
 
 
-def _position_keys(values: list[bytes], where: np.ndarray) -> np.ndarray:
+def _position_keys(positions: PositionLists, where: np.ndarray) -> np.ndarray:
     """(candidate number, position) pairs as one int64 each, sorted, for vectorised
-    matching: candidate k's positions p become k << _POSITION_BITS | p.
-
-    Each value is PackedPositions: a 32-bit count, then the positions; the candidates'
-    values are joined and read as one array, the counts dropped."""
-    chosen = [values[index] for index in where.tolist()]
-    words = np.frombuffer(b"".join(chosen), dtype="<u4").astype(np.int64)
-    sizes = np.fromiter(map(len, chosen), dtype=np.int64, count=len(chosen)) // 4
-    heads = np.cumsum(sizes) - sizes
-    keep = np.ones(len(words), dtype=bool)
-    keep[heads] = False
-    owners = np.repeat(np.arange(len(chosen), dtype=np.int64) << _POSITION_BITS, sizes - 1)
-    return owners + words[keep]
+    matching: the positions p of the postings at `where` (candidate k at where[k]) become
+    k << _POSITION_BITS | p. Gathered from the flat position array in one step."""
+    counts = positions.counts[where]
+    starts = positions.starts[where]
+    ends = np.cumsum(counts)
+    # Index of every wanted position in `words`: each candidate's run, laid end to end.
+    index = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+    index += np.repeat(starts - (ends - counts), counts)
+    owners = np.repeat(np.arange(len(where), dtype=np.int64) << _POSITION_BITS, counts)
+    return owners + positions.words[index]
 
 
 def _contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -349,17 +341,16 @@ class Snapshot:
         if found is not None:
             return found
         btext = text.encode("utf-8")
-        ids, weights, vals = [], [], []
-        for leaf, offset in self.leaves:
-            part = _read_leaf_postings(leaf, fieldname, btext, values)
-            ids.append(part.ids + offset)
-            weights.append(part.weights)
-            if values and part.values is not None:
-                vals.extend(part.values)
+        parts = [
+            (_read_leaf_postings(leaf, fieldname, btext, values), offset)
+            for leaf, offset in self.leaves
+        ]
         result = Postings(
-            np.concatenate(ids) if ids else _EMPTY_IDS,
-            np.concatenate(weights) if weights else _EMPTY_WEIGHTS,
-            vals if values else None,
+            np.concatenate([p.ids + offset for p, offset in parts]) if parts else _EMPTY_IDS,
+            np.concatenate([p.weights for p, _ in parts]) if parts else _EMPTY_WEIGHTS,
+            PositionLists.join([p.positions for p, _ in parts if p.positions is not None])
+            if values
+            else None,
         )
         # Kept for the rest of this request only (the engine clears it): a query names
         # the same word for scoring, matching and snippets.
@@ -459,7 +450,8 @@ class Snapshot:
         for postings in lists:
             # Postings ids are sorted (within a segment, and segments follow each other).
             where = np.searchsorted(postings.ids, candidates)
-            keys = _position_keys(postings.values or [], where)
+            assert postings.positions is not None
+            keys = _position_keys(postings.positions, where)
             if previous is not None:
                 near = np.zeros(len(keys), dtype=bool)
                 for gap in range(1, slop + 1):
