@@ -29,9 +29,9 @@ import struct
 import sys
 from array import array
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, chain
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -66,6 +66,7 @@ def value_layout(format_: Any) -> tuple[int, int]:
 
 def _le(values: array) -> bytes:
     if not _LITTLE:
+        values = array(values.typecode, values)
         values.byteswap()
     return values.tobytes()
 
@@ -73,19 +74,58 @@ def _le(values: array) -> bytes:
 # --- writing ----------------------------------------------------------------------------
 
 
+class TermPostings:
+    """One term's postings gathered in memory before they are written: document numbers
+    and weights in arrays; values as a list of the format's bytes, or for a position
+    format each posting's number of positions and all the positions, in arrays.
+
+    Arrays rather than a tuple per posting: a bulk build holds every posting of a segment
+    (millions) until it is written, and writes each array with one `tobytes`."""
+
+    __slots__ = ("counts", "ids", "values", "weights", "words")
+
+    def __init__(self, positions: bool) -> None:
+        self.ids = array("I")
+        self.weights = array("f")
+        self.values: list[Any] | None = None if positions else []
+        self.counts = array("I") if positions else None
+        self.words = array("I") if positions else None
+
+    def add(self, docnum: int, weight: float, value: Any) -> None:
+        """One posting; `value` is a list of positions for a position format."""
+        self.ids.append(docnum)
+        self.weights.append(weight)
+        if self.values is None:
+            self.counts.append(len(value))
+            self.words.extend(value)
+        else:
+            self.values.append(value)
+
+    def items(self, format_: Any) -> Iterator[tuple[int, float, Any]]:
+        """(document, weight, value) with values as the format's bytes."""
+        if self.values is not None:
+            yield from zip(self.ids, self.weights, self.values, strict=True)
+            return
+        starts = accumulate(self.counts, initial=0)
+        for docnum, weight, start, count in zip(
+            self.ids, self.weights, starts, self.counts, strict=False
+        ):
+            yield docnum, weight, format_.encode(self.words[start : start + count].tolist())
+
+
 class ArrayPostingsWriter(base.PostingsWriter):
     """Writes each term's postings as one array record (see the module doc).
 
     Whoosh's writers add postings one at a time (`add_posting`, values as the format's
-    bytes); archive.segment_writer hands a whole term over at once (`add_term`, positions
-    as lists for position formats), which is what makes a bulk build cheap.
+    bytes); archive.segment_writer hands a whole term over at once (`add_term`), which is
+    what makes a bulk build cheap.
     """
 
     def __init__(self, postfile: Any) -> None:
         self._postfile = postfile
         self._format: Any = None
         self._terminfo: Any = None
-        self._postings: list[tuple[int, float, Any]] = []
+        self._postings = TermPostings(False)
         self._lengths: list[int] = []
         self._kind = VALUES_NONE
         self._size = 0
@@ -98,34 +138,33 @@ class ArrayPostingsWriter(base.PostingsWriter):
             raise RuntimeError("start_postings called inside a term")
         self._format = format_
         self._terminfo = terminfo
-        self._postings = []
-        self._lengths = []
         self._kind, self._size = value_layout(format_)
+        self._postings = TermPostings(self._kind == VALUES_POSITIONS)
+        self._lengths = []
 
     def add_posting(self, id_: int, weight: float, vbytes: Any, length: int | None = None) -> None:
         if self._kind == VALUES_POSITIONS:
             vbytes = self._format.decode_positions(vbytes)
-        self._postings.append((id_, weight, vbytes))
+        self._postings.add(id_, weight, vbytes)
         if length:
             self._lengths.append(length)
 
-    def add_term(
-        self, postings: list[tuple[int, float, Any]], lengths: Sequence[Any] | None
-    ) -> None:
-        """A whole term: (document, weight, value) in document order, the value a list of
-        positions for position formats; `lengths` gives each document's field length
-        (None for fields without lengths), for the term's length statistics."""
+    def add_term(self, postings: TermPostings, lengths: Sequence[Any] | None) -> None:
+        """A whole term, in document order (positions as counts and words for a position
+        format); `lengths` gives each document's field length (None for fields without
+        lengths), for the term's length statistics."""
         self._postings = postings
         if lengths is not None:
-            self._lengths = [n for n in (lengths[p[0]] for p in postings) if n]
+            self._lengths = [n for n in map(lengths.__getitem__, postings.ids) if n]
 
     def finish_postings(self) -> Any:
         terminfo = self._terminfo
         postfile = self._postfile
         start = postfile.tell()
-        record, ids, weights = self._record()
+        record = self._record()
         postfile.write(record)
         # The statistics W3TermInfo.add_block gathers block by block.
+        ids, weights = self._postings.ids, self._postings.weights
         terminfo._weight = float(sum(weights))
         terminfo._df = len(ids)
         terminfo._maxweight = max(max(weights, default=0), 0)
@@ -135,34 +174,35 @@ class ArrayPostingsWriter(base.PostingsWriter):
         terminfo._maxid = ids[-1] if ids else 0
         terminfo.set_extent(start, len(record))
         self._terminfo = None
-        self._postings = []
+        self._postings = TermPostings(False)
         self._lengths = []
         return terminfo
 
-    def _record(self) -> tuple[bytes, Sequence[int], Sequence[float]]:
+    def _record(self) -> bytes:
         postings = self._postings
-        count = len(postings)
-        ids, weights, values = zip(*postings, strict=True) if postings else ((), (), ())
-        first = weights[0] if weights else 1.0
+        weights = postings.weights
+        count = len(postings.ids)
+        first = weights[0] if count else 1.0
         if weights.count(first) == count:
             weight_kind = WEIGHTS_ONE if first == 1.0 else WEIGHTS_SAME
         else:
             weight_kind = WEIGHTS_EACH
         kind, size = self._kind, self._size
-        parts = [_HEADER.pack(MAGIC, count, weight_kind, kind, size), _le(array("I", ids))]
+        parts = [_HEADER.pack(MAGIC, count, weight_kind, kind, size), _le(postings.ids)]
         if weight_kind == WEIGHTS_SAME:
             parts.append(_le(array("f", [first])))
         elif weight_kind == WEIGHTS_EACH:
-            parts.append(_le(array("f", weights)))
-        if kind == VALUES_FIXED:
+            parts.append(_le(weights))
+        if kind == VALUES_POSITIONS:
+            assert postings.counts is not None and postings.words is not None
+            parts.append(_le(array("I", accumulate(postings.counts, initial=0))))
+            parts.append(_le(postings.words))
+        elif kind in (VALUES_FIXED, VALUES_BYTES):
+            values = postings.values or []
+            if kind == VALUES_BYTES:
+                parts.append(_le(array("I", accumulate(map(len, values), initial=0))))
             parts.append(b"".join(values))
-        elif kind == VALUES_BYTES:
-            parts.append(_le(array("I", chain((0,), accumulate(map(len, values))))))
-            parts.append(b"".join(values))
-        elif kind == VALUES_POSITIONS:
-            parts.append(_le(array("I", chain((0,), accumulate(map(len, values))))))
-            parts.append(_le(array("I", chain.from_iterable(values))))
-        return b"".join(parts), ids, weights
+        return b"".join(parts)
 
 
 # --- reading ----------------------------------------------------------------------------

@@ -19,9 +19,13 @@ from whoosh.codec.whoosh3 import _lenfield
 from whoosh.writing import SegmentWriter
 
 from archive.analysis import StemmedText
-from archive.codec import VALUES_POSITIONS, ArchiveCodec, ArrayPostingsWriter, value_layout
-
-Posting = tuple[int, float, Any]
+from archive.codec import (
+    VALUES_POSITIONS,
+    ArchiveCodec,
+    ArrayPostingsWriter,
+    TermPostings,
+    value_layout,
+)
 
 
 def stores_positions(field: Any) -> bool:
@@ -45,7 +49,7 @@ class _TermBuffer:
 
     def __init__(self, schema: Any) -> None:
         self.schema = schema
-        self.fields: dict[str, dict[bytes, list[Posting]]] = {}
+        self.fields: dict[str, dict[bytes, TermPostings]] = {}
 
     @property
     def fieldnames(self) -> set[str]:
@@ -55,21 +59,23 @@ class _TermBuffer:
         """One posting, as Whoosh adds them when it merges segments into this one."""
         fieldname, btext, docnum, weight, value = item
         field = self.schema[fieldname]
-        if stores_positions(field):
+        positions = stores_positions(field)
+        if positions:
             value = field.format.decode_positions(value)
         terms = self.fields.setdefault(fieldname, {})
         postings = terms.get(btext)
         if postings is None:
-            postings = terms[btext] = []
-        postings.append((docnum, weight, value))
+            postings = terms[btext] = TermPostings(positions)
+        postings.add(docnum, weight, value)
 
     def cleanup(self) -> None:
         self.fields = {}
 
-    def iter_postings(self) -> Any:
+    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, Any]]:
         for fieldname, terms in sorted(self.fields.items()):
+            format_ = self.schema[fieldname].format
             for btext, postings in sorted(terms.items()):
-                for docnum, weight, value in postings:
+                for docnum, weight, value in postings.items(format_):
                     yield fieldname, btext, docnum, weight, value
 
 
@@ -83,6 +89,7 @@ class FastSegmentWriter(SegmentWriter):
         self.pool.cleanup()
         self.pool = _TermBuffer(self.schema)
         self._indexers = {name: _indexer(field) for name, field in self.schema.items()}
+        self._positions = {name: stores_positions(field) for name, field in self.schema.items()}
 
     def add_document(self, **fields: Any) -> None:
         """SegmentWriter.add_document with postings appended straight to their term's
@@ -109,15 +116,14 @@ class FastSegmentWriter(SegmentWriter):
                     if terms is None:
                         terms = buffer[fieldname] = {}
                     scorable = field.scorable
+                    positions = self._positions[fieldname]
                     for btext, freq, weight, term_value in self._indexers[fieldname](value):
                         if scorable:
                             length += freq
-                        posting = (docnum, weight * boost, term_value)
                         postings = terms.get(btext)
                         if postings is None:
-                            terms[btext] = [posting]
-                        else:
-                            postings.append(posting)
+                            postings = terms[btext] = TermPostings(positions)
+                        postings.add(docnum, weight * boost, term_value)
                 if field.separate_spelling() or field.vector:
                     raise NotImplementedError("spelling and vector fields are not supported")
                 stored = fields.get(f"_stored_{fieldname}", value)
