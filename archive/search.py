@@ -229,6 +229,16 @@ class SearchEngine:
                 snap.forget_postings()
         yield from ids
 
+    def query_stems(self, query: str) -> set[str]:
+        """The stems of a query's free-text words, as the search matches them (for marking
+        those words in a document opened from a search); none for a query that does not
+        parse."""
+        try:
+            parsed = self.parser.parse(query)
+        except BadQuery:
+            return set()
+        return {word for _, word, _, _ in parsed.words}
+
     def counts(self, facet: str) -> list[FacetValue]:
         """Documents per value of a facet over the whole archive, every value (browse
         pages: documents per treaty, person, organisation, place ...)."""

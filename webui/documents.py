@@ -16,7 +16,7 @@ from archive.tei import parse_tei, read_document
 from webui.context import archive
 from webui.links import entity_url
 from webui.negotiation import respond, wants_json
-from webui.render import query_words, render_prose
+from webui.render import render_prose
 
 bp = Blueprint("documents", __name__)
 
@@ -122,7 +122,9 @@ def _page(doc_id: str, version: int | None, data: bytes, fmt: str | None):  # ty
         response.headers.update(link_header)
         return response
     query = request.args.get("q", "")
-    text = render_prose(parse_tei(data, suffix), registers, entity_url, query_words(query))
+    text = render_prose(
+        parse_tei(data, suffix), registers, entity_url, ctx.engine.query_stems(query)
+    )
     html, status, headers = respond(
         "document.html",
         data_out,
