@@ -35,8 +35,8 @@ def latest(doc_id: str, fmt: str | None):  # type: ignore[no-untyped-def]
     return _page(doc_id, None, data, fmt)
 
 
-@bp.route("/doc/<docid:doc_id>/v<int:version>", defaults={"fmt": None})
-@bp.route("/doc/<docid:doc_id>/v<int:version>.<fmt>")
+@bp.route("/doc/<docid:doc_id>/v<version:version>", defaults={"fmt": None})
+@bp.route("/doc/<docid:doc_id>/v<version:version>.<fmt>")
 def version(doc_id: str, version: int, fmt: str | None):  # type: ignore[no-untyped-def]
     data = archive().corpus.read_version(doc_id, version)
     return _page(doc_id, version, data, fmt)
