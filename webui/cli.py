@@ -12,6 +12,8 @@ library never imports the web layer.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import click
@@ -19,6 +21,7 @@ import click
 from archive import store
 from archive.cli import pass_config, reports_errors, update_index_with_progress
 from archive.config import Config
+from archive.errors import ArchiveError
 
 # The longest request line gunicorn accepts (its default, 4094, cuts off long searches;
 # waitress allows 256 KB of headers).
@@ -51,14 +54,25 @@ def serve(config: Config, host: str, port: int, threads: int, workers: int) -> N
     The index is brought up to date first (built on first start). Each process keeps one
     searcher and reopens it when the index changes, e.g. after `archive add`.
     """
-    store.recover_pending(config)
-    report = update_index_with_progress(config)
-    click.echo(report.summary(), err=True)
-    click.echo(f"Serving the Appeals Archive at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     if workers == 1:
+        store.recover_pending(config)
+        report = update_index_with_progress(config)
+        click.echo(report.summary(), err=True)
+        _announce(host, port)
         _serve_waitress(config, host, port, threads)
     else:
+        # In a child process: the gunicorn master forks every worker and serves nothing,
+        # so it should not keep the memory an update of a large index leaves behind.
+        where = ["--corpus", str(config.corpus), "--instance", str(config.instance)]
+        completed = subprocess.run([sys.executable, "-m", "archive", *where, "index"], check=False)
+        if completed.returncode != 0:
+            raise ArchiveError("the index could not be brought up to date (see above)")
+        _announce(host, port)
         _serve_gunicorn(config, host, port, threads, workers)
+
+
+def _announce(host: str, port: int) -> None:
+    click.echo(f"Serving the Appeals Archive at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
 
 
 def _serve_waitress(config: Config, host: str, port: int, threads: int) -> None:
