@@ -5,6 +5,7 @@ left behind."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
@@ -76,10 +77,9 @@ def get(server, path: str) -> tuple[int, bytes]:  # type: ignore[no-untyped-def]
 def raw(server, request: bytes) -> bytes:  # type: ignore[no-untyped-def]
     """The server's answer to bytes sent as they are: its head and (Content-Length) body."""
     with socket.create_connection((HOST, server.port), timeout=30) as sock:
-        try:
+        # Refused before it read everything: the answer is waiting all the same.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             sock.sendall(request)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # refused before it read everything: the answer is waiting
         answer = b""
         while b"\r\n\r\n" not in answer or len(answer) < _expected(answer):
             chunk = sock.recv(65536)
