@@ -77,26 +77,13 @@ def _versions(config: Config) -> dict[str, str]:
     return {str(p.relative_to(folder)): _sha(p) for p in folder.rglob("*.xml")}
 
 
-def _command(config: Config, *args: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "archive",
-        "--corpus",
-        str(config.corpus),
-        "--instance",
-        str(config.instance),
-        *args,
-    ]
-
-
 def make_corpus(work: Path, docs: int, seed: int) -> Config:
     """`docs` generated documents and their registers, added with `archive add`'s code."""
     config = Config(corpus=work / "corpus", instance=work / "instance")
     staged = generate_corpus(work / "staged", docs, seed=seed)
     shutil.copytree(staged / "authority", config.authority_dir)
     store.add(config, sorted((staged / "documents").glob("*.xml")), message="Crash-loop corpus.")
-    subprocess.run(_command(config, "index"), check=True, capture_output=True, cwd=PROJECT_ROOT)
+    subprocess.run(config.command("index"), check=True, capture_output=True, cwd=PROJECT_ROOT)
     return config
 
 
@@ -170,7 +157,7 @@ class CrashLoop:
         args = self._arguments(operation)
         started = time.monotonic()
         process = subprocess.Popen(
-            _command(self.config, *args),
+            self.config.command(*args),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             cwd=PROJECT_ROOT,
@@ -210,7 +197,7 @@ class CrashLoop:
 
     def repair(self) -> None:
         completed = subprocess.run(
-            _command(self.config, "index"), capture_output=True, text=True, cwd=PROJECT_ROOT
+            self.config.command("index"), capture_output=True, text=True, cwd=PROJECT_ROOT
         )
         if completed.returncode != 0:
             self.problems.append(f"archive index failed: {completed.stderr.strip()[-500:]}")
@@ -282,7 +269,7 @@ class CrashLoop:
             self.repair()
             self.check(iteration)
         validated = subprocess.run(
-            _command(self.config, "validate"), capture_output=True, text=True, cwd=PROJECT_ROOT
+            self.config.command("validate"), capture_output=True, text=True, cwd=PROJECT_ROOT
         )
         if validated.returncode != 0:
             self.problems.append(f"archive validate: {validated.stderr[-500:]}")

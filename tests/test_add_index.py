@@ -142,7 +142,7 @@ def test_kill_9_of_a_parallel_rebuild_takes_its_workers_with_it(tmp_path):
     time.sleep(0.5)  # the workers are importing or indexing
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    gone, alive = psutil.wait_procs(workers, timeout=10)
+    _, alive = psutil.wait_procs(workers, timeout=10)
     for worker in alive:
         worker.kill()
     assert alive == [], "workers outlived the killed command"

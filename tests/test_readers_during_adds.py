@@ -9,7 +9,6 @@ import hashlib
 import http.client
 import json
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -41,19 +40,7 @@ def served(corpus_copy: Config):
 
 def _add(config: Config, path: Path) -> None:
     completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "archive",
-            "--corpus",
-            str(config.corpus),
-            "--instance",
-            str(config.instance),
-            "add",
-            str(path),
-            "-m",
-            "Revised while read.",
-        ],
+        config.command("add", str(path), "-m", "Revised while read."),
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,

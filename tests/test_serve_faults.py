@@ -11,7 +11,6 @@ import json
 import socket
 import struct
 import subprocess
-import sys
 import time
 
 import psutil
@@ -34,9 +33,8 @@ def _free_port() -> int:
 def server(tmp_path_factory):
     config = make_corpus(tmp_path_factory.mktemp("served"), COPIES)
     port = _free_port()
-    args = ["--corpus", str(config.corpus), "--instance", str(config.instance)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "archive", *args, "serve", "--host", HOST, "--port", str(port)],
+        config.command("serve", "--host", HOST, "--port", str(port)),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         cwd=PROJECT_ROOT,

@@ -13,7 +13,6 @@ library never imports the web layer.
 from __future__ import annotations
 
 import subprocess
-import sys
 from typing import Any
 
 import click
@@ -63,8 +62,7 @@ def serve(config: Config, host: str, port: int, threads: int, workers: int) -> N
     else:
         # In a child process: the gunicorn master forks every worker and serves nothing,
         # so it should not keep the memory an update of a large index leaves behind.
-        where = ["--corpus", str(config.corpus), "--instance", str(config.instance)]
-        completed = subprocess.run([sys.executable, "-m", "archive", *where, "index"], check=False)
+        completed = subprocess.run(config.command("index"), check=False)
         if completed.returncode != 0:
             raise ArchiveError("the index could not be brought up to date (see above)")
         _announce(host, port)
