@@ -13,12 +13,14 @@ worker processes, each parsing and indexing its share into segments of its own.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import hashlib
 import json
 import os
 import queue as queue_module
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -50,6 +52,7 @@ from archive.manifest import FileState, Manifest
 from archive.segment_writer import FastSegmentWriter
 from archive.tei import read_document
 
+_PR_SET_PDEATHSIG = 1  # prctl(2)
 LOCK_TIMEOUT = 30.0  # seconds to wait for another process's update before giving up
 WRITER_LIMIT_MB = 256
 # Below this many documents a build runs in this process: worker start-up would cost more.
@@ -187,6 +190,7 @@ def _update(
     started = time.perf_counter()
     with _update_lock(config.index_dir, timeout):
         folder = current_generation(config.index_dir)
+        _remove_other_generations(config.index_dir, folder)
         if rebuild or folder is None or generation_format(folder) != INDEX_FORMAT:
             report = _rebuild(config, progress, procs)
         else:
@@ -298,8 +302,18 @@ def _rebuild(
         shutil.rmtree(folder, ignore_errors=True)
         raise
     _write_atomic(index_dir / _CURRENT, name + "\n")
+    _remove_other_generations(index_dir, folder)
+    return report
+
+
+def _remove_other_generations(index_dir: Path, live: Path | None) -> None:
+    """Remove everything in the index folder but the live generation: generations replaced
+    by a rebuild, and the part-built one (or temporary file) of a rebuild that was killed.
+    Called with the update lock held, so no other process is building one."""
+    if not index_dir.is_dir():
+        return
     for other in index_dir.iterdir():
-        if other.name in (_CURRENT, _LOCK, name):
+        if other.name in (_CURRENT, _LOCK) or other == live:
             continue
         # Searchers still open on an old generation keep their open files (POSIX); they
         # notice CURRENT changed and reopen.
@@ -307,7 +321,6 @@ def _rebuild(
             shutil.rmtree(other, ignore_errors=True)
         else:
             other.unlink(missing_ok=True)
-    return report
 
 
 def _build_generation(
@@ -392,9 +405,21 @@ def _worker_part(
 _WORKER_QUEUE: Any = None
 
 
-def _init_worker(queue: Any) -> None:
+def _init_worker(queue: Any, parent: int) -> None:
     global _WORKER_QUEUE
     _WORKER_QUEUE = queue
+    _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the process that started it dies (Linux):
+    otherwise `kill -9` of `archive index` leaves its workers building a generation that
+    nobody will use, on every core, until they finish."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the request was made
+        os._exit(1)
 
 
 def _index_in_parallel(
@@ -410,7 +435,7 @@ def _index_in_parallel(
     manifest: dict[str, list[Any]] = {}
     problems: list[Problem] = []
     with ProcessPoolExecutor(
-        len(parts), mp_context=context, initializer=_init_worker, initargs=(queue,)
+        len(parts), mp_context=context, initializer=_init_worker, initargs=(queue, os.getpid())
     ) as pool:
         futures = [
             pool.submit(_worker_part, (str(folder), str(config.authority_dir), part))

@@ -53,20 +53,7 @@ def write_results(name: str, results: dict) -> None:
 
 def run_export(config, fmt: str, out: Path) -> dict[str, float]:  # type: ignore[no-untyped-def]
     """One `archive export` process: wall time, peak RSS, output size."""
-    command = [
-        sys.executable,
-        "-m",
-        "archive",
-        "--corpus",
-        str(config.corpus),
-        "--instance",
-        str(config.instance),
-        "export",
-        "--format",
-        fmt,
-        "-o",
-        str(out),
-    ]
+    command = config.command("export", "--format", fmt, "-o", str(out))
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)

@@ -199,6 +199,23 @@ def test_failed_rebuild_leaves_the_previous_index_usable(corpus_copy: Config, mo
         assert total(engine) == 5
 
 
+def test_the_part_built_generation_of_a_killed_rebuild_is_removed_by_the_next_update(
+    corpus_copy: Config,
+):
+    """A rebuild killed with SIGKILL leaves its half-written generation folder (at 100,000
+    documents, hundreds of MB): the next `archive index` removes it."""
+    update_index(corpus_copy)
+    live = current_generation(corpus_copy.index_dir)
+    killed = corpus_copy.index_dir / "g-20261126T000000-4242-000001"
+    killed.mkdir()
+    (killed / "MAIN_abc.seg").write_bytes(b"half a segment")
+    (corpus_copy.index_dir / ".CURRENT.4242.tmp").write_text("g-20261126T000000-4242-000001")
+    update_index(corpus_copy)
+    assert sorted(p.name for p in corpus_copy.index_dir.iterdir()) == ["CURRENT", "LOCK", live.name]
+    with SearchEngine(corpus_copy) as engine:
+        assert total(engine) == 5
+
+
 def test_engine_follows_a_rebuild_to_the_new_generation(corpus_copy: Config):
     update_index(corpus_copy)
     with SearchEngine(corpus_copy) as engine:
