@@ -28,6 +28,7 @@ from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from archive.analysis import TOKEN_RE, stem
+from archive.analysis import words as analysed_words
 from archive.authority import Registers
 from archive.config import Config
 from archive.errors import BadQuery
@@ -231,12 +232,12 @@ class SearchEngine:
 
     def query_stems(self, query: str) -> set[str]:
         """The stems of a query's free-text words, as the search matches them (for marking
-        those words in a document opened from a search); none for a query that does not
-        parse."""
+        those words in a document opened from a search). A query that does not parse still
+        names words: its text is analysed as the index analyses a document's."""
         try:
             parsed = self.parser.parse(query)
         except BadQuery:
-            return set()
+            return set(analysed_words(query))
         return {word for _, word, _, _ in parsed.words}
 
     def counts(self, facet: str) -> list[FacetValue]:
