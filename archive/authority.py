@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from lxml import etree
 
@@ -400,15 +400,24 @@ def _treaty(element: etree._Element, record_id: str) -> Treaty:
     )
 
 
-def _names(element: etree._Element, tag: str) -> tuple[str, tuple[str, ...]]:
+def _named_record(element: etree._Element, record_id: str, tag: str) -> dict[str, Any]:
+    """What every person, organisation and place record has: its id, its preferred name
+    (the `tag` element of type "preferred", else the first), the other names, identifiers
+    and notes."""
     preferred = _first(element, f"t:{tag}[@type='preferred']")
     every = _texts(element, f"t:{tag}")
     name = preferred or (every[0] if every else "")
-    return name, tuple(n for n in dict.fromkeys(every) if n != name)
+    return {
+        "id": record_id,
+        "name": name,
+        "variants": tuple(n for n in dict.fromkeys(every) if n != name),
+        "external_ids": _external_ids(element),
+        "note": _notes(element),
+        "line": element.sourceline,
+    }
 
 
 def _person(element: etree._Element, record_id: str) -> Person:
-    name, variants = _names(element, "persName")
     affiliations = tuple(
         Affiliation(
             role=_first(aff, "t:roleName"),
@@ -417,27 +426,13 @@ def _person(element: etree._Element, record_id: str) -> Person:
         )
         for aff in element.findall("t:affiliation", NS)
     )
-    return Person(
-        id=record_id,
-        name=name,
-        variants=variants,
-        external_ids=_external_ids(element),
-        note=_notes(element),
-        line=element.sourceline,
-        affiliations=affiliations,
-    )
+    return Person(**_named_record(element, record_id, "persName"), affiliations=affiliations)
 
 
 def _organisation(element: etree._Element, record_id: str) -> Organisation:
-    name, variants = _names(element, "orgName")
     desc = _texts(element, "t:desc")
     return Organisation(
-        id=record_id,
-        name=name,
-        variants=variants,
-        external_ids=_external_ids(element),
-        note=_notes(element),
-        line=element.sourceline,
+        **_named_record(element, record_id, "orgName"),
         category=element.get("type", ""),
         abbreviations=_texts(element, "t:orgName[@type='abbr']"),
         place_id=_ref_id(element.find("t:location/t:placeName", NS), "place"),
@@ -446,19 +441,13 @@ def _organisation(element: etree._Element, record_id: str) -> Organisation:
 
 
 def _place(element: etree._Element, record_id: str) -> Place:
-    name, variants = _names(element, "placeName")
     geo = _first(element, "t:location/t:geo")
     latitude = longitude = None
     if geo:
         lat_text, lon_text = geo.split()
         latitude, longitude = float(lat_text), float(lon_text)
     return Place(
-        id=record_id,
-        name=name,
-        variants=variants,
-        external_ids=_external_ids(element),
-        note=_notes(element),
-        line=element.sourceline,
+        **_named_record(element, record_id, "placeName"),
         category=element.get("type", ""),
         latitude=latitude,
         longitude=longitude,

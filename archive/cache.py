@@ -145,9 +145,20 @@ class ModelCache:
         row = self.conn.execute("SELECT json FROM models WHERE sha256 = ?", (digest,)).fetchone()
         if row is not None:
             return zlib.decompress(row[0]).decode("utf-8")
-        text = json.dumps(
-            read_document(data, path).to_dict(), ensure_ascii=False, separators=(",", ":")
-        )
+        return self._store(digest, read_document(data, path))
+
+    def keep(self, doc: Document) -> None:
+        """Store the model of a document read elsewhere, unless it is stored already.
+
+        The indexer reads every document it indexes; keeping the model it read then means
+        that no export or harvest has to read the TEI again (reading is most of the cost
+        of a cold export)."""
+        known = self.conn.execute("SELECT 1 FROM models WHERE sha256 = ?", (doc.sha256,))
+        if known.fetchone() is None:
+            self._store(doc.sha256, doc)
+
+    def _store(self, digest: str, doc: Document) -> str:
+        text = json.dumps(doc.to_dict(), ensure_ascii=False, separators=(",", ":"))
         self._pending.append((digest, zlib.compress(text.encode("utf-8"), 1)))
         if len(self._pending) >= FLUSH_EVERY:
             self.flush()

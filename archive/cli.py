@@ -37,6 +37,7 @@ from archive.search import SearchEngine
 from archive.selection import select
 from archive.stats import corpus_figures
 from archive.store import Corpus
+from archive.tei import parse_tei
 from archive.terminal import document_text
 from archive.terminal_search import search_result_text, stats_text
 from archive.validate import Validator, document_types
@@ -242,6 +243,9 @@ def encode(
         lang=lang,
     )
     draft_path = output if output is not None else Path(f"{result.doc_id}.xml")
+    # A draft may need review, but one the archive could not even read back (too large,
+    # past the XML parser's limits) is refused: nothing is written.
+    parse_tei(result.tei_bytes, draft_path)
     problems = Validator(config, registers).validate_bytes(result.tei_bytes, draft_path)
     outputs = []
     if output is not None:

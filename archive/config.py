@@ -7,6 +7,7 @@ No module of the library reads `os.environ` itself: the command line and the web
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -51,6 +52,12 @@ class Config:
         """The citable address of a document, or of one exact version of it."""
         url = f"{self.base_url}/doc/{doc_id}"
         return f"{url}/v{version}" if version is not None else url
+
+    def command(self, *args: str) -> list[str]:
+        """The `archive` command line running `args` on this corpus and instance with this
+        Python: for the subprocesses of benchmarks, tests and `archive serve`."""
+        where = ["--corpus", str(self.corpus), "--instance", str(self.instance)]
+        return [sys.executable, "-m", "archive", *where, *args]
 
     def with_overrides(self, **changes: object) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -13,12 +13,14 @@ worker processes, each parsing and indexing its share into segments of its own.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import hashlib
 import json
 import os
 import queue as queue_module
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -32,6 +34,7 @@ from whoosh.index import FileIndex, LockError
 
 from archive import whoosh_fixes  # noqa: F401  (must patch Whoosh before any index opens)
 from archive.authority import Registers
+from archive.cache import ModelCache
 from archive.config import Config
 from archive.errors import ArchiveError, Conflict, Problem
 from archive.index import (
@@ -50,6 +53,7 @@ from archive.manifest import FileState, Manifest
 from archive.segment_writer import FastSegmentWriter
 from archive.tei import read_document
 
+_PR_SET_PDEATHSIG = 1  # prctl(2)
 LOCK_TIMEOUT = 30.0  # seconds to wait for another process's update before giving up
 WRITER_LIMIT_MB = 256
 # Below this many documents a build runs in this process: worker start-up would cost more.
@@ -130,9 +134,10 @@ def _file_state(path: Path, data: bytes | None = None) -> tuple[FileState, bytes
 
 
 def _read_for_index(
-    path: Path, registers: Registers
+    path: Path, registers: Registers, models: ModelCache
 ) -> tuple[dict[str, Any] | None, FileState | None, list[Problem]]:
-    """Fields and file state of one document, or the problems that keep it out."""
+    """Fields and file state of one document, or the problems that keep it out. The model
+    read on the way goes into the model cache, for the exports and the harvests."""
     try:
         state, data = _file_state(path)
         doc = read_document(data, path)
@@ -143,6 +148,7 @@ def _read_for_index(
         return None, None, list(problems)
     if doc.id != path.stem:
         return None, None, [Problem(str(path), None, f"xml:id {doc.id!r} differs from file name")]
+    models.keep(doc)
     return index_fields(doc, registers), state, []
 
 
@@ -187,6 +193,7 @@ def _update(
     started = time.perf_counter()
     with _update_lock(config.index_dir, timeout):
         folder = current_generation(config.index_dir)
+        _remove_other_generations(config.index_dir, folder)
         if rebuild or folder is None or generation_format(folder) != INDEX_FORMAT:
             report = _rebuild(config, progress, procs)
         else:
@@ -237,38 +244,39 @@ def _update_generation(
             return report
         registers = Registers.load(config.authority_dir)
         step = progress(len(to_index)) if progress else None
-        try:
-            writer = FastSegmentWriter(ix, timeout=timeout, limitmb=WRITER_LIMIT_MB)
-        except LockError:
-            raise Conflict(f"the index in {folder} is locked by another writer") from None
-        try:
-            for doc_id in to_remove:
-                writer.delete_by_term("id", doc_id)
-                report.removed.append(doc_id)
-            for doc_id in to_index:
-                fields, state, problems = _read_for_index(files[doc_id], registers)
-                if fields is None or state is None:
-                    report.problems.extend(problems)
-                    if problems and doc_id in manifest:
-                        # A file that no longer reads must not keep answering searches
-                        # with its old text.
-                        writer.delete_by_term("id", doc_id)
-                        report.removed.append(doc_id)
-                elif doc_id in manifest:
-                    writer.update_document(**fields)
-                    report.changed.append(doc_id)
-                    touched[doc_id] = state
-                else:
-                    # A new id: nothing to delete first (which would open a searcher on
-                    # the whole index).
-                    writer.add_document(**fields)
-                    report.added.append(doc_id)
-                    touched[doc_id] = state
-                if step:
-                    step(1)
-        except BaseException:
-            writer.cancel()
-            raise
+        with ModelCache(config) as models:
+            try:
+                writer = FastSegmentWriter(ix, timeout=timeout, limitmb=WRITER_LIMIT_MB)
+            except LockError:
+                raise Conflict(f"the index in {folder} is locked by another writer") from None
+            try:
+                for doc_id in to_remove:
+                    writer.delete_by_term("id", doc_id)
+                    report.removed.append(doc_id)
+                for doc_id in to_index:
+                    fields, state, problems = _read_for_index(files[doc_id], registers, models)
+                    if fields is None or state is None:
+                        report.problems.extend(problems)
+                        if problems and doc_id in manifest:
+                            # A file that no longer reads must not keep answering searches
+                            # with its old text.
+                            writer.delete_by_term("id", doc_id)
+                            report.removed.append(doc_id)
+                    elif doc_id in manifest:
+                        writer.update_document(**fields)
+                        report.changed.append(doc_id)
+                        touched[doc_id] = state
+                    else:
+                        # A new id: nothing to delete first (which would open a searcher on
+                        # the whole index).
+                        writer.add_document(**fields)
+                        report.added.append(doc_id)
+                        touched[doc_id] = state
+                    if step:
+                        step(1)
+            except BaseException:
+                writer.cancel()
+                raise
         writer.commit()
         if not fresh:
             touched = {
@@ -298,8 +306,18 @@ def _rebuild(
         shutil.rmtree(folder, ignore_errors=True)
         raise
     _write_atomic(index_dir / _CURRENT, name + "\n")
+    _remove_other_generations(index_dir, folder)
+    return report
+
+
+def _remove_other_generations(index_dir: Path, live: Path | None) -> None:
+    """Remove everything in the index folder but the live generation: generations replaced
+    by a rebuild, and the part-built one (or temporary file) of a rebuild that was killed.
+    Called with the update lock held, so no other process is building one."""
+    if not index_dir.is_dir():
+        return
     for other in index_dir.iterdir():
-        if other.name in (_CURRENT, _LOCK, name):
+        if other.name in (_CURRENT, _LOCK) or other == live:
             continue
         # Searchers still open on an old generation keep their open files (POSIX); they
         # notice CURRENT changed and reopen.
@@ -307,7 +325,6 @@ def _rebuild(
             shutil.rmtree(other, ignore_errors=True)
         else:
             other.unlink(missing_ok=True)
-    return report
 
 
 def _build_generation(
@@ -324,9 +341,7 @@ def _build_generation(
     step = progress(len(paths)) if progress else None
     procs = max(1, min(procs or os.cpu_count() or 1, 8))
     if procs == 1 or len(paths) < PARALLEL_MIN_DOCS:
-        segments, manifest, problems = _index_part(
-            str(folder), str(config.authority_dir), paths, step
-        )
+        segments, manifest, problems = _index_part(str(folder), config, paths, step)
     else:
         segments, manifest, problems = _index_in_parallel(config, folder, paths, procs, step)
     _commit_segments(ix, segments)
@@ -340,13 +355,14 @@ def _build_generation(
 
 
 def _index_part(
-    folder: str, authority_dir: str, paths: list[str], report: Progress | None
+    folder: str, config: Config, paths: list[str], report: Progress | None
 ) -> tuple[list[Any], dict[str, list[Any]], list[Problem]]:
     """Index `paths` into new segments of the index in `folder`, finished but not yet
     committed: the caller commits every part's segments in one atomic step. A segment is
     closed every SEGMENT_DOCS documents to bound the writer's memory."""
-    registers = Registers.load(Path(authority_dir))
+    registers = Registers.load(config.authority_dir)
     ix = whoosh_index.open_dir(folder)
+    models = ModelCache(config)
     segments: list[Any] = []
     manifest: dict[str, list[Any]] = {}
     problems: list[Problem] = []
@@ -356,7 +372,7 @@ def _index_part(
         for path in paths:
             if writer is None:
                 writer = FastSegmentWriter(ix, _lk=False, limitmb=WRITER_LIMIT_MB)
-            fields, state, found = _read_for_index(Path(path), registers)
+            fields, state, found = _read_for_index(Path(path), registers, models)
             if fields is None or state is None:
                 problems.extend(found)
             else:
@@ -377,24 +393,38 @@ def _index_part(
         if writer is not None:
             writer.cancel()
         raise
+    finally:
+        models.close()
     if report and pending:
         report(pending)
     return segments, manifest, problems
 
 
 def _worker_part(
-    args: tuple[str, str, list[str]],
+    args: tuple[str, Config, list[str]],
 ) -> tuple[list[Any], dict[str, list[Any]], list[Problem]]:
-    folder, authority_dir, paths = args
-    return _index_part(folder, authority_dir, paths, _WORKER_QUEUE.put)
+    folder, config, paths = args
+    return _index_part(folder, config, paths, _WORKER_QUEUE.put)
 
 
 _WORKER_QUEUE: Any = None
 
 
-def _init_worker(queue: Any) -> None:
+def _init_worker(queue: Any, parent: int) -> None:
     global _WORKER_QUEUE
     _WORKER_QUEUE = queue
+    _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the process that started it dies (Linux):
+    otherwise `kill -9` of `archive index` leaves its workers building a generation that
+    nobody will use, on every core, until they finish."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the request was made
+        os._exit(1)
 
 
 def _index_in_parallel(
@@ -410,12 +440,9 @@ def _index_in_parallel(
     manifest: dict[str, list[Any]] = {}
     problems: list[Problem] = []
     with ProcessPoolExecutor(
-        len(parts), mp_context=context, initializer=_init_worker, initargs=(queue,)
+        len(parts), mp_context=context, initializer=_init_worker, initargs=(queue, os.getpid())
     ) as pool:
-        futures = [
-            pool.submit(_worker_part, (str(folder), str(config.authority_dir), part))
-            for part in parts
-        ]
+        futures = [pool.submit(_worker_part, (str(folder), config, part)) for part in parts]
         while not all(f.done() for f in futures):
             with contextlib.suppress(queue_module.Empty):
                 count = queue.get(timeout=0.2)

@@ -263,10 +263,13 @@ class QueryParser:
                 "the query has no words to search for (words such as 'the' or 'of' are "
                 "too common to be indexed)"
             )
-        result.words = [
-            (f, w, origin[a] if a is not None else None, origin[b] if b is not None else None)
-            for f, w, a, b in result.words
-        ]
+
+        # Whoosh's positions can run past the text (`minetitle:""` gives a word at 11-20
+        # of 12 characters): a position that is not in the text is no position.
+        def where(position: int | None) -> int | None:
+            return origin[position] if position is not None and position < len(origin) else None
+
+        result.words = [(f, w, where(a), where(b)) for f, w, a, b in result.words]
         if _count_clauses(result.query) > MAX_CLAUSES:
             raise BadQuery(f"the query has more than {MAX_CLAUSES} terms")
         return result

@@ -114,7 +114,7 @@ class SearchRequest:
             text = single(name)
             if text is None:
                 return default
-            if not text.isdigit() or len(text) > 6:
+            if not (text.isascii() and text.isdigit()) or len(text) > 6:
                 raise BadQuery(f"{name}: {text!r} is not a positive whole number")
             return int(text)
 

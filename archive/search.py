@@ -28,6 +28,7 @@ from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from archive.analysis import TOKEN_RE, stem
+from archive.analysis import words as analysed_words
 from archive.authority import Registers
 from archive.config import Config
 from archive.errors import BadQuery
@@ -228,6 +229,16 @@ class SearchEngine:
             finally:
                 snap.forget_postings()
         yield from ids
+
+    def query_stems(self, query: str) -> set[str]:
+        """The stems of a query's free-text words, as the search matches them (for marking
+        those words in a document opened from a search). A query that does not parse still
+        names words: its text is analysed as the index analyses a document's."""
+        try:
+            parsed = self.parser.parse(query)
+        except BadQuery:
+            return set(analysed_words(query))
+        return {word for _, word, _, _ in parsed.words}
 
     def counts(self, facet: str) -> list[FacetValue]:
         """Documents per value of a facet over the whole archive, every value (browse

@@ -34,6 +34,7 @@ from archive.model import Document
 from archive.tei import NS, XML_ID, parse_tei, read_bytes, read_document, t
 
 DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,99}$")
+MAX_VERSION = 999_999  # far beyond any real history; keeps a version's file name short
 LOCK_NAME = ".lock"
 JOURNAL_NAME = ".journal.json"
 
@@ -114,15 +115,20 @@ class Corpus:
     # -- versions ---------------------------------------------------------------------
 
     def version_path(self, doc_id: str, version: int) -> Path:
-        if not isinstance(version, int) or version < 1:
-            raise NotFound(f"no version {version!r} of {doc_id!r}: versions count from 1")
+        if not isinstance(version, int) or not 1 <= version <= MAX_VERSION:
+            # Not the number itself: a huge int cannot even be printed (Python's digit limit).
+            raise NotFound(
+                f"no such version of {doc_id!r}: versions count from 1 (at most {MAX_VERSION:,})"
+            )
         return self.config.versions_dir / check_id(doc_id) / f"{version}.xml"
 
     def version_numbers(self, doc_id: str) -> list[int]:
         folder = self.config.versions_dir / check_id(doc_id)
         if not folder.is_dir():
             return []
-        return sorted(int(p.stem) for p in folder.glob("*.xml") if p.stem.isdigit())
+        return sorted(
+            int(p.stem) for p in folder.glob("*.xml") if p.stem.isascii() and p.stem.isdigit()
+        )
 
     def read_version(self, doc_id: str, version: int) -> bytes:
         """Version `version` of a document, byte for byte as it was added (also when the

@@ -66,7 +66,9 @@ _ALLOWED_PIS = {"xml-model"}
 _LXML_POSITION_RE = re.compile(r", line (\d+), column (\d+)\s*$")
 _HUGE_HINT_RE = re.compile(r",? (use|try) XML_PARSE_HUGE( option)?")
 _ENCODING_RE = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-_BOMS = {
+_BOMS = {  # the UTF-32 marks first: UTF-32 LE's begins with UTF-16 LE's
+    b"\xff\xfe\x00\x00": "UTF-32 (little-endian)",
+    b"\x00\x00\xfe\xff": "UTF-32 (big-endian)",
     b"\xef\xbb\xbf": "UTF-8",
     b"\xff\xfe": "UTF-16 (little-endian)",
     b"\xfe\xff": "UTF-16 (big-endian)",
@@ -405,9 +407,10 @@ def document_from_tree(tree: etree._ElementTree, data: bytes) -> Document:
         )
 
     changes = [
-        Change(int(ch.get("n", "0") or 0), ch.get("when", ""), inline_text(ch))
+        Change(int(ch.get("n")), ch.get("when", ""), inline_text(ch))
         for ch in root.xpath("t:teiHeader/t:revisionDesc/t:change", namespaces=NS)
-        if (ch.get("n") or "").isdigit()
+        # ASCII only: str.isdigit() is also true of "²", which int() refuses.
+        if re.fullmatch(r"[0-9]+", ch.get("n") or "")
     ]
     permalink = first("t:teiHeader/t:fileDesc/t:publicationStmt/t:idno[@type='URI']")
     refs = _ids_by_kind(root, source_desc)

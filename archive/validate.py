@@ -233,7 +233,7 @@ class Validator:
         numbers = []
         for change in root.iterfind("t:teiHeader/t:revisionDesc/t:change", NS):
             n = change.get("n") or ""
-            if n.isdigit():
+            if n.isascii() and n.isdigit():
                 numbers.append((int(n), change))
         expected = 1
         for n, change in sorted(numbers, key=lambda pair: pair[0]):
@@ -340,14 +340,14 @@ def _declared_prefixes(root: etree._Element) -> set[str]:
 
 def _version_from_path(path: Path) -> int | None:
     """The version number a file's location implies (`versions/<id>/<n>.xml`), if any."""
-    if path.parent.parent.name == "versions" and path.stem.isdigit():
+    if path.parent.parent.name == "versions" and path.stem.isascii() and path.stem.isdigit():
         return int(path.stem)
     return None
 
 
 def _expected_id_from_path(path: Path) -> str | None:
     """The id a file's location implies: `<id>.xml`, or `versions/<id>/<n>.xml`."""
-    if path.parent.parent.name == "versions" and path.stem.isdigit():
+    if path.parent.parent.name == "versions" and path.stem.isascii() and path.stem.isdigit():
         return path.parent.name
     if path.suffix == ".xml" and DOC_ID_RE.match(path.stem):
         return path.stem
@@ -385,6 +385,8 @@ _GENERIC_RE = re.compile(
     r"|Did not expect element"
 )
 _INVALID_ATTRIBUTE_RE = re.compile(r"Invalid attribute (\S+) for element (\S+)")
+# lxml's word when an element's only attribute fails its pattern (a ptr/@target, say).
+_ELEMENT_ATTRIBUTES_RE = re.compile(r"Element (\S+) failed to validate attributes")
 _ATTRIBUTE_HINTS = {
     **dict.fromkeys(_DATING_ATTRIBUTES, "expected an ISO date: YYYY, YYYY-MM or YYYY-MM-DD"),
     "ref": "expected treaty:, person:, org:, place: or doc: followed by a register id",
@@ -393,15 +395,29 @@ _ATTRIBUTE_HINTS = {
 }
 
 
+def _clark(attribute: str) -> str:
+    return "{http://www.w3.org/XML/1998/namespace}id" if attribute == "xml:id" else attribute
+
+
 def _explain(message: str, line: int, tree: etree._ElementTree) -> str:
     """Make lxml's terse RELAX NG messages say which value was wrong and what was expected."""
     match = _INVALID_ATTRIBUTE_RE.search(message)
-    if not match:
+    if match:
+        attribute, local_name = match.groups()
+        for element in tree.getroot().iter(t(local_name)):
+            if element.sourceline == line and element.get(_clark(attribute)) is not None:
+                hint = _ATTRIBUTE_HINTS.get(attribute, "")
+                return f"{message}: {element.get(_clark(attribute))!r}" + (
+                    f" ({hint})" if hint else ""
+                )
         return message
-    attribute, local_name = match.groups()
-    clark = "{http://www.w3.org/XML/1998/namespace}id" if attribute == "xml:id" else attribute
-    for element in tree.getroot().iter(t(local_name)):
-        if element.sourceline == line and element.get(clark) is not None:
-            hint = _ATTRIBUTE_HINTS.get(attribute, "")
-            return f"{message}: {element.get(clark)!r}" + (f" ({hint})" if hint else "")
+    match = _ELEMENT_ATTRIBUTES_RE.search(message)
+    if match:
+        # lxml does not say which attribute failed: name it only where there is one.
+        for element in tree.getroot().iter(t(match.group(1))):
+            if element.sourceline == line and len(element.attrib) == 1:
+                name = "xml:id" if _clark("xml:id") in element.attrib else element.keys()[0]
+                if name in _ATTRIBUTE_HINTS:
+                    value = element.get(_clark(name))
+                    return f"{message}: @{name}={value!r} ({_ATTRIBUTE_HINTS[name]})"
     return message

@@ -1,14 +1,19 @@
-"""Load and latency of the served archive: `archive serve` (waitress) on a loopback port,
-driven by a pool of client threads for a bounded time.
+"""Load and latency of the served archive: `archive serve` on a loopback port, driven by a
+pool of client threads for a bounded time.
 
     python -m bench.load --corpus /work/bench-data/corpus-100k \
-        --instance /work/bench-data/instance-100k --clients 50 --seconds 60
+        --instance /work/bench-data/instance-100k --clients 50 --seconds 60 --think 7
 
 Requests mix search pages with facets, document pages, JSON twins, citation downloads and
-exports, in the proportions of MIX. The server is the real command in its own process; the
-clients only talk to 127.0.0.1 and stop by themselves after --seconds. The report (JSON)
-gives, per kind of request, the count, errors and latency percentiles (ms), plus the overall
-throughput and the server's peak RSS.
+exports, in the proportions of MIX. The server is the real command in its own process(es)
+(`--workers` above 1 serves with gunicorn), on a scratch copy of the instance folder (the
+server writes its caches there; `--in-place` skips the copy). Each client is a reader:
+it keeps one connection, asks for a page, reads all of it, then pauses a random time
+(exponential, mean `--think` seconds, at most ten times that, as TPC-W's emulated browsers
+do); `--think 0` is a closed loop with no pause at all. The clients only talk to 127.0.0.1
+and stop by themselves after --seconds. The report (JSON) gives, per kind of request, the
+count, errors, throughput and latency percentiles (ms), the overall throughput, the peak RSS
+of every server process, and what else used the machine's CPUs during the run.
 """
 
 from __future__ import annotations
@@ -18,15 +23,19 @@ import http.client
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlencode
+
+import psutil
 
 HOST = "127.0.0.1"  # loopback only, by design
 MIX = {
@@ -84,13 +93,13 @@ def summary(values: list[float]) -> dict[str, float]:
 class Server:
     """`archive serve` in a subprocess, started and stopped by this benchmark."""
 
-    def __init__(self, corpus: Path | None, instance: Path, threads: int) -> None:
+    def __init__(self, corpus: Path | None, instance: Path, threads: int, workers: int = 1) -> None:
         self.port = free_port()
         command = [sys.executable, "-m", "archive"]
         if corpus:
             command += ["--corpus", str(corpus)]
         command += ["--instance", str(instance), "serve", "--host", HOST, "--port", str(self.port)]
-        command += ["--threads", str(threads)]
+        command += ["--threads", str(threads), "--workers", str(workers)]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def wait_ready(self, timeout: float = 900) -> None:
@@ -105,12 +114,26 @@ class Server:
                 time.sleep(0.5)
         raise RuntimeError("server did not start in time")
 
-    def rss_mb(self) -> float:
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+    def processes(self) -> list[psutil.Process]:
+        """The server and its worker processes."""
+        try:
+            root = psutil.Process(self.process.pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def rss_mb(self) -> dict[str, float]:
+        """Peak resident memory of each server process (VmHWM), and their sum."""
+        peaks = {}
+        for proc in self.processes():
+            try:
+                status = Path(f"/proc/{proc.pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks[str(proc.pid)] = round(int(line.split()[1]) / 1024, 1)
+        return {"per_process": peaks, "total": round(sum(peaks.values()), 1)}
 
     def stop(self) -> None:
         self.process.terminate()
@@ -118,14 +141,77 @@ class Server:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
 
 
-def get(connection: http.client.HTTPConnection, path: str) -> tuple[int, float]:
+class MachineWatch:
+    """What else used the CPUs while the benchmark ran: CPU seconds of every process that
+    is neither this benchmark nor its server, by command, between `start` and `stop`."""
+
+    def __init__(self, ours: set[int]) -> None:
+        self.ours = ours
+        self.before: dict[int, tuple[str, float]] = {}
+
+    @staticmethod
+    def _cpu() -> dict[int, tuple[str, float]]:
+        out = {}
+        for proc in psutil.process_iter(["name", "cmdline", "cpu_times"]):
+            times = proc.info["cpu_times"]
+            if times is None:
+                continue
+            words = " ".join(proc.info["cmdline"] or [proc.info["name"] or "?"])
+            out[proc.pid] = (words[:120], times.user + times.system)
+        return out
+
+    def start(self) -> None:
+        self.load_before = os.getloadavg()
+        self.before = self._cpu()
+
+    def stop(self, seconds: float) -> dict:
+        after = self._cpu()
+        used: dict[str, float] = defaultdict(float)
+        for pid, (words, cpu) in after.items():
+            if pid in self.ours:
+                continue
+            used[words] += cpu - self.before.get(pid, (words, 0.0))[1]
+        top = sorted(used.items(), key=lambda item: -item[1])[:5]
+        return {
+            "loadavg_1min_before": round(self.load_before[0], 2),
+            "loadavg_1min_after": round(os.getloadavg()[0], 2),
+            "other_cpu_seconds": round(sum(used.values()), 1),
+            "other_cpu_share_of_machine": round(
+                sum(used.values()) / (seconds * (os.cpu_count() or 1)), 3
+            ),
+            "top_other_processes": [
+                {"command": words, "cpu_seconds": round(cpu, 1)} for words, cpu in top if cpu > 0.5
+            ],
+        }
+
+
+# How a kept-alive connection that the server has closed shows when it is used again.
+_STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
+def get(
+    connection: http.client.HTTPConnection, path: str, *, reused: bool
+) -> tuple[int, float, bool]:
+    """Status, latency (ms, retry included) and whether the request had to be sent again
+    on a new connection: a server may close an idle kept-alive connection while the reader
+    pauses, and a browser then asks again at once (once, and only on a connection that
+    has served before; the time of both attempts counts)."""
     started = time.perf_counter()
-    connection.request("GET", path, headers={"Accept-Encoding": "identity"})
-    response = connection.getresponse()
-    response.read()  # the whole body, as a browser would
-    return response.status, (time.perf_counter() - started) * 1000
+    retried = False
+    while True:
+        try:
+            connection.request("GET", path, headers={"Accept-Encoding": "identity"})
+            response = connection.getresponse()
+            response.read()  # the whole body, as a browser would
+            return response.status, (time.perf_counter() - started) * 1000, retried
+        except _STALE:
+            if retried or not reused:
+                raise
+            connection.close()  # the next request opens a new connection
+            retried = True
 
 
 class Workload:
@@ -164,7 +250,8 @@ class Workload:
             return f"/doc/{doc_id}.json"
         if kind == "citation":
             return f"/doc/{doc_id}.{rng.choice(['bib', 'ris', 'csl.json'])}"
-        # A researcher's export: a signatory's documents on a subject (tens, not thousands).
+        # A researcher's export: a signatory's documents on a subject (at 100,000 documents,
+        # a few hundred of them, 1-4 MB of JSON Lines).
         params = {"q": rng.choice(WORDS), "format": "jsonl"}
         if "signatory" in self.facets:
             params["signatory"] = rng.choice(self.facets["signatory"][-10:])
@@ -182,35 +269,38 @@ def run_clients(
     weights = [MIX[k] for k in kinds]
     latencies: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, list[str]] = defaultdict(list)
+    reconnects = [0]
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
     def client(number: int) -> None:
         rng = random.Random(workload.seed * 1000 + number)
         connection = http.client.HTTPConnection(HOST, port, timeout=60)
+        reused = False
         while time.monotonic() < stop_at:
             kind = rng.choices(kinds, weights)[0]
             path = workload.path(kind, rng)
             try:
-                status, elapsed = get(connection, path)
+                status, elapsed, retried = get(connection, path, reused=reused)
             except (OSError, http.client.HTTPException) as exc:
                 connection.close()
                 connection = http.client.HTTPConnection(HOST, port, timeout=60)
+                reused = False
                 with lock:
                     errors[kind].append(f"{path}: {exc!r}")
                 continue
+            reused = True
             with lock:
+                reconnects[0] += retried
                 if status >= 400:
                     errors[kind].append(f"{path}: HTTP {status}")
                 else:
                     latencies[kind].append(elapsed)
             if think:
-                # A reader pauses between pages (exponential, mean `think` seconds).
-                time.sleep(
-                    min(rng.expovariate(1 / think), stop_at - time.monotonic())
-                    if stop_at > time.monotonic()
-                    else 0
-                )
+                # A reader pauses between pages: exponential, mean `think` seconds, cut at
+                # ten times the mean (TPC-W's emulated browser).
+                pause = min(rng.expovariate(1 / think), 10 * think)
+                time.sleep(max(0.0, min(pause, stop_at - time.monotonic())))
         connection.close()
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
@@ -227,10 +317,12 @@ def run_clients(
         "requests": total,
         "errors": sum(len(v) for v in errors.values()),
         "throughput_rps": round(total / elapsed, 1),
+        "reconnects": reconnects[0],
         "kinds": {
             kind: {
                 "count": len(latencies[kind]),
                 "errors": len(errors[kind]),
+                "rps": round(len(latencies[kind]) / elapsed, 2),
                 **summary(latencies[kind]),
             }
             for kind in kinds
@@ -247,7 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--instance", type=Path, required=True, help="instance folder (index)")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--threads", type=int, default=8, help="server worker threads")
+    parser.add_argument("--threads", type=int, default=8, help="server threads per process")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (gunicorn if > 1)")
     parser.add_argument("--warmup", type=float, default=10, help="seconds of requests not counted")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
@@ -258,27 +351,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--think", type=float, default=0.0, help="mean pause of each client between requests (s)"
     )
+    parser.add_argument(
+        "--in-place",
+        action="store_true",
+        help="serve the instance folder itself, not a scratch copy (the server writes caches)",
+    )
     parser.add_argument("--out", type=Path, help="also write the report here")
     args = parser.parse_args(argv)
+    kinds = [k for k in args.kinds.split(",") if k]
+    unknown = set(kinds) - set(MIX)
+    if unknown:
+        parser.error(f"unknown kinds: {', '.join(sorted(unknown))}")
 
-    server = Server(args.corpus, args.instance, args.threads)
+    scratch = None
+    instance = args.instance
+    if not args.in_place:
+        scratch = Path(tempfile.mkdtemp(prefix="load-instance-"))
+        instance = scratch / "instance"
+        if args.instance.exists():
+            shutil.copytree(args.instance, instance)
+    server = Server(args.corpus, instance, args.threads, args.workers)
     try:
         server.wait_ready()
         workload = Workload(server.port, args.seed)
-        kinds = [k for k in args.kinds.split(",") if k]
-        unknown = set(kinds) - set(MIX)
-        if unknown:
-            parser.error(f"unknown kinds: {', '.join(sorted(unknown))}")
         if args.warmup:
             run_clients(server.port, workload, min(args.clients, 8), args.warmup, kinds)
+        ours = {os.getpid(), *(p.pid for p in server.processes())}
+        watch = MachineWatch(ours)
+        watch.start()
         report = run_clients(server.port, workload, args.clients, args.seconds, kinds, args.think)
+        report["machine"] = watch.stop(report["seconds"])
         report["think_seconds"] = args.think
+        report["server_workers"] = args.workers
         report["server_threads"] = args.threads
-        report["server_peak_rss_mb"] = round(server.rss_mb(), 1)
+        report["server_peak_rss_mb"] = server.rss_mb()
         report["documents_sampled"] = len(workload.ids)
         report["cpu_count"] = os.cpu_count()
     finally:
         server.stop()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,27 @@ SHARED = Path(os.environ.get("ARCHIVE_SHARED", PROJECT_ROOT.parent / "shared"))
 SHARED_SCHEMAS = Path(os.environ.get("ARCHIVE_SHARED_SCHEMAS", SHARED / "schemas"))
 TEI_ALL = SHARED_SCHEMAS / "tei" / "tei_all-4.3.0.rng"
 SEED_ID = "ngo-appeal-mine-maps-2021"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked slow (long runs: the full fuzzing, the crash loop) run only when asked
+    for with `-m slow`."""
+    if "slow" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="long run: select it with -m slow")
+    for item in items:
+        if item.get_closest_marker("slow"):
+            item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    """The number of fuzzing cases that ran, for the figures in README.md."""
+    fuzz = sys.modules.get("tests.test_fuzz")
+    if fuzz is not None and fuzz.RAN:
+        counts = ", ".join(f"{name} {n:,}" for name, n in sorted(fuzz.RAN.items()))
+        terminalreporter.write_line(
+            f"hypothesis cases run: {counts}; total {sum(fuzz.RAN.values()):,}"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -99,3 +99,54 @@ def test_a_kill_around_the_index_update_leaves_corpus_and_index_as_before(
     assert {k: v for k, v in snapshot(corpus_copy.corpus).items() if k != ".lock"} == before
     assert hits(corpus_copy, "zebrawords") == []
     assert cli(corpus_copy, "validate").exit_code == 0
+
+
+PARALLEL_REBUILD = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    import archive.indexing as indexing
+    from archive.config import Config
+
+    indexing.PARALLEL_MIN_DOCS = 1  # workers even for a small corpus
+    config = Config(corpus=Path(sys.argv[1]), instance=Path(sys.argv[2]))
+    indexing.update_index(config, rebuild=True, procs=2)
+    """
+)
+
+
+def test_kill_9_of_a_parallel_rebuild_takes_its_workers_with_it(tmp_path):
+    """`kill -9` of the command only (not its process group, as a person types it): the
+    workers it started must not go on building a generation nobody will use."""
+    import os
+    import signal
+    import time
+
+    import psutil
+
+    from tests.synthetic import make_corpus
+
+    config = make_corpus(tmp_path, 400)
+    process = subprocess.Popen(
+        [sys.executable, "-c", PARALLEL_REBUILD, str(config.corpus), str(config.instance)],
+        cwd=PROJECT,
+        stderr=subprocess.DEVNULL,
+    )
+    parent = psutil.Process(process.pid)
+    deadline = time.monotonic() + 60
+    workers: list[psutil.Process] = []
+    while len(workers) < 2:
+        assert process.poll() is None and time.monotonic() < deadline, "no workers started"
+        workers = [p for p in parent.children() if "spawn_main" in " ".join(p.cmdline())]
+        time.sleep(0.05)
+    time.sleep(0.5)  # the workers are importing or indexing
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    _, alive = psutil.wait_procs(workers, timeout=10)
+    for worker in alive:
+        worker.kill()
+    assert alive == [], "workers outlived the killed command"
+    result = cli(config, "index")
+    assert result.exit_code == 0, result.output
+    generations = [p for p in config.index_dir.iterdir() if p.is_dir()]
+    assert len(generations) == 1

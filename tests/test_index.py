@@ -3,7 +3,9 @@ atomically, never misread across formats, and cheap to update for known document
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import hashlib
 import json
 import os
 from datetime import date
@@ -11,8 +13,10 @@ from datetime import date
 import pytest
 
 import archive.indexing as index_module
+from archive import cache
 from archive.config import Config
 from archive.errors import Conflict
+from archive.export import export_chunks
 from archive.index import (
     INDEX_FORMAT,
     IndexMissing,
@@ -26,6 +30,8 @@ from archive.manifest import Manifest
 from archive.model import DateSpan
 from archive.request import SearchRequest
 from archive.search import SearchEngine
+from archive.selection import everything
+from archive.store import Corpus
 from tests.conftest import SEED_ID, copy_document
 
 
@@ -199,6 +205,23 @@ def test_failed_rebuild_leaves_the_previous_index_usable(corpus_copy: Config, mo
         assert total(engine) == 5
 
 
+def test_the_part_built_generation_of_a_killed_rebuild_is_removed_by_the_next_update(
+    corpus_copy: Config,
+):
+    """A rebuild killed with SIGKILL leaves its half-written generation folder (at 100,000
+    documents, hundreds of MB): the next `archive index` removes it."""
+    update_index(corpus_copy)
+    live = current_generation(corpus_copy.index_dir)
+    killed = corpus_copy.index_dir / "g-20261126T000000-4242-000001"
+    killed.mkdir()
+    (killed / "MAIN_abc.seg").write_bytes(b"half a segment")
+    (corpus_copy.index_dir / ".CURRENT.4242.tmp").write_text("g-20261126T000000-4242-000001")
+    update_index(corpus_copy)
+    assert sorted(p.name for p in corpus_copy.index_dir.iterdir()) == ["CURRENT", "LOCK", live.name]
+    with SearchEngine(corpus_copy) as engine:
+        assert total(engine) == 5
+
+
 def test_engine_follows_a_rebuild_to_the_new_generation(corpus_copy: Config):
     update_index(corpus_copy)
     with SearchEngine(corpus_copy) as engine:
@@ -218,6 +241,38 @@ def test_parallel_build_gives_the_same_index_as_a_serial_one(corpus_copy: Config
     update_index(serial, procs=1)
     with SearchEngine(serial) as engine:
         assert parallel == {q: hit_ids(engine, q) for q in parallel}
+
+
+def cached_models(config: Config) -> set[str]:
+    with contextlib.closing(cache.connect(config)) as conn:
+        return {row[0] for row in conn.execute("SELECT sha256 FROM models")}
+
+
+def stored_sha256(config: Config) -> set[str]:
+    return {hashlib.sha256(p.read_bytes()).hexdigest() for p in config.documents_dir.glob("*.xml")}
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_a_build_keeps_every_model_it_read_for_the_exports(corpus_copy, monkeypatch, procs):
+    monkeypatch.setattr(index_module, "PARALLEL_MIN_DOCS", 2)
+    update_index(corpus_copy, procs=procs)
+    assert cached_models(corpus_copy) == stored_sha256(corpus_copy)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("read_document called although the indexer kept the model")
+
+    monkeypatch.setattr(cache, "read_document", refuse)
+    lines = b"".join(export_chunks("jsonl", everything(Corpus(corpus_copy)), corpus_copy))
+    assert len(lines.splitlines()) == 5
+
+
+def test_an_update_keeps_the_model_of_the_changed_document(corpus_copy: Config):
+    update_index(corpus_copy)
+    path = corpus_copy.documents_dir / f"{SEED_ID}.xml"
+    path.write_bytes(path.read_bytes().replace(b"mine maps", b"minefield maps", 1))
+    before = cached_models(corpus_copy)
+    update_index(corpus_copy)
+    assert cached_models(corpus_copy) - before == {hashlib.sha256(path.read_bytes()).hexdigest()}
 
 
 def test_a_second_updater_waits_then_gives_up_with_a_conflict(corpus_copy: Config):

@@ -289,6 +289,14 @@ def test_bad_input_is_a_bad_query_that_says_why(engine, request_args, message):
     assert message in str(caught.value)
 
 
+@pytest.mark.parametrize("query", ['minetitle:""', 'maps text:"" minse', 'title:"" mine'])
+def test_an_empty_fielded_phrase_is_searched_around_not_a_crash(engine, query):
+    """Whoosh reports word positions past the end of such queries (found by fuzzing:
+    an IndexError, a 500 on the web)."""
+    result = engine.search(SearchRequest(q=query))
+    assert result.total >= 0
+
+
 def test_runaway_wildcards_are_refused(engine: SearchEngine, monkeypatch):
     monkeypatch.setattr(snapshot_module, "MAX_EXPANSION", 3)
     with pytest.raises(BadQuery, match="matches more than 3 different words"):

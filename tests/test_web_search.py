@@ -170,3 +170,32 @@ def test_document_page_links_to_browse_pages(client):
     assert '<a class="treaty" href="/treaty/gc-1949"' in html
     assert '<a href="/person/umud-mirzayev">Umud Mirzayev</a>' in html
     assert '<a class="place" href="/place/ganja"' in html
+
+
+def test_a_running_app_sees_an_added_document_without_restarting(corpus_copy, tmp_path):
+    from click.testing import CliRunner
+
+    from archive.cli import main
+    from archive.store import Corpus
+
+    update_index(corpus_copy)
+    client = create_app(corpus_copy, testing=True).test_client()
+    assert client.get("/search.json?q=zebrawords").json["total"] == 0
+    text = Corpus(corpus_copy).read_bytes(SEED_ID).decode()
+    path = tmp_path / f"{SEED_ID}.xml"
+    path.write_text(
+        text.replace("ecological catastrophe", "ecological catastrophe of zebrawords"),
+        encoding="utf-8",
+    )
+    args = [
+        "--corpus",
+        str(corpus_copy.corpus),
+        "--instance",
+        str(corpus_copy.instance),
+        "add",
+        str(path),
+    ]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    found = client.get("/search.json?q=zebrawords").json
+    assert [(h["id"], h["version"]) for h in found["hits"]] == [(SEED_ID, 2)]
+    assert client.get("/search.json").json["total"] == 5  # replaced, not added twice

@@ -11,11 +11,14 @@ from flask import Flask
 from archive.config import Config
 from webui.context import ArchiveContext
 
+# The largest request body (an OAI-PMH POST is a few hundred bytes): larger answers 413.
+MAX_REQUEST_BYTES = 64 * 1024
+
 
 def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
     """Build the app for one corpus and instance folder (default: from the environment)."""
     app = Flask(__name__)
-    app.config.update(TESTING=testing, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=64 * 1024)
+    app.config.update(TESTING=testing, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     config = config or Config.from_env()
@@ -27,9 +30,9 @@ def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
     errors.register(app)
     security.register(app)
 
-    from webui.links import endpoint_url, entity_url
+    from webui.links import endpoint_url, entity_url, web_url
 
-    app.jinja_env.globals.update(endpoint_url=endpoint_url, entity_url=entity_url)
+    app.jinja_env.globals.update(endpoint_url=endpoint_url, entity_url=entity_url, web_url=web_url)
 
     from webui.browse import bp as browse_bp
     from webui.documents import bp as documents_bp

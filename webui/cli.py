@@ -1,4 +1,10 @@
-"""`archive serve`: the web UI behind a production WSGI server (waitress).
+"""`archive serve`: the web UI behind a production WSGI server.
+
+One process (the default) is waitress, threaded. Python runs one thread at a time in a
+process, so a busy archive on several cores is served with `--workers N`: gunicorn's
+threaded (gthread) workers, each a process with its own app and search engine (about
+180 MB each at 100,000 documents), loaded after the fork so that no index file or SQLite
+connection is shared between processes.
 
 Plugged into the `archive` command through the `archive.commands` entry point, so the
 library never imports the web layer.
@@ -6,34 +12,116 @@ library never imports the web layer.
 
 from __future__ import annotations
 
+import subprocess
+from typing import Any
+
 import click
 
 from archive import store
 from archive.cli import pass_config, reports_errors, update_index_with_progress
 from archive.config import Config
+from archive.errors import ArchiveError
+
+# The longest request line gunicorn accepts (its default, 4094, cuts off long searches;
+# waitress allows 256 KB of headers).
+GUNICORN_REQUEST_LINE = 8190
 
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
-    "--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads."
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker threads (per process).",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Processes: 1 serves with waitress; more with gunicorn's threaded workers.",
 )
 @pass_config
 @reports_errors
-def serve(config: Config, host: str, port: int, threads: int) -> None:
-    """Serve the web UI on the corpus with a production WSGI server (waitress).
+def serve(config: Config, host: str, port: int, threads: int, workers: int) -> None:
+    """Serve the web UI on the corpus with a production WSGI server (waitress, or
+    gunicorn with --workers above 1).
 
-    The index is brought up to date first (built on first start). The app keeps one
+    The index is brought up to date first (built on first start). Each process keeps one
     searcher and reopens it when the index changes, e.g. after `archive add`.
     """
+    if workers == 1:
+        store.recover_pending(config)
+        report = update_index_with_progress(config)
+        click.echo(report.summary(), err=True)
+        _announce(host, port)
+        _serve_waitress(config, host, port, threads)
+    else:
+        # In a child process: the gunicorn master forks every worker and serves nothing,
+        # so it should not keep the memory an update of a large index leaves behind.
+        completed = subprocess.run(config.command("index"), check=False)
+        if completed.returncode != 0:
+            raise ArchiveError("the index could not be brought up to date (see above)")
+        _announce(host, port)
+        _serve_gunicorn(config, host, port, threads, workers)
+
+
+def _announce(host: str, port: int) -> None:
+    click.echo(f"Serving the Appeals Archive at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+
+
+def _serve_waitress(config: Config, host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
-    from webui import create_app
+    from webui import MAX_REQUEST_BYTES, create_app
 
-    store.recover_pending(config)
-    report = update_index_with_progress(config)
-    click.echo(report.summary(), err=True)
-    app = create_app(config)
-    click.echo(f"Serving the Appeals Archive at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    waitress_serve(app, host=host, port=port, threads=threads, ident="appeals-archive")
+    waitress_serve(
+        create_app(config),
+        host=host,
+        port=port,
+        threads=threads,
+        ident="appeals-archive",
+        # Refused by waitress before it buffers the body (its default is 1 GB).
+        max_request_body_size=MAX_REQUEST_BYTES,
+    )
+
+
+def _serve_gunicorn(config: Config, host: str, port: int, threads: int, workers: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class ArchiveServer(BaseApplication):  # type: ignore[misc]
+        """gunicorn configured from our options rather than its command line."""
+
+        def load_config(self) -> None:
+            options: dict[str, Any] = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "worker_class": "gthread",
+                "threads": threads,
+                "limit_request_line": GUNICORN_REQUEST_LINE,
+                "proc_name": "appeals-archive",
+                # A worker that hangs (not one busy with a long export: gthread workers
+                # report from their own loop) is replaced after this many seconds.
+                "timeout": 120,
+                "graceful_timeout": 10,
+                # Readers pause between pages: keep their connection open as waitress
+                # does (gunicorn's default, 2 s, closes it under nearly every reader).
+                "keepalive": 30,
+                "accesslog": None,
+                "errorlog": "-",
+            }
+            if "control_socket_disable" in self.cfg.settings:
+                # gunicorn 25.1+ opens a control socket in the home folder: not wanted here.
+                options["control_socket_disable"] = True
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):  # type: ignore[no-untyped-def]
+            from webui import create_app
+
+            return create_app(config)  # in each worker, after the fork
+
+    ArchiveServer().run()

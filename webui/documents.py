@@ -16,7 +16,7 @@ from archive.tei import parse_tei, read_document
 from webui.context import archive
 from webui.links import entity_url
 from webui.negotiation import respond, wants_json
-from webui.render import query_words, render_prose
+from webui.render import render_prose
 
 bp = Blueprint("documents", __name__)
 
@@ -35,8 +35,8 @@ def latest(doc_id: str, fmt: str | None):  # type: ignore[no-untyped-def]
     return _page(doc_id, None, data, fmt)
 
 
-@bp.route("/doc/<docid:doc_id>/v<int:version>", defaults={"fmt": None})
-@bp.route("/doc/<docid:doc_id>/v<int:version>.<fmt>")
+@bp.route("/doc/<docid:doc_id>/v<version:version>", defaults={"fmt": None})
+@bp.route("/doc/<docid:doc_id>/v<version:version>.<fmt>")
 def version(doc_id: str, version: int, fmt: str | None):  # type: ignore[no-untyped-def]
     data = archive().corpus.read_version(doc_id, version)
     return _page(doc_id, version, data, fmt)
@@ -47,11 +47,15 @@ def _page(doc_id: str, version: int | None, data: bytes, fmt: str | None):  # ty
     ctx = archive()
     config, corpus, registers = ctx.config, ctx.corpus, ctx.registers
     doc = read_document(data, f"{doc_id}.xml")
+    # Listed after the bytes were read, so never older than they are. A corpus copied in
+    # rather than added through `archive add` keeps no versions/ folder: its current file
+    # is then the only version there is.
     numbers = corpus.version_numbers(doc_id)
-    # A corpus copied in rather than added through `archive add` keeps no versions/ folder:
-    # its current file is then the only version there is.
-    latest_n = numbers[-1] if numbers else doc.version
-    version = version or latest_n
+    latest_n = max(numbers[-1], doc.version) if numbers else doc.version
+    # The current file is the version its own revisionDesc ends at: during an add the
+    # next version exists a moment before the current file is replaced, and a page read
+    # then shows the old version as the old version.
+    version = version or doc.version
     version_permalink = config.permalink(doc_id, version)
     link_header = {"Link": f'<{version_permalink}>; rel="cite-as"'}
     citation = cite.citation_for(doc, registers, config)
@@ -122,7 +126,9 @@ def _page(doc_id: str, version: int | None, data: bytes, fmt: str | None):  # ty
         response.headers.update(link_header)
         return response
     query = request.args.get("q", "")
-    text = render_prose(parse_tei(data, suffix), registers, entity_url, query_words(query))
+    text = render_prose(
+        parse_tei(data, suffix), registers, entity_url, ctx.engine.query_stems(query)
+    )
     html, status, headers = respond(
         "document.html",
         data_out,

@@ -23,6 +23,15 @@ def entity_url(kind: str, record_id: str) -> str | None:
         return None
 
 
+def web_url(url: str | None) -> str | None:
+    """`url` if it is an http(s) URL, else None. A source or register link is followed by
+    the reader's browser, so a `javascript:` or `data:` URL must never become one: the
+    schemas refuse them, but a file copied into the corpus by hand is not validated."""
+    if url and url.strip().lower().startswith(("http://", "https://")):
+        return url.strip()
+    return None
+
+
 def endpoint_url(endpoint: str, **values: object) -> str | None:
     """`url_for`, or None when the endpoint is not part of this app."""
     try:

@@ -7,21 +7,18 @@ document reaches the page unescaped.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
 from lxml import etree
 from markupsafe import Markup, escape
-from whoosh.lang.porter import stem
 
+from archive.analysis import TOKEN_RE, stem
 from archive.authority import Registers
 from archive.model import DateSpan
 from archive.tei import NS, TEI_NS, date_span, split_refs
 
 # (kind, id) -> URL of its page, or None when there is none.
 UrlFor = Callable[[str, str], str | None]
-
-_WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
 def _local(element: etree._Element) -> str:
@@ -39,35 +36,26 @@ def _first_of(element: etree._Element, names: tuple[str, ...]) -> etree._Element
 class Renderer:
     """Renders TEI prose (a body, an abstract) to HTML."""
 
-    def __init__(
-        self, registers: Registers, url_for: UrlFor, highlight: Iterable[str] = ()
-    ) -> None:
+    def __init__(self, registers: Registers, url_for: UrlFor, stems: Iterable[str] = ()) -> None:
         self.registers = registers
         self.url_for = url_for
-        stems = {w.casefold() for w in highlight if len(w) > 1}
-        self._highlight = (
-            re.compile(
-                r"\b("
-                + "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True))
-                + r")\w*",
-                re.I,
-            )
-            if stems
-            else None
-        )
+        self.stems = frozenset(stems)
 
     # -- text -----------------------------------------------------------------------
 
     def _text(self, text: str | None) -> Markup:
+        """Escaped text, with the words of the search marked: a word is marked when its stem
+        is one the search matched, as in the result snippets."""
         if not text:
             return Markup("")
-        if self._highlight is None:
+        if not self.stems:
             return escape(text)
         out, last = [], 0
-        for match in self._highlight.finditer(text):
-            out.append(escape(text[last : match.start()]))
-            out.append(Markup("<mark>") + escape(match.group(0)) + Markup("</mark>"))
-            last = match.end()
+        for match in TOKEN_RE.finditer(text):
+            if stem(match.group(0).lower()) in self.stems:
+                out.append(escape(text[last : match.start()]))
+                out.append(Markup("<mark>") + escape(match.group(0)) + Markup("</mark>"))
+                last = match.end()
         out.append(escape(text[last:]))
         return Markup("").join(out)
 
@@ -212,11 +200,11 @@ class Renderer:
 
 
 def render_prose(
-    tree: etree._ElementTree, registers: Registers, url_for: UrlFor, highlight: Iterable[str] = ()
+    tree: etree._ElementTree, registers: Registers, url_for: UrlFor, stems: Iterable[str] = ()
 ) -> Markup:
     """The document's text as HTML (for a catalogue record: its abstract)."""
     root = tree.getroot()
-    renderer = Renderer(registers, url_for, highlight)
+    renderer = Renderer(registers, url_for, stems)
     body = root.find("t:text/t:body", NS)
     if (
         root.find("t:text", NS) is not None
@@ -226,15 +214,3 @@ def render_prose(
     if body is None:
         return Markup("")
     return renderer._children(body)
-
-
-def query_words(query: str) -> list[str]:
-    """The plain words of a search query worth highlighting (no operators, no fielded terms)."""
-    words = []
-    for token in re.findall(r'"[^"]*"|\S+', query or ""):
-        if ":" in token or token.upper() in {"AND", "OR", "NOT", "TO"}:
-            continue
-        words.extend(w for w in _WORD_RE.findall(token.strip('"')) if len(w) > 2)
-    # The stem (by the Porter stemmer the index uses) marks every form: "mines" marks "mine",
-    # "mined" and "mines".
-    return sorted({stem(w.casefold()) for w in words})

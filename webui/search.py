@@ -108,7 +108,11 @@ class Urls:
 def histogram(result: SearchResult, width: int = 600, height: int = 120) -> dict[str, Any] | None:
     """Bars of the year facet, every year from the first to the last (empty years too), as
     numbers a template draws as SVG."""
-    years = {int(v.value): v for v in result.facets.get("year", []) if v.value.isdigit()}
+    years = {
+        int(v.value): v
+        for v in result.facets.get("year", [])
+        if v.value.isascii() and v.value.isdigit()
+    }
     if not years:
         return None
     first, last = min(years), max(years)

@@ -20,6 +20,7 @@ from dateutil.relativedelta import relativedelta
 
 from archive.encode.date_forms import NUMBER_WORDS, PATTERNS, YEAR
 from archive.encode.results import Detection
+from archive.encode.spans import SpanSet
 from archive.model import DateSpan
 
 # Dates whose year a later day-and-month borrows ("On 27 September 2020 ... on 4 October");
@@ -41,14 +42,14 @@ def detect_dates(
     """Every date or period the text names, resolved as far as the text and the issue date
     allow. Spans in `blocked` (treaty names: "Geneva Conventions of 12 August 1949") are
     left alone."""
-    taken: list[tuple[int, int]] = list(blocked or [])
+    taken = SpanSet(blocked or [])
     found: list[tuple[str, re.Match[str]]] = []
     for kind, pattern in PATTERNS:
         for match in pattern.finditer(text):
             start, end = match.span()
-            if start == end or any(a < end and start < b for a, b in taken):
+            if start == end or taken.overlaps(start, end):
                 continue
-            taken.append((start, end))
+            taken.add(start, end)
             found.append((kind, match))
     found.sort(key=lambda pair: pair[1].start())
     anchor = _latest_full_date(text, found, context.issued)

@@ -17,6 +17,7 @@ from lxml import etree
 
 from archive.encode.results import DetectedSignatory, Detection, date_attributes
 from archive.encode.signatories import CLOSER_RE
+from archive.encode.spans import Marks, any_in
 from archive.encode.text import Block
 from archive.model import DateSpan
 from archive.tei import TEI_NS, XML_ID, XML_LANG
@@ -84,7 +85,7 @@ def build_draft(text: str, blocks: list[Block], marks: list[Detection], facts: D
     root.set(XML_ID, facts.doc_id)
     root.set(XML_LANG, facts.lang)
     root.append(_header(facts, text))
-    root.append(E("text", E("body", _body(text, blocks, marks, facts))))
+    root.append(E("text", E("body", _body(text, blocks, Marks(marks), facts))))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -242,9 +243,7 @@ def _connector(words: str) -> str:
 # -- body ---------------------------------------------------------------------------------
 
 
-def _body(
-    text: str, blocks: list[Block], marks: list[Detection], facts: DraftFacts
-) -> etree._Element:
+def _body(text: str, blocks: list[Block], marks: Marks, facts: DraftFacts) -> etree._Element:
     div = E("div", type=facts.doc_type)
     signer_starts = sorted(s.person.start for s in facts.signatories)
     in_closer = False
@@ -258,7 +257,7 @@ def _body(
             div.append(_fill(E("head"), text, block.start, block.end, marks))
             continue
         closing = CLOSER_RE.match(lines[0]) is not None
-        signs = any(block.start <= s < block.end for s in signer_starts)
+        signs = any_in(signer_starts, block.start, block.end)
         if (closing or in_closer) and (signs or closing or _is_dateline(words, block, marks)):
             in_closer = True
             if closer is None:
@@ -297,16 +296,16 @@ def _lists_signers_in_prose(words: str) -> bool:
     return bool(re.search(r"\bby\b", words)) and words.rstrip().endswith(".")
 
 
-def _is_dateline(words: str, block: Block, marks: list[Detection]) -> bool:
+def _is_dateline(words: str, block: Block, marks: Marks) -> bool:
     """A short line that is mostly a date ("Baku, 4 September 2023")."""
     if len(block.lines) != 1 or len(words) > 80:
         return False
-    dates = [m for m in marks if m.kind == "date" and block.start <= m.start < block.end]
+    dates = [m for m in marks.starting_in(block.start, block.end) if m.kind == "date"]
     if not dates or dates[0].date is None or not dates[0].date.when:
         return False
     rest = words.replace(dates[0].text, "")
     rest = re.sub(r"(?i)\b(date|dated|issued|on)\b", "", rest)
-    places = [m.text for m in marks if m.kind == "place" and block.start <= m.start < block.end]
+    places = [m.text for m in marks.starting_in(block.start, block.end) if m.kind == "place"]
     for place in places:
         rest = rest.replace(place, "")
     return not re.sub(r"[\s,.:;\-–—]", "", rest)
@@ -316,7 +315,7 @@ def _closer_part(
     closer: etree._Element,
     text: str,
     block: Block,
-    marks: list[Detection],
+    marks: Marks,
     signer_starts: list[int],
 ) -> None:
     """Lines of a signature block: salute, signed (one per signer, lines joined with lb),
@@ -324,7 +323,7 @@ def _closer_part(
     groups: list[list[tuple[int, int]]] = []
     for a, b in block.lines:
         line = text[a:b]
-        starts_signer = any(a <= s < b for s in signer_starts)
+        starts_signer = any_in(signer_starts, a, b)
         if CLOSER_RE.match(line):
             closer.append(_fill(E("salute"), text, a, b, marks))
             groups.append([])
@@ -341,18 +340,14 @@ def _closer_part(
             _fill(signed, text, a, b, marks)
 
 
-def _append_signed(
-    closer: etree._Element, text: str, a: int, b: int, marks: list[Detection]
-) -> None:
+def _append_signed(closer: etree._Element, text: str, a: int, b: int, marks: Marks) -> None:
     # A signer's first line, or words such as "Signed:" that open the block.
     closer.append(_fill(E("signed"), text, a, b, marks))
 
 
-def _fill(
-    element: etree._Element, text: str, start: int, end: int, marks: list[Detection]
-) -> etree._Element:
+def _fill(element: etree._Element, text: str, start: int, end: int, marks: Marks) -> etree._Element:
     """Append text[start:end] to `element`, wrapping each mark that lies inside it."""
-    inside = sorted((m for m in marks if start <= m.start and m.end <= end), key=lambda m: m.start)
+    inside = [m for m in marks.starting_in(start, end) if m.end <= end]
     position = start
     last: etree._Element | None = element[-1] if len(element) else None
     for mark in inside:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from archive.authority import Organisation, Record, Registers, normalize_name
 from archive.encode.results import Detection
+from archive.encode.spans import SpanSet
 
 _SENTENCE_START_RE = re.compile(r"(?:^|[.!?:]\s+|\n\s*)$")
 # Words that point at whom a statement is addressed to, just before the name.
@@ -62,9 +63,10 @@ class NameFinder:
     def detect(self, text: str, blocked: list[tuple[int, int]] | None = None) -> list[Detection]:
         """Every registered name in `text` outside the `blocked` spans, longest first."""
         out = []
+        taken = SpanSet(blocked or [])
         for match in self.pattern.finditer(text):
             start, end = match.span()
-            if any(a < end and start < b for a, b in blocked or []):
+            if taken.overlaps(start, end):
                 continue
             name = self.names[int(match.lastgroup[1:])]  # type: ignore[index]
             record = _choose(name)
@@ -79,9 +81,9 @@ class NameFinder:
         """Organisations (collective ones included) the text addresses: 'appeal to the UN',
         'call on the international community', a 'To:' line."""
         found = [d for d in detections if d.kind == "org"]
-        taken = [(d.start, d.end) for d in detections]
+        taken = SpanSet((d.start, d.end) for d in detections)
         for match in self.collective_pattern.finditer(text):
-            if not any(a < match.end() and match.start() < b for a, b in taken):
+            if not taken.overlaps(*match.span()):
                 name = self.collectives[int(match.lastgroup[1:])]  # type: ignore[index]
                 found.append(_detection(name.records[0], text, *match.span(), name.surface))
         found.sort(key=lambda d: d.start)
@@ -134,7 +136,10 @@ def _compile(names: list[_Name], case_blind: bool) -> re.Pattern[str]:
         parts.append(f"(?P<n{i}>{body})")
     if not parts:
         return re.compile(r"(?!x)x")
-    return re.compile(rf"(?<![\w-])(?:{'|'.join(parts)})(?![\w-])")
+    # Every name starts with a letter: saying so lets the engine skip the alternation at
+    # every other position (a text of punctuation was 30 times slower than prose).
+    lead = r"(?=\w)" if all(re.match(r"\w", n.surface) for n in names) else ""
+    return re.compile(rf"(?<![\w-]){lead}(?:{'|'.join(parts)})(?![\w-])")
 
 
 def _choose(name: _Name) -> Record:

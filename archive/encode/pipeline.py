@@ -26,6 +26,7 @@ from archive.encode.results import (
 )
 from archive.encode.review import detection_points, propose
 from archive.encode.signatories import SignatoryFinder, slug
+from archive.encode.spans import SpanSet
 from archive.encode.text import Block, split_blocks
 from archive.encode.treaties import TreatyDetector
 from archive.errors import BadQuery
@@ -290,11 +291,13 @@ def _dateline_date(text: str, blocks: list[Block], dates: list[Detection]) -> De
 def _merge(*groups: list[Detection]) -> list[Detection]:
     """One list of non-overlapping detections; earlier groups win over later ones."""
     kept: list[Detection] = []
+    taken = SpanSet()
     for group in groups:
         for detection in group:
-            if any(k.start < detection.end and detection.start < k.end for k in kept):
+            if taken.overlaps(detection.start, detection.end):
                 continue
             kept.append(detection)
+            taken.add(detection.start, detection.end)
     return sorted(kept, key=lambda d: (d.start, d.end))
 
 

@@ -17,6 +17,7 @@ from archive.authority import normalize_name
 from archive.encode.names import NameFinder
 from archive.encode.results import DetectedSignatory, Detection
 from archive.encode.signer_words import NOT_NAME_WORDS, ORG_WORDS, ROLE_NOUNS, ROLE_WORDS
+from archive.encode.spans import Marks, SpanSet
 
 _TITLES = r"(?:(?:Dr|Prof|Mr|Mrs|Ms|Mx)\.?|Sir|Dame)\s+"
 _NAME_TOKEN = r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽƏ](?:[a-zß-öø-ÿā-žəğış'’]+(?:-[A-ZÀ-ÖØ-ÞĀ-ŽƏ]?[a-zß-öø-ÿā-žəğış'’]+)?)|[A-Z]\.)"
@@ -75,9 +76,11 @@ class SignatoryFinder:
             regions.append((match.end(), end, "sentence"))
         for match in _SIGNED_LABEL_RE.finditer(text):
             regions.append((match.end(), _block_end(text, match.end()), "block"))
+        covered = SpanSet((a, b + 1) for a, b, _ in regions)
         for match in CLOSER_RE.finditer(text):
-            if not any(a <= match.end() <= b for a, b, _ in regions):
+            if not covered.overlaps(match.end(), match.end() + 1):
                 regions.append((match.end(), _block_end(text, match.end()), "block"))
+                covered.add(match.end(), regions[-1][1] + 1)
         regions.sort()
         merged: list[tuple[int, int, str]] = []
         for region in regions:
@@ -92,8 +95,9 @@ class SignatoryFinder:
         """The signers, in the text's order, and the spans of their regions."""
         signers: list[DetectedSignatory] = []
         spans = []
+        marks = Marks(known)
         for start, end, how in self.regions(text):
-            found = self._region(text, start, end, how, known)
+            found = self._region(text, start, end, how, marks)
             if found:
                 signers.extend(found)
                 spans.append((start, end))
@@ -102,9 +106,9 @@ class SignatoryFinder:
     # -- one region ---------------------------------------------------------------------
 
     def _region(
-        self, text: str, start: int, end: int, how: str, known: list[Detection]
+        self, text: str, start: int, end: int, how: str, known: Marks
     ) -> list[DetectedSignatory]:
-        inside = [d for d in known if start <= d.start and d.end <= end]
+        inside = [d for d in known.starting_in(start, end) if d.end <= end]
         segments = _segments(text, start, end, [(d.start, d.end) for d in inside])
         entries: list[_Entry] = []
         pending: list[tuple[int, int]] = []  # role/org words before the first name
@@ -266,6 +270,7 @@ def _segments(
     out = []
     depth = 0
     quoted = False
+    names = SpanSet(known)
     seg_start = start
     i = start
     while i < end:
@@ -279,7 +284,7 @@ def _segments(
         cut = None
         if ch == "\n" or (depth == 0 and not quoted and ch in ",;"):
             cut = i + 1
-        elif depth == 0 and not quoted and not any(a <= i < b for a, b in known):
+        elif depth == 0 and not quoted and not names.overlaps(i, i + 1):
             tail = re.match(r"\s+and\s+", text[i:end])
             if tail and i > seg_start:
                 cut = i + tail.end()

@@ -18,7 +18,11 @@ from archive.tei import MAX_FILE_BYTES
 # C0 controls other than tab, newline and carriage return, and DEL: never in a text, and
 # not allowed in XML 1.0 either.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")  # checked first: see the LE one
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# A paragraph becomes one <p>: far longer than any statement's, and under lxml's limit on a
+# text node (10,000,000 bytes) even in four-byte characters, so every draft parses again.
+MAX_PARAGRAPH_CHARS = 1_000_000
 
 
 def _line_of(text: str, offset: int) -> int:
@@ -44,8 +48,8 @@ def decode_text(data: bytes, path: Path | str = "<text>") -> str:
 
     Accepted: UTF-8, with or without a byte-order mark, any newline convention (returned
     as "\\n"). Refused: nothing but white space, NUL bytes or other control characters
-    (binary files), UTF-16, bytes that are not UTF-8, and files over the archive's size
-    limit.
+    (binary files), UTF-16, bytes that are not UTF-8, files over the archive's size limit
+    and paragraphs over MAX_PARAGRAPH_CHARS.
     """
 
     def refuse(message: str, line: int | None = None) -> InvalidDocument:
@@ -53,6 +57,8 @@ def decode_text(data: bytes, path: Path | str = "<text>") -> str:
 
     if len(data) > MAX_FILE_BYTES:
         raise refuse(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    if data.startswith(_UTF32_BOMS):
+        raise refuse("file is UTF-32, not UTF-8: save it as UTF-8", 1)
     if data.startswith(_UTF16_BOMS):
         raise refuse("file is UTF-16, not UTF-8: save it as UTF-8", 1)
     if b"\x00" in data:
@@ -76,7 +82,15 @@ def decode_text(data: bytes, path: Path | str = "<text>") -> str:
         )
     if not text.strip():
         raise refuse("file is empty: there is no text to encode", 1)
-    return unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", text)
+    for block in split_blocks(text):
+        if block.end - block.start > MAX_PARAGRAPH_CHARS:
+            raise refuse(
+                f"a paragraph of {block.end - block.start:,} characters: the archive takes at most "
+                f"{MAX_PARAGRAPH_CHARS:,} (is this a text file?)",
+                _line_of(text, block.start),
+            )
+    return text
 
 
 def line_column(text: str, offset: int) -> tuple[int, int]:

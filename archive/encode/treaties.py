@@ -65,7 +65,9 @@ class TreatyDetector:
         self.register = register
         self.aliases = _aliases(register)
         alternation = "|".join(f"(?P<a{i}>{alias.pattern})" for i, alias in enumerate(self.aliases))
-        self.pattern = re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])")
+        # As for names (archive.encode.names): skip the alternation where no word starts.
+        lead = r"(?=\w)" if all(re.match(r"(?:\(\?i:)?\w", a.pattern) for a in self.aliases) else ""
+        self.pattern = re.compile(rf"(?<![\w-]){lead}(?:{alternation})(?![\w-])")
         self.years = {t.id: _years(t, register) for t in register}
         self.evidence = {t.id: _evidence_words(t, register) for t in register}
         self.bases = {t.id: _bases(t, register, self.aliases) for t in register}
