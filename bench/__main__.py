@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--baseline-queries", type=int, default=10, help="baseline queries per type")
     run.add_argument("--procs", type=int, default=None, help="build worker processes")
     run.add_argument("--skip-build", action="store_true", help="reuse the existing index")
+    run.add_argument(
+        "--instance", type=Path, default=None, help="instance folder (default DATA/instance-NNk)"
+    )
     run.add_argument("--out", type=Path, help="also write the report here")
 
     for name in ("build", "search", "baseline"):
@@ -70,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             args.baseline_queries,
             args.procs,
             args.skip_build,
+            args.instance,
         )
     text = json.dumps(report, indent=2)
     print(text)

@@ -316,10 +316,13 @@ def run(
     baseline_per_type: int,
     procs: int | None,
     skip_build: bool,
+    instance: Path | None = None,
 ) -> dict[str, Any]:
-    """Generate (if needed), build, search, baseline; one JSON report."""
+    """Generate (if needed), build, search, baseline; one JSON report. `instance` defaults
+    to `data`/instance-<size>: another folder lets two builds share one corpus without
+    replacing each other's index."""
     corpus = data / f"corpus-{docs // 1000}k" if docs >= 1000 else data / f"corpus-{docs}"
-    instance = data / f"instance-{corpus.name.removeprefix('corpus-')}"
+    instance = instance or data / f"instance-{corpus.name.removeprefix('corpus-')}"
     t0 = time.perf_counter()
     generate_corpus(corpus, docs, seed)
     generated = time.perf_counter() - t0
@@ -329,6 +332,7 @@ def run(
         "seed": seed,
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
         "corpus": str(corpus),
+        "instance": str(instance),
         "generate_s": round(generated, 1),
     }
     if not skip_build:
