@@ -205,6 +205,13 @@ class StemmedText(TEXT):
             for btext, freq, weight, vbytes in super().index(value):
                 yield btext, freq, weight, decode(vbytes)
             return
+        boost = self.format.field_boost
+        for term, poslist in self.term_positions(value).items():
+            yield term.encode("utf-8"), len(poslist), len(poslist) * boost, poslist
+
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        """Each term of a text with its positions, in order of first occurrence: what
+        `index` gives, as one dict (a bulk build adds a document's terms all at once)."""
         positions: dict[str, list[int]] = {}
         first, kept = self._surface(value)
         known = _stems.get
@@ -215,9 +222,7 @@ class StemmedText(TEXT):
                 positions[term] = [pos]
             else:
                 found.append(pos)
-        boost = self.format.field_boost
-        for term, poslist in positions.items():
-            yield term.encode("utf-8"), len(poslist), len(poslist) * boost, poslist
+        return positions
 
     def spellable_words(self, value: Any) -> Any:
         if not isinstance(value, str):

@@ -23,6 +23,7 @@ from archive.codec import (
     VALUES_POSITIONS,
     ArchiveCodec,
     ArrayPostingsWriter,
+    FieldPositions,
     TermPostings,
     value_layout,
 )
@@ -44,37 +45,54 @@ def _indexer(field: Any) -> Callable[[Any], Iterator[tuple[bytes, int, float, An
 
 
 class _TermBuffer:
-    """Stands in for Whoosh's PostingPool: postings grouped by field and term in memory.
-    A bulk build closes a segment every so many documents to bound memory."""
+    """Stands in for Whoosh's PostingPool: postings grouped by field in memory, for a
+    position field in one FieldPositions, for any other field per term. A bulk build
+    closes a segment every so many documents to bound memory."""
 
     def __init__(self, schema: Any) -> None:
         self.schema = schema
         self.fields: dict[str, dict[bytes, TermPostings]] = {}
+        self.positions: dict[str, FieldPositions] = {}
 
     @property
     def fieldnames(self) -> set[str]:
-        return set(self.fields)
+        return set(self.fields) | set(self.positions)
+
+    def field_positions(self, fieldname: str) -> FieldPositions:
+        found = self.positions.get(fieldname)
+        if found is None:
+            found = self.positions[fieldname] = FieldPositions()
+        return found
 
     def add(self, item: tuple[str, bytes, int, float, Any]) -> None:
         """One posting, as Whoosh adds them when it merges segments into this one."""
         fieldname, btext, docnum, weight, value = item
         field = self.schema[fieldname]
-        positions = stores_positions(field)
-        if positions:
-            value = field.format.decode_positions(value)
+        if stores_positions(field):
+            positions = field.format.decode_positions(value)
+            self.field_positions(fieldname).add(btext.decode("utf-8"), docnum, weight, positions)
+            return
         terms = self.fields.setdefault(fieldname, {})
         postings = terms.get(btext)
         if postings is None:
-            postings = terms[btext] = TermPostings(positions)
+            postings = terms[btext] = TermPostings(False)
         postings.add(docnum, weight, value)
 
     def cleanup(self) -> None:
         self.fields = {}
+        self.positions = {}
+
+    def sorted_terms(self, fieldname: str) -> Iterator[tuple[bytes, TermPostings]]:
+        """A field's terms in order, each with its postings."""
+        if fieldname in self.positions:
+            yield from self.positions[fieldname].sorted_terms()
+        else:
+            yield from sorted(self.fields.get(fieldname, {}).items())
 
     def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, Any]]:
-        for fieldname, terms in sorted(self.fields.items()):
+        for fieldname in sorted(self.fieldnames):
             format_ = self.schema[fieldname].format
-            for btext, postings in sorted(terms.items()):
+            for btext, postings in self.sorted_terms(fieldname):
                 for docnum, weight, value in postings.items(format_):
                     yield fieldname, btext, docnum, weight, value
 
@@ -112,18 +130,20 @@ class FastSegmentWriter(SegmentWriter):
                 length = 0
                 if field.indexed:
                     boost = self._field_boost(fields, fieldname, docboost)
-                    terms = buffer.get(fieldname)
-                    if terms is None:
-                        terms = buffer[fieldname] = {}
-                    scorable = field.scorable
-                    positions = self._positions[fieldname]
-                    for btext, freq, weight, term_value in self._indexers[fieldname](value):
-                        if scorable:
-                            length += freq
-                        postings = terms.get(btext)
-                        if postings is None:
-                            postings = terms[btext] = TermPostings(positions)
-                        postings.add(docnum, weight * boost, term_value)
+                    if self._positions[fieldname]:
+                        length = self._add_positions(fieldname, field, docnum, value, boost)
+                    else:
+                        terms = buffer.get(fieldname)
+                        if terms is None:
+                            terms = buffer[fieldname] = {}
+                        scorable = field.scorable
+                        for btext, freq, weight, term_value in self._indexers[fieldname](value):
+                            if scorable:
+                                length += freq
+                            postings = terms.get(btext)
+                            if postings is None:
+                                postings = terms[btext] = TermPostings(False)
+                            postings.add(docnum, weight * boost, term_value)
                 if field.separate_spelling() or field.vector:
                     raise NotImplementedError("spelling and vector fields are not supported")
                 stored = fields.get(f"_stored_{fieldname}", value)
@@ -138,6 +158,24 @@ class FastSegmentWriter(SegmentWriter):
         self._added = True
         self.docnum += 1
 
+    def _add_positions(
+        self, fieldname: str, field: Any, docnum: int, value: Any, boost: float
+    ) -> int:
+        """A document's postings in a position field; its length in the field (0 for a
+        field that is not scorable)."""
+        buffer = self.pool.field_positions(fieldname)
+        if isinstance(field, StemmedText) and isinstance(value, str):
+            # Weight: frequency times the field's boost times this document's boost.
+            length = buffer.add_document(
+                docnum, field.term_positions(value), field.format.field_boost * boost
+            )
+        else:
+            length = 0
+            for btext, freq, weight, positions in self._indexers[fieldname](value):
+                length += freq
+                buffer.add(btext.decode("utf-8"), docnum, weight * boost, positions)
+        return length if field.scorable else 0
+
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         lengths_reader = self.per_document_reader()
@@ -149,8 +187,9 @@ class FastSegmentWriter(SegmentWriter):
 
     def _write_terms(self, lengths_reader: Any) -> None:
         fieldwriter = self.fieldwriter
-        for fieldname, terms in sorted(self.pool.fields.items()):
-            if not terms:
+        pool = self.pool
+        for fieldname in sorted(pool.fieldnames):
+            if not (pool.fields.get(fieldname) or pool.positions.get(fieldname)):
                 continue
             fieldwriter.start_field(fieldname, self.schema[fieldname])
             postwriter = fieldwriter._postwriter
@@ -158,7 +197,7 @@ class FastSegmentWriter(SegmentWriter):
             lengths = _field_lengths(lengths_reader, fieldname, self.docnum)
             # Each term's postings are in document order already: documents are numbered
             # as they are added, and segments Whoosh merges in at commit come after them.
-            for btext, postings in sorted(terms.items()):
+            for btext, postings in pool.sorted_terms(fieldname):
                 fieldwriter.start_term(btext)
                 postwriter.add_term(postings, lengths)
                 fieldwriter.finish_term()

@@ -106,6 +106,33 @@ def test_merged_segments_keep_every_posting(tmp_path, fields_list, w3_postings):
     assert every_posting(ix) == w3_postings
 
 
+def test_documents_added_and_segments_merged_in_one_commit(tmp_path, fields_list):
+    """An update adds its documents and merges small segments in the same commit, so one
+    writer holds new postings and merged ones: the same index as Whoosh's own writer and
+    codec give for the same commits."""
+
+    # Whoosh's default policy merges segments while they are small: commits of a few
+    # documents, then the rest in one.
+    batches = [fields_list[start : start + 4] for start in range(0, 100, 4)]
+    batches.append(fields_list[100:])
+
+    def commits(folder, writer_class):
+        ix = whoosh_index.create_in(str(folder), make_schema())
+        for batch in batches:
+            writer = writer_class(ix)
+            for fields in batch:
+                writer.add_document(**fields)
+            writer.commit()
+        return whoosh_index.open_dir(str(folder))
+
+    (tmp_path / "w3").mkdir()
+    (tmp_path / "ours").mkdir()
+    expected = commits(tmp_path / "w3", lambda ix: SegmentWriter(ix, codec=W3Codec()))
+    found = commits(tmp_path / "ours", FastSegmentWriter)
+    assert len(found._segments()) < len(batches) // 2  # merges happened
+    assert every_posting(found) == every_posting(expected)
+
+
 def test_the_engine_finds_the_same_with_either_codec(synthetic, fields_list):
     reference = whoosh_generation(synthetic, fields_list)
     queries = [q for qs in make_queries(synthetic.corpus, 3, 12).values() for q in qs[:12]]
