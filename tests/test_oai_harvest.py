@@ -4,16 +4,14 @@ corpus, deleted records included, across many pages."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from oaipmh_scythe import BadArgument, HTTPConfig, IdDoesNotExist, Scythe
 from sickle import Sickle
 from sickle import oaiexceptions as sickle_errors
-from waitress import create_server
 
 from archive import store
 from archive.store import Corpus
+from tests import serving
 from tests.conftest import SEED_ID
 from tests.synthetic import copy_id, make_corpus, revise_seed
 from webui import create_app
@@ -37,12 +35,8 @@ def corpus(tmp_path_factory):
 def endpoint(corpus):
     app = create_app(corpus)
     app.config["OAI_PAGE_SIZE"] = PAGE_SIZE
-    server = create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}/oai"
-    server.close()
-    thread.join(timeout=10)
+    with serving.served(app, threads=2) as port:
+        yield f"http://127.0.0.1:{port}/oai"
 
 
 def expected(corpus) -> tuple[set[str], set[str]]:

@@ -18,6 +18,7 @@ import pytest
 from archive.config import PROJECT_ROOT, Config
 from archive.indexing import update_index
 from archive.store import Corpus
+from tests import serving
 from tests.conftest import SEED_ID
 from webui import create_app
 
@@ -27,15 +28,9 @@ NEW_ID = "appeal-added-while-read-2026"
 
 @pytest.fixture
 def served(corpus_copy: Config):
-    from waitress import create_server
-
     update_index(corpus_copy)
-    server = create_server(create_app(corpus_copy), host="127.0.0.1", port=0, threads=6)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield corpus_copy, server.effective_port
-    server.close()
-    thread.join(timeout=10)
+    with serving.served(create_app(corpus_copy), threads=6) as port:
+        yield corpus_copy, port
 
 
 def _add(config: Config, path: Path) -> None:

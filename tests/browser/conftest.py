@@ -4,13 +4,13 @@ Playwright (which never downloads a browser of its own here)."""
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 
 from archive.config import BUNDLED_CORPUS, Config
 from archive.indexing import update_index
+from tests import serving
 from webui import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -38,13 +38,8 @@ def live_config(tmp_path_factory) -> Config:
 
 @pytest.fixture(scope="session")
 def live_server(live_config):
-    from waitress import create_server
-
-    server = create_server(create_app(live_config), host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    with serving.served(create_app(live_config), threads=4) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")
