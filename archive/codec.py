@@ -65,13 +65,18 @@ def value_layout(format_: Any) -> tuple[int, int]:
     return VALUES_FIXED, size
 
 
-def _le(values: array | np.ndarray) -> bytes:
-    if isinstance(values, np.ndarray):
-        return values.astype(values.dtype.newbyteorder("<"), copy=False).tobytes()
+def _le(values: array) -> bytes:
     if not _LITTLE:
         values = array(values.typecode, values)
         values.byteswap()
     return values.tobytes()
+
+
+def _as_array(typecode: str, values: np.ndarray) -> array:
+    """A numpy array of the same machine type as an `array` of `typecode`, as that array."""
+    out = array(typecode)
+    out.frombytes(values.tobytes())
+    return out
 
 
 # --- writing ----------------------------------------------------------------------------
@@ -203,13 +208,19 @@ class FieldPositions:
         weights = np.frombuffer(self.weights, np.float32)[order]
         self.weights = array("f")
         del order
+        # Back to `array`s, each term's postings a slice of them written as any TermPostings:
+        # numpy's cost per call would be paid again for each of the many rare terms.
+        first_posting, first_word = bounds.tolist(), offsets[bounds].tolist()
+        del bounds, offsets
+        ids, weights = _as_array("I", ids), _as_array("f", weights)
+        counts, words = _as_array("I", counts), _as_array("I", words)
         for term, tid in sorted(self.terms.items()):
-            a, b = int(bounds[tid]), int(bounds[tid + 1])
+            a, b = first_posting[tid], first_posting[tid + 1]
             postings = TermPostings(True)
             postings.ids = ids[a:b]
             postings.weights = weights[a:b]
             postings.counts = counts[a:b]
-            postings.words = words[offsets[a] : offsets[b]]
+            postings.words = words[first_word[tid] : first_word[tid + 1]]
             yield term.encode("utf-8"), postings
 
     def items(self, format_: Any) -> Iterator[tuple[bytes, int, float, Any]]:
@@ -261,7 +272,7 @@ class ArrayPostingsWriter(base.PostingsWriter):
         lengths), for the term's length statistics."""
         self._postings = postings
         if lengths is not None:
-            self._lengths = [n for n in map(lengths.__getitem__, postings.ids.tolist()) if n]
+            self._lengths = [n for n in map(lengths.__getitem__, postings.ids) if n]
 
     def finish_postings(self) -> Any:
         terminfo = self._terminfo
@@ -271,18 +282,13 @@ class ArrayPostingsWriter(base.PostingsWriter):
         postfile.write(record)
         # The statistics W3TermInfo.add_block gathers block by block.
         ids, weights = self._postings.ids, self._postings.weights
-        count = len(ids)
-        if isinstance(weights, np.ndarray):
-            terminfo._weight = float(weights.sum(dtype=np.float64))
-            terminfo._maxweight = max(float(weights.max()), 0) if count else 0
-        else:
-            terminfo._weight = float(sum(weights))
-            terminfo._maxweight = max(max(weights, default=0), 0)
-        terminfo._df = count
+        terminfo._weight = float(sum(weights))
+        terminfo._df = len(ids)
+        terminfo._maxweight = max(max(weights, default=0), 0)
         terminfo._minlength = min(self._lengths) if self._lengths else None
         terminfo._maxlength = max(self._lengths) if self._lengths else 0
-        terminfo._minid = int(ids[0]) if count else None
-        terminfo._maxid = int(ids[-1]) if count else 0
+        terminfo._minid = ids[0] if ids else None
+        terminfo._maxid = ids[-1] if ids else 0
         terminfo.set_extent(start, len(record))
         self._terminfo = None
         self._postings = TermPostings(False)
@@ -293,17 +299,11 @@ class ArrayPostingsWriter(base.PostingsWriter):
         postings = self._postings
         weights = postings.weights
         count = len(postings.ids)
-        first = float(weights[0]) if count else 1.0
-        if isinstance(weights, np.ndarray):
-            same = bool((weights == weights[0]).all()) if count else True
+        first = weights[0] if count else 1.0
+        if weights.count(first) == count:
+            weight_kind = WEIGHTS_ONE if first == 1.0 else WEIGHTS_SAME
         else:
-            same = weights.count(first) == count
-        if not same:
             weight_kind = WEIGHTS_EACH
-        elif first == 1.0:
-            weight_kind = WEIGHTS_ONE
-        else:
-            weight_kind = WEIGHTS_SAME
         kind, size = self._kind, self._size
         parts = [_HEADER.pack(MAGIC, count, weight_kind, kind, size), _le(postings.ids)]
         if weight_kind == WEIGHTS_SAME:
@@ -312,13 +312,7 @@ class ArrayPostingsWriter(base.PostingsWriter):
             parts.append(_le(weights))
         if kind == VALUES_POSITIONS:
             assert postings.counts is not None and postings.words is not None
-            counts = postings.counts
-            if isinstance(counts, np.ndarray):
-                offsets = np.zeros(count + 1, np.uint32)
-                np.cumsum(counts, out=offsets[1:])
-                parts.append(_le(offsets))
-            else:
-                parts.append(_le(array("I", accumulate(counts, initial=0))))
+            parts.append(_le(array("I", accumulate(postings.counts, initial=0))))
             parts.append(_le(postings.words))
         elif kind in (VALUES_FIXED, VALUES_BYTES):
             values = postings.values or []
