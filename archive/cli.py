@@ -30,7 +30,7 @@ from archive.errors import ArchiveError, BadQuery, InvalidDocument
 from archive.export import FORMATS, ExportStats, export_chunks
 from archive.facets import FacetValue
 from archive.fsutil import atomic_write_many, unnamed_atomic_writer
-from archive.index import INDEX_FORMAT, current_generation, index_status
+from archive.index import INDEX_FORMAT, current_generation, generation_format, index_status
 from archive.indexing import IndexReport, update_documents, update_index
 from archive.request import EXCLUDE_PREFIX, FILTER_FIELDS, SORTS, SearchRequest
 from archive.search import SearchEngine
@@ -334,8 +334,10 @@ def search_params(
 
 
 def _ready(engine: SearchEngine, config: Config) -> SearchEngine:
-    """The engine, after building the index if there is none yet."""
-    if current_generation(config.index_dir) is None:
+    """The engine, after building the index if there is none yet, or only one of an older
+    format (which the engine will not read)."""
+    folder = current_generation(config.index_dir)
+    if folder is None or generation_format(folder) != INDEX_FORMAT:
         click.echo("building the search index first ...", err=True)
         update_index_with_progress(config)
     return engine

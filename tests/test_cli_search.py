@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from archive.cli import main
 from archive.config import Config
+from archive.index import INDEX_FORMAT, current_generation, generation_format
 from tests.conftest import SEED_ID, copy_document
 
 
@@ -37,6 +38,17 @@ def test_search_builds_a_missing_index_first(corpus_copy: Config):
     assert "building the search index first" in result.stderr
     data = json.loads(result.stdout)
     assert {h["id"] for h in data["hits"]} == {SEED_ID, "petition-minefield-maps-2021"}
+
+
+def test_search_rebuilds_an_index_of_an_older_format_first(corpus_copy: Config):
+    assert run(corpus_copy, "index").exit_code == 0
+    folder = current_generation(corpus_copy.index_dir)
+    (folder / "format.json").write_text(json.dumps({"format": INDEX_FORMAT - 1}))
+    result = run(corpus_copy, "search", "mine maps")
+    assert result.exit_code == 0, result.output
+    assert "building the search index first" in result.stderr
+    assert "3 documents for 'mine maps'" in result.stdout
+    assert generation_format(current_generation(corpus_copy.index_dir)) == INDEX_FORMAT
 
 
 def test_search_json_with_filters_excludes_sort_and_page(corpus_copy: Config):
