@@ -277,6 +277,12 @@ def run_clients(
         rng = random.Random(workload.seed * 1000 + number)
         connection = http.client.HTTPConnection(HOST, port, timeout=60)
         reused = False
+        if think:
+            # Readers do not all arrive in the same millisecond: each starts somewhere in
+            # its first pause, as a population of readers in steady state would. (Without
+            # this, the run opened with every client's request at once: a burst of 50
+            # requests queued for ~1 s, and those were the run's p95 and p99.)
+            time.sleep(rng.uniform(0, think))
         while time.monotonic() < stop_at:
             kind = rng.choices(kinds, weights)[0]
             path = workload.path(kind, rng)
