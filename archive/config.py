@@ -53,11 +53,14 @@ class Config:
         url = f"{self.base_url}/doc/{doc_id}"
         return f"{url}/v{version}" if version is not None else url
 
+    def arguments(self, *args: str) -> list[str]:
+        """The `archive` arguments running `args` on this corpus and instance."""
+        return ["--corpus", str(self.corpus), "--instance", str(self.instance), *args]
+
     def command(self, *args: str) -> list[str]:
         """The `archive` command line running `args` on this corpus and instance with this
         Python: for the subprocesses of benchmarks, tests and `archive serve`."""
-        where = ["--corpus", str(self.corpus), "--instance", str(self.instance)]
-        return [sys.executable, "-m", "archive", *where, *args]
+        return [sys.executable, "-m", "archive", *self.arguments(*args)]
 
     def with_overrides(self, **changes: object) -> Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -22,9 +22,7 @@ NEW_ID = "appeal-indexed-together"
 
 
 def cli(config, *args):
-    return CliRunner().invoke(
-        main, ["--corpus", str(config.corpus), "--instance", str(config.instance), *args]
-    )
+    return CliRunner().invoke(main, config.arguments(*args))
 
 
 def hits(config, query: str) -> list[str]:
@@ -80,14 +78,7 @@ def test_a_kill_around_the_index_update_leaves_corpus_and_index_as_before(
         if when == "after-index"
         else KILL_IN_INDEX.replace("real(config, ids)  ", "pass  ")
     )
-    args = [
-        "--corpus",
-        str(corpus_copy.corpus),
-        "--instance",
-        str(corpus_copy.instance),
-        "add",
-        str(path),
-    ]
+    args = corpus_copy.arguments("add", str(path))
     completed = subprocess.run(
         [sys.executable, "-c", script, *args], capture_output=True, cwd=PROJECT
     )

@@ -15,9 +15,7 @@ from tests.conftest import SEED_ID, copy_document
 
 
 def run(config: Config, *args: str):
-    return CliRunner().invoke(
-        main, ["--corpus", str(config.corpus), "--instance", str(config.instance), *args]
-    )
+    return CliRunner().invoke(main, config.arguments(*args))
 
 
 def test_index_then_search_prints_hits_snippets_and_facets(corpus_copy: Config):
