@@ -201,11 +201,11 @@ def load_segment(reader: Any) -> SegmentData:
             ords.append(np.full(len(postings.ids), len(values), dtype=np.int32))
             docs.append(postings.ids.astype(np.int32))
             values.append(btext.decode("utf-8"))
-        facets[name] = (
-            values,
-            np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32),
-            np.concatenate(ords) if ords else np.zeros(0, dtype=np.int32),
-        )
+        seg_docs = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int32)
+        seg_ords = np.concatenate(ords) if ords else np.zeros(0, dtype=np.int32)
+        # In document order, so that the snapshot's pairs are too (see FacetArrays).
+        order = np.argsort(seg_docs, kind="stable")
+        facets[name] = (values, seg_docs[order], seg_ords[order])
     lengths = {}
     for name in TEXT_FIELDS:
         column = reader._perdoc._cached_reader(_lenfield(name), LENGTHS_COLUMN)
@@ -222,14 +222,28 @@ def load_segment(reader: Any) -> SegmentData:
     )
 
 
+# Counting a facet over few documents reads just their pairs; over many, every pair once.
+# Measured at 100,000 documents, all eight facets, random masks: 1% of the documents
+# 1.1 ms by their pairs against 4.8 ms by every pair, 10% 4.1 against 4.8, 50% 8.3 against
+# 8.6, 60% 10.1 against 8.4: the two ways cost the same near half of the documents.
+SPARSE_COUNT_SHARE = 0.5
+
+
 @dataclass
 class FacetArrays:
-    """Every (document, value) pair of one facet over the whole index."""
+    """Every (document, value) pair of one facet over the whole index, in document order:
+    the pairs of document d are `docs/ords[starts[d]:starts[d + 1]]`."""
 
     values: list[str]
     index: dict[str, int]
     docs: np.ndarray
     ords: np.ndarray
+    starts: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        per_doc = np.bincount(self.docs, minlength=0) if len(self.docs) else np.zeros(0, int)
+        self.starts = np.zeros(len(per_doc) + 1, dtype=np.int64)
+        np.cumsum(per_doc, out=self.starts[1:])
 
     def mask_for(self, wanted: list[str], size: int) -> np.ndarray:
         """Documents holding any of `wanted`."""
@@ -242,7 +256,16 @@ class FacetArrays:
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
         """Documents per value among those in `mask`."""
-        return np.bincount(self.ords[mask[self.docs]], minlength=len(self.values))
+        rows = np.flatnonzero(mask[: len(self.starts) - 1])
+        if len(rows) > SPARSE_COUNT_SHARE * len(mask):
+            return np.bincount(self.ords[mask[self.docs]], minlength=len(self.values))
+        # The pairs of `rows` only, laid end to end: row i's pairs, starts[i] up to
+        # starts[i + 1], go where the run has reached (run_starts[i]).
+        first = self.starts[rows]
+        lengths = self.starts[rows + 1] - first
+        run_starts = np.cumsum(lengths) - lengths
+        positions = np.arange(lengths.sum()) + np.repeat(first - run_starts, lengths)
+        return np.bincount(self.ords[positions], minlength=len(self.values))
 
 
 @dataclass

@@ -122,6 +122,17 @@ class Server:
         except psutil.NoSuchProcess:
             return []
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server and its workers."""
+        total = 0.0
+        for proc in self.processes():
+            try:
+                times = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        return total
+
     def rss_mb(self) -> dict[str, float]:
         """Peak resident memory of each server process (VmHWM), and their sum."""
         peaks = {}
@@ -166,6 +177,7 @@ class MachineWatch:
     def start(self) -> None:
         self.load_before = os.getloadavg()
         self.before = self._cpu()
+        self.steal_before = psutil.cpu_times().steal
 
     def stop(self, seconds: float) -> dict:
         after = self._cpu()
@@ -175,7 +187,11 @@ class MachineWatch:
                 continue
             used[words] += cpu - self.before.get(pid, (words, 0.0))[1]
         top = sorted(used.items(), key=lambda item: -item[1])[:5]
+        # In a virtual machine, time the host gave this machine's CPUs to other machines:
+        # invisible to the processes above, and as slowing as they are.
+        steal = psutil.cpu_times().steal - self.steal_before
         return {
+            "steal_share_of_machine": round(steal / (seconds * (os.cpu_count() or 1)), 3),
             "loadavg_1min_before": round(self.load_before[0], 2),
             "loadavg_1min_after": round(os.getloadavg()[0], 2),
             "other_cpu_seconds": round(sum(used.values()), 1),
@@ -385,7 +401,13 @@ def main(argv: list[str] | None = None) -> int:
         ours = {os.getpid(), *(p.pid for p in server.processes())}
         watch = MachineWatch(ours)
         watch.start()
+        server_cpu = server.cpu_seconds()
+        client_cpu = time.process_time()
         report = run_clients(server.port, workload, args.clients, args.seconds, kinds, args.think)
+        # The clients share the machine with the server: what they used is CPU the server
+        # did not have (and, if it nears a core, the clients themselves may add latency).
+        report["client_cpu_seconds"] = round(time.process_time() - client_cpu, 1)
+        report["server_cpu_seconds"] = round(server.cpu_seconds() - server_cpu, 1)
         report["machine"] = watch.stop(report["seconds"])
         report["think_seconds"] = args.think
         report["server_workers"] = args.workers

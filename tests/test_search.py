@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pytest
 
 import archive.snapshot as snapshot_module
@@ -108,8 +109,11 @@ def flatten(values) -> dict[str, int]:
     return out
 
 
+@pytest.mark.parametrize("way", ["by every pair", "by the documents' pairs"])
 @pytest.mark.parametrize("query", ["", "mine", "armenia -tranquility", "treaty:gc-1949"])
-def test_facet_counts_equal_counts_from_the_corpus(engine, indexed_config, query):
+def test_facet_counts_equal_counts_from_the_corpus(engine, indexed_config, query, way, monkeypatch):
+    share = 0.0 if way == "by every pair" else 1.0  # force one way of counting
+    monkeypatch.setattr(snapshot_module, "SPARSE_COUNT_SHARE", share)
     result = engine.search(SearchRequest(q=query))
     expected = expected_counts(indexed_config, set(ids(engine, query)))
     assert result.total == len(ids(engine, query))
@@ -342,3 +346,24 @@ def test_request_round_trips_through_url_parameters():
 def test_bad_url_parameters_name_the_parameter(params, name):
     with pytest.raises(BadQuery, match=rf"^{name}"):
         SearchRequest.from_params(params)
+
+
+def test_both_ways_of_counting_a_facet_agree_with_a_plain_count(monkeypatch):
+    """FacetArrays counts a few documents by their own pairs and many by scanning every
+    pair: both against collections.Counter, on random pairs and masks of every density
+    (documents without values included, at the start, between and at the end)."""
+    rng = np.random.default_rng(5)
+    size, values = 500, 40
+    docs = np.sort(rng.choice(np.arange(10, size - 10), 1500))
+    ords = rng.integers(0, values, len(docs)).astype(np.int32)
+    arrays = snapshot_module.FacetArrays(
+        [f"v{i}" for i in range(values)], {}, docs.astype(np.int64), ords
+    )
+    for density in (0.0, 0.002, 0.05, 0.3, 0.7, 1.0):
+        mask = rng.random(size) < density
+        expected = Counter(int(o) for d, o in zip(docs, ords, strict=True) if mask[d])
+        for share in (0.0, 1.0):
+            monkeypatch.setattr(snapshot_module, "SPARSE_COUNT_SHARE", share)
+            counts = arrays.counts(mask)
+            assert len(counts) == values
+            assert {i: int(c) for i, c in enumerate(counts) if c} == dict(expected)

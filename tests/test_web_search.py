@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from html import unescape
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
@@ -192,3 +194,22 @@ def test_a_running_app_sees_an_added_document_without_restarting(corpus_copy, tm
     found = client.get("/search.json?q=zebrawords").json
     assert [(h["id"], h["version"]) for h in found["hits"]] == [(SEED_ID, 2)]
     assert client.get("/search.json").json["total"] == 5  # replaced, not added twice
+
+
+def test_facet_links_are_canonical_urls_of_the_toggled_search(client):
+    """Every facet link is the page's own search with one value excluded, written exactly as
+    `urlencode` would (the links are built from pre-encoded pairs for speed)."""
+    query = 'mine "maps" & ü+1'
+    html = client.get("/", query_string={"q": query, "type": "appeal"}).get_data(as_text=True)
+    links = [unescape(href) for href in re.findall(r'<a class="exclude" href="([^"]+)"', html)]
+    assert len(links) > 10
+    for link in links:
+        path, _, query_string = link.partition("?")
+        pairs = parse_qsl(query_string)
+        assert path == "/"
+        assert query_string == urlencode(pairs)
+        assert pairs[0] == ("q", query)
+        excluded = [(name, value) for name, value in pairs if name.startswith("not_")]
+        assert len(excluded) == 1
+        # Excluding the selected type unselects it; excluding anything else keeps it.
+        assert (("type", "appeal") in pairs) == (excluded != [("not_type", "appeal")])

@@ -4,7 +4,7 @@ URL; the JSON twin is the engine's result as it is."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from flask import Blueprint, request, url_for
 
@@ -52,6 +52,15 @@ PARAM_ORDER = {
 }
 
 
+def _param_rank(pair: tuple[str, str]) -> int:
+    return PARAM_ORDER.get(pair[0], len(PARAM_ORDER))
+
+
+def _encode(pair: tuple[str, str]) -> str:
+    """One `name=value` as `urllib.parse.urlencode` writes it."""
+    return f"{quote_plus(pair[0])}={quote_plus(pair[1])}"
+
+
 class Urls:
     """Links from one search to its neighbours: the same state with one thing changed, and
     always back to page 1 (except for paging itself).
@@ -67,11 +76,16 @@ class Urls:
         self.base = url_for(endpoint, **values)
         params = search.to_params(default_page_size=archive().config.page_size)
         self.pairs = [(k, v) for k, v in params if k != "page"]
+        # Each of the search's own pairs is encoded once, not once for every link.
+        self._encoded = {pair: _encode(pair) for pair in self.pairs}
 
     def _url(self, pairs: list[tuple[str, str]]) -> str:
         # Stable sort: the canonical order of SearchRequest.to_params, values in given order.
-        ordered = sorted(pairs, key=lambda pair: PARAM_ORDER.get(pair[0], len(PARAM_ORDER)))
-        return f"{self.base}?{urlencode(ordered)}" if ordered else self.base
+        ordered = sorted(pairs, key=_param_rank)
+        if not ordered:
+            return self.base
+        encoded = self._encoded
+        return self.base + "?" + "&".join(encoded.get(p) or _encode(p) for p in ordered)
 
     def page(self, number: int) -> str:
         return self._url(self.pairs + ([("page", str(number))] if number != 1 else []))
