@@ -13,7 +13,8 @@ it keeps one connection, asks for a page, reads all of it, then pauses a random 
 do); `--think 0` is a closed loop with no pause at all. The clients only talk to 127.0.0.1
 and stop by themselves after --seconds. The report (JSON) gives, per kind of request, the
 count, errors, throughput and latency percentiles (ms), the overall throughput, the peak RSS
-of every server process, and what else used the machine's CPUs during the run.
+of every server process, the CPU time of the clients and of the server, and what else used
+the machine's CPUs during the run (other processes, and the host's steal time).
 """
 
 from __future__ import annotations
