@@ -11,6 +11,7 @@ import pytest
 from archive.indexing import update_index
 from tests.conftest import SEED_ID
 from webui import create_app
+from webui.search import PARAM_ORDER
 
 
 @pytest.fixture(scope="module")
@@ -200,7 +201,9 @@ def test_facet_links_are_canonical_urls_of_the_toggled_search(client):
     """Every facet link is the page's own search with one value excluded, written exactly as
     `urlencode` would (the links are built from pre-encoded pairs for speed)."""
     query = 'mine "maps" & ü+1'
-    html = client.get("/", query_string={"q": query, "type": "appeal"}).get_data(as_text=True)
+    html = client.get(
+        "/", query_string={"q": query, "type": "appeal", "from": "2000-01-01", "sort": "-date"}
+    ).get_data(as_text=True)
     links = [unescape(href) for href in re.findall(r'<a class="exclude" href="([^"]+)"', html)]
     assert len(links) > 10
     for link in links:
@@ -208,6 +211,8 @@ def test_facet_links_are_canonical_urls_of_the_toggled_search(client):
         pairs = parse_qsl(query_string)
         assert path == "/"
         assert query_string == urlencode(pairs)
+        assert pairs == sorted(pairs, key=lambda pair: PARAM_ORDER[pair[0]])  # canonical
+        assert pairs[-2:] == [("from", "2000-01-01"), ("sort", "-date")]
         assert pairs[0] == ("q", query)
         excluded = [(name, value) for name, value in pairs if name.startswith("not_")]
         assert len(excluded) == 1

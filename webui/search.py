@@ -78,6 +78,7 @@ class Urls:
         self.pairs = [(k, v) for k, v in params if k != "page"]
         # Each of the search's own pairs is encoded once, not once for every link.
         self._encoded = {pair: _encode(pair) for pair in self.pairs}
+        self._around: dict[str, tuple[str, str]] = {}
 
     def _url(self, pairs: list[tuple[str, str]]) -> str:
         # Stable sort: the canonical order of SearchRequest.to_params, values in given order.
@@ -95,9 +96,27 @@ class Urls:
         name, other = (
             (EXCLUDE_PREFIX + facet, facet) if exclude else (facet, EXCLUDE_PREFIX + facet)
         )
-        if (name, value) in self.pairs:
+        if (name, value) in self._encoded:
             return self._url([p for p in self.pairs if p != (name, value)])
-        return self._url([p for p in self.pairs if p != (other, value)] + [(name, value)])
+        if (other, value) in self._encoded:
+            return self._url([p for p in self.pairs if p != (other, value)] + [(name, value)])
+        return self._adding(name, value)
+
+    def _adding(self, name: str, value: str) -> str:
+        """This search with one more pair: what `_url` makes of it, without sorting and
+        joining the same pairs again for each of a facet's values. The pairs are in
+        canonical order already, so the new one goes after those of its rank or below."""
+        around = self._around.get(name)
+        if around is None:
+            rank = _param_rank((name, value))
+            cut = sum(1 for pair in self.pairs if _param_rank(pair) <= rank)
+            around = (
+                "".join(self._encoded[p] + "&" for p in self.pairs[:cut]),
+                "".join("&" + self._encoded[p] for p in self.pairs[cut:]),
+            )
+            self._around[name] = around
+        before, after = around
+        return f"{self.base}?{before}{_encode((name, value))}{after}"
 
     def only_year(self, year: str) -> str:
         """Only that year; or, if that is the filter already, no year filter."""
