@@ -223,12 +223,6 @@ class FieldPositions:
             postings.words = words[first_word[tid] : first_word[tid + 1]]
             yield term.encode("utf-8"), postings
 
-    def items(self, format_: Any) -> Iterator[tuple[bytes, int, float, Any]]:
-        """(term, document, weight, value as the format's bytes), in term order."""
-        for btext, postings in self.sorted_terms():
-            for docnum, weight, value in postings.items(format_):
-                yield btext, docnum, weight, value
-
 
 class ArrayPostingsWriter(base.PostingsWriter):
     """Writes each term's postings as one array record (see the module doc).

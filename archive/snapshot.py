@@ -231,19 +231,19 @@ SPARSE_COUNT_SHARE = 0.5
 
 @dataclass
 class FacetArrays:
-    """Every (document, value) pair of one facet over the whole index, in document order:
-    the pairs of document d are `docs/ords[starts[d]:starts[d + 1]]`."""
+    """Every (document, value) pair of one facet over the whole index (`size` documents),
+    in document order: the pairs of document d are `docs/ords[starts[d]:starts[d + 1]]`."""
 
     values: list[str]
     index: dict[str, int]
     docs: np.ndarray
     ords: np.ndarray
+    size: int
     starts: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        per_doc = np.bincount(self.docs, minlength=0) if len(self.docs) else np.zeros(0, int)
-        self.starts = np.zeros(len(per_doc) + 1, dtype=np.int64)
-        np.cumsum(per_doc, out=self.starts[1:])
+        self.starts = np.zeros(self.size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.docs, minlength=self.size), out=self.starts[1:])
 
     def mask_for(self, wanted: list[str], size: int) -> np.ndarray:
         """Documents holding any of `wanted`."""
@@ -256,7 +256,7 @@ class FacetArrays:
 
     def counts(self, mask: np.ndarray) -> np.ndarray:
         """Documents per value among those in `mask`."""
-        rows = np.flatnonzero(mask[: len(self.starts) - 1])
+        rows = np.flatnonzero(mask)
         if len(rows) > SPARSE_COUNT_SHARE * len(mask):
             return np.bincount(self.ords[mask[self.docs]], minlength=len(self.values))
         # The pairs of `rows` only, laid end to end: row i's pairs, starts[i] up to
@@ -336,7 +336,7 @@ class Snapshot:
                 docs.append(seg_docs.astype(np.int64) + offset)
                 ords.append(mapping[seg_ords])
             facets[name] = FacetArrays(
-                values, index, concat(docs, np.int64), concat(ords, np.int32)
+                values, index, concat(docs, np.int64), concat(ords, np.int32), size
             )
         return cls(
             searcher=searcher,

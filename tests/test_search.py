@@ -357,7 +357,7 @@ def test_both_ways_of_counting_a_facet_agree_with_a_plain_count(monkeypatch):
     docs = np.sort(rng.choice(np.arange(10, size - 10), 1500))
     ords = rng.integers(0, values, len(docs)).astype(np.int32)
     arrays = snapshot_module.FacetArrays(
-        [f"v{i}" for i in range(values)], {}, docs.astype(np.int64), ords
+        [f"v{i}" for i in range(values)], {}, docs.astype(np.int64), ords, size
     )
     for density in (0.0, 0.002, 0.05, 0.3, 0.7, 1.0):
         mask = rng.random(size) < density
