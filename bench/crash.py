@@ -42,14 +42,13 @@ from pathlib import Path
 
 import psutil
 
-from archive import store
 from archive.config import PROJECT_ROOT, Config
-from archive.fsutil import TEMP_PREFIX
-from archive.index import _CURRENT, _LOCK, current_generation
-from archive.request import SearchRequest
 from archive.search import SearchEngine
-from archive.store import Corpus
-from archive.validate import Validator
+from archive.search.index import _CURRENT, _LOCK, current_generation
+from archive.search.request import SearchRequest
+from archive.storage import store
+from archive.storage.fsutil import TEMP_PREFIX
+from archive.storage.store import Corpus, corpus_validator
 from bench.generate import generate_corpus
 
 OPERATIONS = ("add", "withdraw", "index", "rebuild")
@@ -208,7 +207,7 @@ class CrashLoop:
         where = f"iteration {iteration}"
         config = self.config
         # What `archive validate` does (it runs once more, as a command, at the end).
-        report = Validator(config).validate_paths(
+        report = corpus_validator(config).validate_paths(
             [config.documents_dir, config.authority_dir, config.versions_dir]
         )
         problems = report.problems + Corpus(config).integrity_problems()

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archive import cache  # noqa: E402
+from archive.storage import cache  # noqa: E402
 from tests.synthetic import make_corpus  # noqa: E402
 
 

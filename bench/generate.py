@@ -25,8 +25,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from archive.authority import Registers
 from archive.config import BUNDLED_CORPUS
+from archive.document.authority import Registers
 
 TEI = "http://www.tei-c.org/ns/1.0"
 XML = "http://www.w3.org/XML/1998/namespace"

@@ -69,12 +69,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     config = corpus_for(args.work, args.docs)
-    from archive.catalogue import Catalogue
+    from archive.publish.catalogue import Catalogue
     from webui import create_app
 
     results: dict[str, object] = {"documents": args.docs + 5}
     if args.keep_models:
-        from archive.cache import connect
+        from archive.storage.cache import connect
 
         conn = connect(config)
         conn.executescript("DELETE FROM records; DELETE FROM record_sets;")

@@ -84,8 +84,8 @@ def folder_bytes(folder: Path) -> int:
 def make_queries(corpus: Path, seed: int, per_type: int) -> dict[str, list[str]]:
     """A seeded mix of distinct queries of each type, drawn from the corpus's vocabulary
     and texts (phrases are word pairs that occur in documents)."""
-    from archive.analysis import words
-    from archive.tei import read_document
+    from archive.document.tei import read_document
+    from archive.search.analysis import words
 
     rng = random.Random(seed + 7)
     # The 3,000 most frequent content words: queries that match many documents are the
@@ -138,8 +138,8 @@ def make_queries(corpus: Path, seed: int, per_type: int) -> dict[str, list[str]]
 def phase_build(corpus: Path, instance: Path, procs: int | None) -> dict[str, Any]:
     """A full build from scratch: throughput, size, memory."""
     from archive.config import Config
-    from archive.index import current_generation
-    from archive.indexing import update_index
+    from archive.search.index import current_generation
+    from archive.search.indexing import update_index
 
     config = Config(corpus=corpus, instance=instance)
     shutil.rmtree(instance / "index", ignore_errors=True)
@@ -173,9 +173,9 @@ def phase_build(corpus: Path, instance: Path, procs: int | None) -> dict[str, An
 def phase_search(corpus: Path, instance: Path, seed: int, per_type: int) -> dict[str, Any]:
     """Latency of the query mix with every facet, the added-document delay, serving RSS."""
     from archive.config import Config
-    from archive.indexing import update_documents
-    from archive.request import SearchRequest
     from archive.search import SearchEngine
+    from archive.search.indexing import update_documents
+    from archive.search.request import SearchRequest
 
     config = Config(corpus=corpus, instance=instance)
     queries = make_queries(corpus, seed, per_type)
@@ -254,10 +254,10 @@ def phase_baseline(corpus: Path, instance: Path, seed: int, per_type: int) -> di
     from whoosh import query as wq
     from whoosh import sorting
 
-    from archive.authority import Registers
     from archive.config import Config
-    from archive.index import FACET_FIELDS, open_index
-    from archive.query import DateOverlap, QueryParser
+    from archive.document.authority import Registers
+    from archive.search.index import FACET_FIELDS, open_index
+    from archive.search.query import DateOverlap, QueryParser
 
     config = Config(corpus=corpus, instance=instance)
     parser = QueryParser(Registers.load(config.authority_dir))

@@ -76,7 +76,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="session")
 def indexed_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     """The bundled corpus with a search index built once for the session (read-only)."""
-    from archive.indexing import update_index
+    from archive.search.indexing import update_index
 
     config = Config(corpus=BUNDLED_CORPUS, instance=tmp_path_factory.mktemp("indexed"))
     update_index(config)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from archive import store
 from archive.config import BUNDLED_CORPUS, Config
-from archive.tei import NS, XML_ID
+from archive.document.tei import NS, XML_ID
+from archive.storage import store
 
 SEED_ID = "ngo-appeal-mine-maps-2021"
 

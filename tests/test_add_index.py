@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import main
-from archive.indexing import update_index
-from archive.store import Corpus
+from archive.search.indexing import update_index
+from archive.storage.store import Corpus
 from tests.conftest import SEED_ID, snapshot
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -54,14 +54,15 @@ def test_an_added_document_is_searchable_at_once_and_a_withdrawn_one_is_gone(cor
 KILL_IN_INDEX = textwrap.dedent(
     """
     import os, signal, sys
-    import archive.cli as cli
+    import archive.cli.index as index_commands
+    from archive.cli import main
 
-    real = cli.update_documents
+    real = index_commands.update_documents
     def update_then_die(config, ids):
         real(config, ids)              # the index now holds the new document ...
         os.kill(os.getpid(), signal.SIGKILL)  # ... and the change was never finished
-    cli.update_documents = update_then_die
-    cli.main(sys.argv[1:])
+    index_commands.update_documents = update_then_die
+    main(sys.argv[1:])
     """
 )
 
@@ -96,7 +97,7 @@ PARALLEL_REBUILD = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    import archive.indexing as indexing
+    import archive.search.indexing as indexing
     from archive.config import Config
 
     indexing.PARALLEL_MIN_DOCS = 1  # workers even for a small corpus

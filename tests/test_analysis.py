@@ -1,4 +1,4 @@
-"""archive/analysis.py gives exactly the terms, positions and frequencies Whoosh's own
+"""archive/search/analysis.py gives exactly the terms, positions and frequencies Whoosh's own
 analysis gives, only faster."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import pytest
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import KEYWORD, TEXT
 
-from archive.analysis import ArchiveAnalyzer, Keywords, StemmedText, words
 from archive.config import Config
-from archive.store import Corpus
+from archive.search.analysis import ArchiveAnalyzer, Keywords, StemmedText, words
+from archive.storage.store import Corpus
 
 SAMPLES = [
     "The 1949 Geneva Conventions and the 1977 Protocols: mines, mined areas, mine-maps!",

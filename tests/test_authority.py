@@ -2,8 +2,8 @@
 
 import pytest
 
-from archive.authority import Registers, normalize_name
 from archive.config import BUNDLED_CORPUS
+from archive.document.authority import Registers, normalize_name
 from archive.errors import BadQuery
 
 

@@ -10,15 +10,14 @@ import sys
 import pytest
 
 from archive.config import BUNDLED_CORPUS, PROJECT_ROOT, Config
-from archive.store import Corpus
-from archive.validate import Validator
+from archive.storage.store import Corpus, corpus_validator
 from bench.generate import generate_corpus
 
 
 def test_generated_documents_are_valid_synthetic_and_seeded(tmp_path):
     corpus = generate_corpus(tmp_path / "a", 25, seed=7)
     config = Config(corpus=corpus, instance=tmp_path / "instance")
-    report = Validator(config).validate_paths([config.documents_dir, config.authority_dir])
+    report = corpus_validator(config).validate_paths([config.documents_dir, config.authority_dir])
     assert report.ok, report.problems[:3]
     docs = list(Corpus(config).documents())
     assert len(docs) == 25

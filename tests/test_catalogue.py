@@ -8,9 +8,9 @@ import threading
 
 import pytest
 
-from archive import cache, store
-from archive.authority import Registers
-from archive.catalogue import Catalogue, set_specs, utc_datestamp
+from archive.document.authority import Registers
+from archive.publish.catalogue import Catalogue, set_specs, utc_datestamp
+from archive.storage import cache, store
 from tests.conftest import SEED_ID
 from tests.synthetic import copy_id, make_corpus, revise_seed
 

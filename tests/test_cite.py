@@ -9,9 +9,9 @@ from citeproc import Citation as CslCitation
 from citeproc import CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
 
-from archive import cite
-from archive.authority import Registers
-from archive.store import Corpus
+from archive.document.authority import Registers
+from archive.publish import cite
+from archive.storage.store import Corpus
 from tests.conftest import SEED_ID
 
 SIGNATORY_FAMILIES = ["Mirzayev", "Karimoglu", "Safikhanov", "Ibrahimov", "Hasanov"]

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive import fsutil
 from archive.cli import main
-from archive.store import Corpus
+from archive.storage import fsutil
+from archive.storage.store import Corpus
 from tests.synthetic import make_corpus
 
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from archive.cli import main
 from archive.config import Config
-from archive.index import INDEX_FORMAT, current_generation, generation_format
+from archive.search.index import INDEX_FORMAT, current_generation, generation_format
 from tests.conftest import SEED_ID, copy_document
 
 

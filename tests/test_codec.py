@@ -1,4 +1,4 @@
-"""archive/codec.py: postings stored as arrays read back exactly as Whoosh's own codec
+"""archive/search/codec.py: postings stored as arrays read back exactly as Whoosh's own codec
 stores them, through Whoosh's readers and through the search engine."""
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
-from archive.authority import Registers
-from archive.codec import MAGIC, ArchiveCodec, ArrayMatcher, extent
 from archive.config import Config
-from archive.index import INDEX_FORMAT, index_fields, make_schema, open_index
-from archive.indexing import update_index
-from archive.request import SearchRequest
+from archive.document.authority import Registers
+from archive.document.tei import read_document
 from archive.search import SearchEngine
-from archive.segment_writer import FastSegmentWriter
-from archive.tei import read_document
+from archive.search.codec import MAGIC, ArchiveCodec, ArrayMatcher, extent
+from archive.search.index import INDEX_FORMAT, index_fields, make_schema, open_index
+from archive.search.indexing import update_index
+from archive.search.request import SearchRequest
+from archive.search.segment_writer import FastSegmentWriter
 from bench.generate import generate_corpus
 from bench.run import make_queries
 from tests.test_segment_writer import build, every_posting

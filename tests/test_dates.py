@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from archive.dates import human_date, parse_iso
-from archive.model import DateSpan
+from archive.document.dates import human_date, parse_iso
+from archive.document.model import DateSpan
 
 
 @pytest.mark.parametrize(

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from archive.authority import Registers
 from archive.config import BUNDLED_CORPUS, PROJECT_ROOT, Config
+from archive.document.authority import Registers
+from archive.document.tei import NS, read_document
+from archive.document.validate import Validator
 from archive.encode import Encoder, decode_text
 from archive.encode.evaluate import evaluate, load_gold
 from archive.errors import BadQuery, InvalidDocument
-from archive.tei import NS, read_document
-from archive.validate import Validator
+from archive.storage.store import corpus_validator
 from tests.conftest import SEED_ID, SHARED
 
 GOLD = PROJECT_ROOT / "tests" / "gold"
@@ -36,7 +37,7 @@ def encoder(registers: Registers) -> Encoder:
 
 @pytest.fixture(scope="module")
 def validator(registers: Registers) -> Validator:
-    return Validator(Config(), registers)
+    return corpus_validator(Config(), registers)
 
 
 def seed_text() -> str:
@@ -338,7 +339,7 @@ def test_unknown_signers_are_proposed_never_added(encoder, registers):
 def test_adding_the_proposed_records_makes_the_draft_valid(encoder, corpus_copy):
     result = encode(encoder, LETTER, issued="2023-09-04", doc_id="open-letter-mine-clearance")
     path = "open-letter-mine-clearance.xml"
-    assert Validator(corpus_copy).validate_bytes(result.tei_bytes, path)
+    assert corpus_validator(corpus_copy).validate_bytes(result.tei_bytes, path)
     for proposal in result.proposals:
         register = corpus_copy.authority_dir / proposal.register_file
         tree = etree.parse(str(register))
@@ -346,7 +347,7 @@ def test_adding_the_proposed_records_makes_the_draft_valid(encoder, corpus_copy)
         record = etree.fromstring(f'<wrap xmlns="{NS["t"]}">{proposal.tei}</wrap>')[0]
         tree.find(f".//{holder}", NS).append(record)
         tree.write(str(register), encoding="UTF-8", xml_declaration=True)
-    assert Validator(corpus_copy).validate_bytes(result.tei_bytes, path) == []
+    assert corpus_validator(corpus_copy).validate_bytes(result.tei_bytes, path) == []
 
 
 # -- bad text ----------------------------------------------------------------------------

@@ -16,16 +16,17 @@ import pytest
 import rispy
 from lxml import etree
 
-from archive import cache, store, table
+from archive.document.model import DateSpan, Document, Signatory
+from archive.document.tei import NS, XML_ID
 from archive.errors import BadQuery
-from archive.export import FORMATS, ExportStats, export_chunks, export_name
-from archive.indexing import update_index
-from archive.model import DateSpan, Document, Signatory
-from archive.request import SearchRequest
+from archive.publish import table
+from archive.publish.export import FORMATS, ExportStats, export_chunks, export_name
+from archive.publish.selection import Selection, describe, everything, select
 from archive.search import SearchEngine
-from archive.selection import Selection, describe, everything, select
-from archive.store import Corpus
-from archive.tei import NS, XML_ID
+from archive.search.indexing import update_index
+from archive.search.request import SearchRequest
+from archive.storage import cache, store
+from archive.storage.store import Corpus
 from tests.synthetic import make_corpus
 
 NOW = datetime(2026, 11, 27, 9, 30, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import feedparser
 from lxml import etree
 
-from archive import store
+from archive.storage import store
 from tests.conftest import SEED_ID
 from tests.synthetic import copy_id, make_corpus, revise_seed
 from webui import create_app

@@ -1,11 +1,11 @@
-"""archive/fsutil.py: a file is replaced whole or not at all."""
+"""archive/storage/fsutil.py: a file is replaced whole or not at all."""
 
 from __future__ import annotations
 
 import pytest
 
 from archive.errors import ArchiveError
-from archive.fsutil import atomic_write, atomic_write_many
+from archive.storage.fsutil import atomic_write, atomic_write_many
 
 
 def test_writes_every_file(tmp_path):
@@ -33,7 +33,7 @@ def test_a_file_that_must_not_be_overwritten_is_refused(tmp_path):
 
 
 def test_a_failure_while_writing_leaves_no_temporary_and_no_target(tmp_path):
-    from archive.fsutil import atomic_writer
+    from archive.storage.fsutil import atomic_writer
 
     target = tmp_path / "out.jsonl"
     with pytest.raises(RuntimeError), atomic_writer(target) as handle:

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from archive.errors import BadQuery
-from archive.query import QUERY_FIELDS
-from archive.request import EXCLUDE_PREFIX, FILTER_FIELDS, SearchRequest
+from archive.search.query import QUERY_FIELDS
+from archive.search.request import EXCLUDE_PREFIX, FILTER_FIELDS, SearchRequest
 from tests.conftest import SEED_ID
 from tests.html_safety import html_problems
 from webui import create_app

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from archive import store
 from archive.config import BUNDLED_CORPUS
 from archive.errors import InvalidDocument
+from archive.storage import store
 from tests.conftest import SEED_ID, snapshot
 
 SEED = (BUNDLED_CORPUS / "documents" / f"{SEED_ID}.xml").read_bytes()
@@ -253,9 +253,9 @@ MARKUP = ("<!DOCTYPE", "<!ENTITY", "<?php", "<?xml-stylesheet", "<xi:include", "
 @pytest.fixture(scope="module")
 def encode_validator():
     from archive.config import Config
-    from archive.validate import Validator
+    from archive.storage.store import corpus_validator
 
-    return Validator(Config(corpus=BUNDLED_CORPUS))
+    return corpus_validator(Config(corpus=BUNDLED_CORPUS))
 
 
 def _encode(source: Path, draft: Path, report: Path):  # type: ignore[no-untyped-def]
@@ -278,7 +278,7 @@ def _encode(source: Path, draft: Path, report: Path):  # type: ignore[no-untyped
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_encode_escapes_it_in_a_valid_draft_or_refuses_it(tmp_path, name, encode_validator):
-    from archive.tei import parse_tei
+    from archive.document.tei import parse_tei
 
     data = HOSTILE[name][0]
     source = tmp_path / "statement.txt"
@@ -322,9 +322,9 @@ def test_encode_refuses_a_draft_it_could_not_read_back(tmp_path, monkeypatch):
     """Text within every input limit whose escaped draft is over the archive's file limit
     (each & becomes &amp;): refused, nothing written. The limit is lowered to 200 KB here
     (the text's own limit is not) so that the test stays fast."""
-    import archive.tei
+    import archive.document.tei
 
-    monkeypatch.setattr(archive.tei, "MAX_FILE_BYTES", 200 * 1024)
+    monkeypatch.setattr(archive.document.tei, "MAX_FILE_BYTES", 200 * 1024)
     source = tmp_path / "statement.txt"
     source.write_text("\n\n".join(["&" * 45_000] * 5), encoding="utf-8")
     result = _encode(source, tmp_path / "hostile-text.xml", tmp_path / "report.json")
@@ -336,10 +336,10 @@ def test_encode_refuses_a_draft_it_could_not_read_back(tmp_path, monkeypatch):
 
 def test_encode_time_grows_linearly_with_the_text():
     """Twice the text, about twice the time (it was quadratic: 2 MB took over a minute)."""
-    from archive.authority import Registers
     from archive.config import Config
+    from archive.document.authority import Registers
+    from archive.document.tei import read_document
     from archive.encode import Encoder
-    from archive.tei import read_document
 
     registers = Registers.load(Config(corpus=BUNDLED_CORPUS).authority_dir)
     encoder = Encoder(registers, "https://appeals-archive.org")

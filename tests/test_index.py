@@ -1,4 +1,4 @@
-"""archive/index.py and archive/indexing.py: the index on disk, kept in step with the corpus incrementally, rebuilt
+"""archive/search/index.py and archive/search/indexing.py: the index on disk, kept in step with the corpus incrementally, rebuilt
 atomically, never misread across formats, and cheap to update for known documents."""
 
 from __future__ import annotations
@@ -8,30 +8,36 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-import archive.indexing as index_module
-from archive import cache
+import archive.search.indexing as index_module
+from archive.cli import main
 from archive.config import Config
+from archive.document.model import DateSpan
 from archive.errors import Conflict
-from archive.export import export_chunks
-from archive.index import (
+from archive.publish.export import export_chunks
+from archive.publish.selection import everything
+from archive.search import SearchEngine
+from archive.search.index import (
     INDEX_FORMAT,
     IndexMissing,
     current_generation,
+    generation_format,
     index_status,
     issued_bounds,
+    open_generation,
     open_index,
 )
-from archive.indexing import update_documents, update_index
-from archive.manifest import Manifest
-from archive.model import DateSpan
-from archive.request import SearchRequest
-from archive.search import SearchEngine
-from archive.selection import everything
-from archive.store import Corpus
+from archive.search.indexing import update_documents, update_index
+from archive.search.manifest import Manifest
+from archive.search.request import SearchRequest
+from archive.storage import cache
+from archive.storage.store import Corpus
 from tests.conftest import SEED_ID, copy_document
 
 
@@ -311,3 +317,33 @@ def test_issued_bounds_agree_with_the_years_a_span_counts_in(span, bounds):
     assert issued_bounds(span) == bounds
     if bounds:
         assert list(range(bounds[0].year, bounds[1].year + 1)) == span.years
+
+
+# tests/data/index-before-layout: the bundled corpus indexed by the code of 595e5b5, before
+# `archive/` became packages (index format 3). Its pickled schema names archive.analysis and
+# archive.codec, modules that no longer exist, so it cannot even be opened as it is.
+BEFORE_LAYOUT = Path(__file__).parent / "data" / "index-before-layout"
+
+
+@pytest.mark.parametrize("command", [("search", "mine maps", "--json"), ("index",)])
+def test_an_index_built_before_the_layout_change_is_rebuilt_without_a_manual_step(
+    corpus_copy, command
+):
+    shutil.copytree(BEFORE_LAYOUT, corpus_copy.index_dir)
+    old = current_generation(corpus_copy.index_dir)
+    assert old is not None and generation_format(old) == 3
+    assert b"archive.analysis" in (old / "_MAIN_1.toc").read_bytes()
+    with pytest.raises(ModuleNotFoundError):
+        open_generation(old)
+
+    result = CliRunner().invoke(main, corpus_copy.arguments(*command))
+
+    assert result.exit_code == 0, result.output
+    if command[0] == "search":
+        assert "building the search index first" in result.stderr
+        assert len(json.loads(result.stdout)["hits"]) == 3
+    else:
+        assert result.stdout.startswith("index rebuilt: 5 added")
+    new = current_generation(corpus_copy.index_dir)
+    assert new != old and not old.exists()
+    assert generation_format(new) == INDEX_FORMAT == 4

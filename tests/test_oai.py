@@ -11,9 +11,10 @@ from urllib.parse import urlencode
 import pytest
 from lxml import etree
 
-from archive import oai_tokens, store
-from archive.oai import OAI_NS
-from archive.store import Corpus
+from archive.publish.oai import tokens as oai_tokens
+from archive.publish.oai.protocol import OAI_NS
+from archive.storage import store
+from archive.storage.store import Corpus
 from tests.conftest import SEED_ID, SHARED_SCHEMAS
 from tests.synthetic import copy_id, make_corpus, revise_seed
 from webui import create_app

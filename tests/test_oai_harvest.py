@@ -9,8 +9,8 @@ from oaipmh_scythe import BadArgument, HTTPConfig, IdDoesNotExist, Scythe
 from sickle import Sickle
 from sickle import oaiexceptions as sickle_errors
 
-from archive import store
-from archive.store import Corpus
+from archive.storage import store
+from archive.storage.store import Corpus
 from tests import serving
 from tests.conftest import SEED_ID
 from tests.synthetic import copy_id, make_corpus, revise_seed

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from archive.config import PROJECT_ROOT, Config
-from archive.indexing import update_index
-from archive.store import Corpus
+from archive.search.indexing import update_index
+from archive.storage.store import Corpus
 from tests import serving
 from tests.conftest import SEED_ID
 from webui import create_app
@@ -133,7 +133,7 @@ def test_a_page_read_between_the_two_writes_of_an_add_is_the_old_version(corpus_
     """`archive add` writes versions/<id>/<n+1>.xml, then documents/<id>.xml: a reader in
     between reads the old current file while the new version already exists. The page
     must show the version it read (1), with that version's sha256, not call it version 2."""
-    from archive import store
+    from archive.storage import store
 
     corpus = Corpus(corpus_copy)
     v1 = corpus.read_bytes(SEED_ID)

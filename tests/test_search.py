@@ -1,4 +1,4 @@
-"""archive/search.py on a real index of the bundled corpus: what is found, how facets count,
+"""archive/search/engine.py on a real index of the bundled corpus: what is found, how facets count,
 how filters combine, how results are ordered and paged, and how bad input is refused."""
 
 from __future__ import annotations
@@ -8,15 +8,15 @@ from collections import Counter
 import numpy as np
 import pytest
 
-import archive.snapshot as snapshot_module
-from archive.authority import Registers
+import archive.search.snapshot as snapshot_module
 from archive.config import Config
+from archive.document.authority import Registers
 from archive.errors import BadQuery
-from archive.indexing import update_index
-from archive.request import SearchRequest
 from archive.search import SearchEngine
-from archive.snippets import snippet
-from archive.store import Corpus
+from archive.search.indexing import update_index
+from archive.search.request import SearchRequest
+from archive.search.snippets import snippet
+from archive.storage.store import Corpus
 from tests.conftest import SEED_ID, copy_document
 
 PETITION = "petition-minefield-maps-2021"

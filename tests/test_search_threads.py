@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 
 from archive.config import Config
-from archive.indexing import update_index
-from archive.request import SearchRequest
 from archive.search import SearchEngine
+from archive.search.indexing import update_index
+from archive.search.request import SearchRequest
 from tests.conftest import SEED_ID
 
 

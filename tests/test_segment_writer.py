@@ -1,15 +1,15 @@
-"""archive/segment_writer.py writes the same index as Whoosh's own SegmentWriter."""
+"""archive/search/segment_writer.py writes the same index as Whoosh's own SegmentWriter."""
 
 from __future__ import annotations
 
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-from archive.authority import Registers
 from archive.config import BUNDLED_CORPUS, Config
-from archive.index import index_fields, make_schema
-from archive.segment_writer import FastSegmentWriter
-from archive.store import Corpus
+from archive.document.authority import Registers
+from archive.search.index import index_fields, make_schema
+from archive.search.segment_writer import FastSegmentWriter
+from archive.storage.store import Corpus
 
 
 def build(folder, writer_class, fields_list):

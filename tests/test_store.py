@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from archive import store
 from archive.config import Config
 from archive.errors import Conflict, Gone, InvalidDocument, NotFound
-from archive.store import Corpus
+from archive.storage import store
+from archive.storage.store import Corpus
 from tests.conftest import SEED_ID, snapshot
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -245,7 +245,7 @@ KILLER = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from archive import fsutil, store
+    from archive.storage import fsutil, store
     from archive.config import Config
 
     kill_at = int(sys.argv[1])

@@ -9,9 +9,9 @@ import time
 import pytest
 
 from archive.config import BUNDLED_CORPUS
+from archive.document.model import Document
+from archive.document.tei import parse_tei, read_document
 from archive.errors import InvalidDocument
-from archive.model import Document
-from archive.tei import parse_tei, read_document
 from tests.conftest import SEED_ID, SHARED
 
 SEED_PATH = BUNDLED_CORPUS / "documents" / f"{SEED_ID}.xml"

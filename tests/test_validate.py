@@ -8,7 +8,8 @@ import pytest
 from lxml import etree
 
 from archive.config import BUNDLED_CORPUS, Config
-from archive.validate import Validator
+from archive.document.validate import Validator
+from archive.storage.store import corpus_validator
 from tests.conftest import SEED_ID, snapshot
 
 CORPUS_FILES = sorted((BUNDLED_CORPUS / "documents").glob("*.xml")) + sorted(
@@ -18,7 +19,7 @@ CORPUS_FILES = sorted((BUNDLED_CORPUS / "documents").glob("*.xml")) + sorted(
 
 @pytest.fixture(scope="module")
 def validator() -> Validator:
-    return Validator(Config(corpus=BUNDLED_CORPUS))
+    return corpus_validator(Config(corpus=BUNDLED_CORPUS))
 
 
 def test_the_corpus_holds_the_seed_four_catalogue_records_and_four_registers():

@@ -10,8 +10,8 @@ import bibtexparser
 import pytest
 import rispy
 
-from archive import store
-from archive.store import Corpus
+from archive.storage import store
+from archive.storage.store import Corpus
 from tests.conftest import SEED_ID
 from webui import create_app
 

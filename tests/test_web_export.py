@@ -13,8 +13,8 @@ import pytest
 import rispy
 from flask import request
 
-from archive.indexing import update_index
-from archive.store import Corpus
+from archive.search.indexing import update_index
+from archive.storage.store import Corpus
 from tests.synthetic import make_corpus
 from webui import create_app
 

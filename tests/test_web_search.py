@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
-from archive.indexing import update_index
+from archive.search.indexing import update_index
 from tests.conftest import SEED_ID
 from webui import create_app
 from webui.search import PARAM_ORDER
@@ -179,7 +179,7 @@ def test_a_running_app_sees_an_added_document_without_restarting(corpus_copy, tm
     from click.testing import CliRunner
 
     from archive.cli import main
-    from archive.store import Corpus
+    from archive.storage.store import Corpus
 
     update_index(corpus_copy)
     client = create_app(corpus_copy, testing=True).test_client()

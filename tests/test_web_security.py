@@ -10,9 +10,9 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from archive import store
-from archive.indexing import update_index
-from archive.store import Corpus
+from archive.search.indexing import update_index
+from archive.storage import store
+from archive.storage.store import Corpus
 from tests.conftest import SEED_ID
 from tests.html_safety import html_problems
 from webui import create_app
@@ -148,7 +148,7 @@ def hostile_client(tmp_path_factory):
     import shutil
 
     from archive.config import BUNDLED_CORPUS, Config
-    from archive.indexing import update_documents
+    from archive.search.indexing import update_documents
 
     root = tmp_path_factory.mktemp("xss")
     shutil.copytree(BUNDLED_CORPUS, root / "corpus")

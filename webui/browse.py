@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from archive.authority import Organisation, Person, Place, Record, Treaty
-from archive.request import SearchRequest
+from archive.document import Organisation, Person, Place, Record, Treaty
+from archive.search import SearchRequest
 from webui.context import archive
 from webui.negotiation import respond
 from webui.search import Urls

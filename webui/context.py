@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from archive.authority import Registers
 from archive.config import Config
+from archive.document import Registers
 from archive.search import SearchEngine
-from archive.store import Corpus
+from archive.storage import Corpus
 
 
 @dataclass

@@ -11,8 +11,8 @@ from typing import Any
 from flask import Blueprint, Response, request, url_for
 from werkzeug.exceptions import NotFound
 
-from archive import cite
-from archive.tei import parse_tei, read_document
+from archive.document import parse_tei, read_document
+from archive.publish import cite
 from webui.context import archive
 from webui.links import entity_url
 from webui.negotiation import respond, wants_json

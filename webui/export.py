@@ -10,9 +10,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, request, stream_with_context, url_for
 
 from archive.errors import BadQuery
-from archive.export import FORMATS, check_format, export_chunks, export_name
-from archive.request import SearchRequest
-from archive.selection import PAGING_PARAMS, select
+from archive.publish import FORMATS, PAGING_PARAMS, check_format, export_chunks, export_name, select
+from archive.search import SearchRequest
 from webui.context import archive
 
 bp = Blueprint("export", __name__)

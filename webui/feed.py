@@ -1,12 +1,11 @@
-"""/feed.atom: the latest additions and versions as an Atom 1.0 feed (`archive.feed`)."""
+"""/feed.atom: the latest additions and versions as an Atom 1.0 feed (`archive.publish.feed`)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, request, url_for
 
-from archive.cache import ModelCache
-from archive.catalogue import Catalogue
-from archive.feed import FeedLinks, atom_feed, current_reader
+from archive.publish import Catalogue, FeedLinks, atom_feed, current_reader
+from archive.storage import ModelCache
 from webui.context import archive
 
 bp = Blueprint("feed", __name__)

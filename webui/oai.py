@@ -1,14 +1,12 @@
 """/oai: the OAI-PMH 2.0 endpoint (GET, and POST with a form body). The protocol is
-`archive.oai`; this view only hands it the arguments and returns its XML as text/xml."""
+`archive.publish.oai.protocol`; this view only hands it the arguments and returns its XML as text/xml."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
-from archive import oai_tokens
-from archive.cache import ModelCache
-from archive.catalogue import Catalogue
-from archive.oai import OaiProvider, OaiSettings
+from archive.publish import Catalogue, OaiProvider, OaiSettings, token_key
+from archive.storage import ModelCache
 from webui.context import archive
 
 bp = Blueprint("oai", __name__)
@@ -34,7 +32,7 @@ def endpoint() -> Response:
                     admin_email=ctx.config.admin_email,
                     page_size=current_app.config.get("OAI_PAGE_SIZE", PAGE_SIZE),
                 ),
-                oai_tokens.token_key(ctx.config.instance),
+                token_key(ctx.config.instance),
                 models.document,
             )
             body = provider.respond(args)

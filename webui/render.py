@@ -12,10 +12,8 @@ from collections.abc import Callable, Iterable
 from lxml import etree
 from markupsafe import Markup, escape
 
-from archive.analysis import TOKEN_RE, stem
-from archive.authority import Registers
-from archive.model import DateSpan
-from archive.tei import NS, TEI_NS, date_span, split_refs
+from archive.document import NS, TEI_NS, DateSpan, Registers, date_span, split_refs
+from archive.search import TOKEN_RE, stem
 
 # (kind, id) -> URL of its page, or None when there is none.
 UrlFor = Callable[[str, str], str | None]

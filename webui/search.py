@@ -8,8 +8,7 @@ from urllib.parse import quote_plus
 
 from flask import Blueprint, request, url_for
 
-from archive.request import EXCLUDE_PREFIX, FILTER_FIELDS, SearchRequest
-from archive.search import SearchResult
+from archive.search import EXCLUDE_PREFIX, FILTER_FIELDS, SearchRequest, SearchResult
 from webui.context import archive
 from webui.negotiation import respond
 

@@ -6,6 +6,7 @@ result.tei_bytes, result.detections, result.proposals, result.review_points
 """
 
 from archive.encode.pipeline import Encoder, encode_text
+from archive.encode.report import report_json, report_text
 from archive.encode.results import (
     DetectedSignatory,
     Detection,
@@ -25,4 +26,6 @@ __all__ = [
     "decode_text",
     "encode_text",
     "read_text_file",
+    "report_json",
+    "report_text",
 ]

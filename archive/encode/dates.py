@@ -18,10 +18,10 @@ from dateutil.parser import ParserError
 from dateutil.parser import parse as parse_date
 from dateutil.relativedelta import relativedelta
 
+from archive.document import DateSpan
 from archive.encode.date_forms import NUMBER_WORDS, PATTERNS, YEAR
 from archive.encode.results import Detection
 from archive.encode.spans import SpanSet
-from archive.model import DateSpan
 
 # Dates whose year a later day-and-month borrows ("On 27 September 2020 ... on 4 October");
 # not spans such as "since 2016", which say nothing of the year of what follows.

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from archive.document import TEI_NS, XML_ID, XML_LANG, DateSpan
 from archive.encode.results import DetectedSignatory, Detection, date_attributes
 from archive.encode.signatories import CLOSER_RE
 from archive.encode.spans import Marks, any_in
 from archive.encode.text import Block
-from archive.model import DateSpan
-from archive.tei import TEI_NS, XML_ID, XML_LANG
 
 PREFIXES = (
     ("treaty", "../authority/treaties.xml#$1", "Treaties, in the archive's treaty register."),

@@ -19,8 +19,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from archive.authority import Registers, normalize_name
 from archive.config import BUNDLED_CORPUS
+from archive.document import Registers, normalize_name
 from archive.encode.pipeline import Encoder
 from archive.encode.results import Detection, EncodingResult, date_attributes
 

@@ -12,7 +12,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from archive.authority import Organisation, Record, Registers, normalize_name
+from archive.document import Organisation, Record, Registers, normalize_name
 from archive.encode.results import Detection
 from archive.encode.spans import SpanSet
 

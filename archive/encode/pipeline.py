@@ -13,9 +13,8 @@ import re
 from datetime import date
 from typing import Any
 
-from archive.authority import Registers
 from archive.config import CANONICAL_BASE_URL
-from archive.dates import human_date, parse_iso
+from archive.document import DOC_ID_RE, DateSpan, Registers, human_date, parse_iso
 from archive.encode.dates import DateContext, detect_dates
 from archive.encode.draft import DraftFacts, build_draft
 from archive.encode.names import NameFinder
@@ -30,8 +29,6 @@ from archive.encode.spans import SpanSet
 from archive.encode.text import Block, split_blocks
 from archive.encode.treaties import TreatyDetector
 from archive.errors import BadQuery
-from archive.model import DateSpan
-from archive.store import DOC_ID_RE
 
 DOCUMENT_TYPES = (
     ("open letter", "open-letter"),

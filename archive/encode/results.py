@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from archive.model import DateSpan
+from archive.document import DateSpan
 
 DETECTION_KINDS = ("treaty", "date", "person", "org", "place", "role")
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from lxml import etree
 
-from archive.authority import REGISTER_FILES, Registers, normalize_name
+from archive.document import REGISTER_FILES, Registers, normalize_name
 from archive.encode.draft import E
 from archive.encode.results import DetectedSignatory, Detection, Proposal, ReviewPoint
 from archive.encode.signatories import slug

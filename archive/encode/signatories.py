@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from archive.authority import normalize_name
+from archive.document import normalize_name
 from archive.encode.names import NameFinder
 from archive.encode.results import DetectedSignatory, Detection
 from archive.encode.signer_words import NOT_NAME_WORDS, ORG_WORDS, ROLE_NOUNS, ROLE_WORDS

@@ -12,8 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.document import MAX_FILE_BYTES
 from archive.errors import InvalidDocument, NotFound, Problem
-from archive.tei import MAX_FILE_BYTES
 
 # C0 controls other than tab, newline and carriage return, and DEL: never in a text, and
 # not allowed in XML 1.0 either.

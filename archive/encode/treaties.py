@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from archive.authority import Treaty, TreatyRegister, normalize_name
+from archive.document import Treaty, TreatyRegister, normalize_name
 from archive.encode.results import Detection
 
 _ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4", "V": "5"}

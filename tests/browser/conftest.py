@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from archive.config import BUNDLED_CORPUS, Config
-from archive.indexing import update_index
+from archive.search.indexing import update_index
 from tests import serving
 from webui import create_app
 

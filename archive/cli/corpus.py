@@ -1,0 +1,98 @@
+"""Commands on the corpus itself: validate, show, add, withdraw."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from archive import storage
+from archive.cli.group import main, pass_config, reports_errors
+from archive.cli.index import index_step
+from archive.cli.terminal import document_text
+from archive.config import Config
+from archive.document import Registers
+from archive.storage import Corpus, corpus_validator
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@pass_config
+@reports_errors
+def validate(config: Config, paths: tuple[Path, ...]) -> None:
+    """Validate TEI files against the project schema and the reference rules.
+
+    PATHS may be files or folders (searched for *.xml); the default is the whole corpus.
+    Prints one `path:line: message` per problem and exits 1 if there is any.
+    """
+    targets = list(paths) or [
+        p for p in (config.documents_dir, config.authority_dir, config.versions_dir) if p.is_dir()
+    ]
+    report = corpus_validator(config).validate_paths(targets)
+    if not paths:
+        report.problems.extend(Corpus(config).integrity_problems())
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    bad_files = len({p.path for p in report.problems})
+    if report.ok:
+        click.echo(f"{len(report.files)} files valid")
+    else:
+        click.echo(
+            f"{bad_files} of {len(report.files) or bad_files} files invalid, {len(report.problems)} problems",
+            err=True,
+        )
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("doc_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print the document model as JSON.")
+@click.option("--xml", "as_xml", is_flag=True, help="Print the stored TEI exactly as stored.")
+@pass_config
+@reports_errors
+def show(config: Config, doc_id: str, as_json: bool, as_xml: bool) -> None:
+    """Show one document readably, as JSON, or as its stored XML."""
+    corpus = Corpus(config)
+    if as_xml:
+        sys.stdout.buffer.write(corpus.read_bytes(doc_id))
+        return
+    doc = corpus.document(doc_id)
+    if as_json:
+        click.echo(json.dumps(doc.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(document_text(doc, Registers.load(config.authority_dir)))
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-m",
+    "--message",
+    help="What changed, for the revisionDesc entry of a new version (when the file has none).",
+)
+@pass_config
+@reports_errors
+def add(config: Config, files: tuple[Path, ...], message: str | None) -> None:
+    """Add TEI files to the corpus: new documents become version 1, changed ones version n+1.
+
+    Every file is validated first; then all are stored together or none is. Earlier versions
+    stay, byte for byte, in versions/<id>/<n>.xml. An identical file changes nothing.
+    """
+    outcomes = storage.add(config, files, message=message, on_change=index_step(config))
+    for outcome in outcomes:
+        click.echo(f"{outcome.doc_id}: {outcome.status} (version {outcome.version})")
+
+
+@main.command()
+@click.argument("doc_id", metavar="ID")
+@click.option("--reason", required=True, help="Why the document is withdrawn; shown to readers.")
+@pass_config
+@reports_errors
+def withdraw(config: Config, doc_id: str, reason: str) -> None:
+    """Withdraw a document: it keeps its versions and its id, and is shown as withdrawn."""
+    withdrawal = storage.withdraw(config, doc_id, reason, on_change=index_step(config))
+    click.echo(
+        f"{withdrawal.doc_id}: withdrawn on {withdrawal.when} (last version {withdrawal.last_version})"
+    )

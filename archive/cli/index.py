@@ -1,0 +1,108 @@
+"""The index step of every command that changes the corpus, `archive index`, and the engine
+that `search` and `export` use once an index of this format exists."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from archive import storage
+from archive.cli.group import main, pass_config, reports_errors
+from archive.config import Config
+from archive.errors import InvalidDocument
+from archive.publish import Catalogue
+from archive.search import (
+    IndexReport,
+    SearchEngine,
+    current_index_folder,
+    update_documents,
+    update_index,
+)
+
+
+class _ProgressBar:
+    """A progress bar on stderr when it is a terminal; silent otherwise (logs, pipes)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+
+    def __call__(self, total: int) -> Callable[[int], None] | None:
+        if not total or not sys.stderr.isatty():
+            return None
+        self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+        self.bar.__enter__()
+        return self.bar.update
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def index_step(config: Config) -> Callable[[list[str]], None]:
+    """The index step of an add or a withdrawal: those documents, nothing else. A failure
+    raises, and the store then rolls the corpus back."""
+
+    def index(doc_ids: list[str]) -> None:
+        report = update_documents(config, doc_ids)
+        if report.problems:
+            raise InvalidDocument(report.problems)
+        _refresh_catalogue(config)
+
+    return index
+
+
+def _refresh_catalogue(config: Config) -> None:
+    """Bring the harvesting catalogue (OAI-PMH, the Atom feed) in step with the corpus now,
+    rather than on the next harvester's request."""
+    catalogue = Catalogue(config)
+    try:
+        catalogue.refresh()
+    finally:
+        catalogue.close()
+
+
+def update_index_with_progress(config: Config, rebuild: bool = False) -> IndexReport:
+    """Update the index with a progress bar on a terminal, reporting unreadable files."""
+    bar = _ProgressBar("Indexing")
+    try:
+        report = update_index(config, rebuild=rebuild, progress=bar)
+    finally:
+        bar.close()
+    for problem in report.problems:
+        click.echo(str(problem), err=True)
+    return report
+
+
+@main.command("index")
+@click.option("--rebuild", is_flag=True, help="Build the index from scratch.")
+@pass_config
+@reports_errors
+def index_command(config: Config, rebuild: bool) -> None:
+    """Bring the search index up to date with the corpus.
+
+    New, changed (by content hash) and removed documents are indexed incrementally;
+    --rebuild starts over (so does an index of an older format). A file that cannot be read
+    is skipped and reported, and the command exits 1.
+    """
+    rolled_back = storage.recover_pending(config)
+    if rolled_back:
+        click.echo(f"rolled back an unfinished change to: {', '.join(rolled_back)}", err=True)
+    report = update_index_with_progress(config, rebuild=rebuild)
+    _refresh_catalogue(config)
+    click.echo(report.summary())
+    if report.problems:
+        sys.exit(1)
+
+
+def ready_engine(engine: SearchEngine, config: Config) -> SearchEngine:
+    """The engine, after building the index if there is none yet, or only one of an older
+    format (which the engine will not read)."""
+    if current_index_folder(config.index_dir) is None:
+        click.echo("building the search index first ...", err=True)
+        update_index_with_progress(config)
+    return engine

@@ -1,0 +1,71 @@
+"""The document: what an appeal or statement is, independent of where it is kept.
+
+A TEI file is parsed safely (`parse_tei`, `read_document`: no entities, no network, no DTD)
+into plain dataclasses (`Document`, `Signatory`, `DateSpan`); the registers of treaties,
+persons, organisations and places (`Registers`) resolve its pointers; `Validator` checks a
+file against the project schema and the reference rules. Nothing here knows of a corpus
+folder, an index or the web: the layers above pass in what they know (for instance the
+document ids a `doc:` pointer may name).
+"""
+
+from archive.document.authority import (
+    REGISTER_FILES,
+    Organisation,
+    Person,
+    Place,
+    Record,
+    Register,
+    Registers,
+    Treaty,
+    TreatyRegister,
+    normalize_name,
+)
+from archive.document.dates import human_date, parse_iso
+from archive.document.model import DOC_ID_RE, DateSpan, Document, Signatory
+from archive.document.tei import (
+    MAX_FILE_BYTES,
+    NS,
+    TEI_NS,
+    XML_ID,
+    XML_LANG,
+    date_span,
+    parse_tei,
+    read_bytes,
+    read_document,
+    split_refs,
+    t,
+)
+from archive.document.validate import ValidationReport, Validator, document_types
+
+__all__ = [
+    "DOC_ID_RE",
+    "MAX_FILE_BYTES",
+    "NS",
+    "REGISTER_FILES",
+    "TEI_NS",
+    "XML_ID",
+    "XML_LANG",
+    "DateSpan",
+    "Document",
+    "Organisation",
+    "Person",
+    "Place",
+    "Record",
+    "Register",
+    "Registers",
+    "Signatory",
+    "Treaty",
+    "TreatyRegister",
+    "ValidationReport",
+    "Validator",
+    "date_span",
+    "document_types",
+    "human_date",
+    "normalize_name",
+    "parse_iso",
+    "parse_tei",
+    "read_bytes",
+    "read_document",
+    "split_refs",
+    "t",
+]

@@ -1,0 +1,455 @@
+"""The authority registers: treaties, persons, organisations and places.
+
+Documents point into these registers with private URIs (`treaty:gc-1949-iv`,
+`person:umud-mirzayev`, `org:anama`, `place:ganja`). A register knows every name a record
+goes by, so that "the Ottawa Treaty", "APMBC" and `apmbc-1997` all reach the same record,
+and it says so when a name fits more than one record ("Protocol II") instead of guessing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from lxml import etree
+
+from archive.document.tei import NS, XML_ID, inline_text, parse_tei, read_bytes, split_refs
+from archive.errors import BadQuery, InvalidDocument, NotFound, Problem
+
+ICRC_TREATY_URL = "https://ihl-databases.icrc.org/en/ihl-treaties/{slug}"
+WIKIDATA_URL = "https://www.wikidata.org/wiki/{qid}"
+
+REGISTER_FILES = {
+    "treaty": "treaties.xml",
+    "person": "persons.xml",
+    "org": "organisations.xml",
+    "place": "places.xml",
+}
+
+# Letters that Unicode does not decompose but that readers type without their marks.
+_FOLD = str.maketrans({"ə": "a", "Ə": "a", "ı": "i", "ł": "l", "ø": "o", "æ": "ae", "ß": "ss"})
+
+
+def normalize_name(text: str) -> str:
+    """The key under which a name is looked up: case, accents, punctuation, a leading
+    article and repeated spaces do not matter ("The Ottawa-Treaty" == "ottawa treaty")."""
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = text.replace("&", " and ")
+    text = re.sub(r"[^\w]+", " ", text).strip()
+    return re.sub(r"^the\s+", "", text)
+
+
+@dataclass(frozen=True)
+class Record:
+    """What every register record has: an id, a preferred name and other names."""
+
+    id: str
+    name: str
+    variants: tuple[str, ...] = ()
+    external_ids: tuple[tuple[str, str], ...] = ()
+    note: str | None = None
+    line: int | None = None
+
+    kind = "record"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.variants)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+    @property
+    def label(self) -> str:
+        """The name for running text, facet lists and messages."""
+        return self.name
+
+    @property
+    def wikidata(self) -> str | None:
+        return dict(self.external_ids).get("wikidata")
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        """(label, url) pairs for the record's identifiers elsewhere."""
+        out = []
+        for scheme, value in self.external_ids:
+            if scheme == "wikidata":
+                out.append(("Wikidata", WIKIDATA_URL.format(qid=value)))
+            elif scheme == "URI":
+                out.append(("Website", value))
+            elif scheme == "ICRC":
+                out.append(("ICRC IHL Databases", ICRC_TREATY_URL.format(slug=value)))
+        return out
+
+
+@dataclass(frozen=True)
+class Treaty(Record):
+    short_title: str = ""
+    abbreviations: tuple[str, ...] = ()
+    category: str = "treaty"  # "group", "treaty" or "protocol"
+    parent: str | None = None
+    adopted: str | None = None
+    opened: str | None = None
+    entry_into_force: str | None = None
+
+    kind = "treaty"
+
+    @property
+    def is_group(self) -> bool:
+        return self.category == "group"
+
+    @property
+    def icrc_slug(self) -> str | None:
+        return dict(self.external_ids).get("ICRC")
+
+    @property
+    def icrc_url(self) -> str | None:
+        slug = self.icrc_slug
+        return ICRC_TREATY_URL.format(slug=slug) if slug else None
+
+    @property
+    def label(self) -> str:
+        return self.short_title or self.name
+
+
+@dataclass(frozen=True)
+class Affiliation:
+    role: str | None
+    org_id: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Person(Record):
+    affiliations: tuple[Affiliation, ...] = ()
+
+    kind = "person"
+
+
+@dataclass(frozen=True)
+class Organisation(Record):
+    category: str = ""
+    abbreviations: tuple[str, ...] = ()
+    place_id: str | None = None
+    description: str | None = None
+
+    kind = "org"
+
+
+@dataclass(frozen=True)
+class Place(Record):
+    category: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    parent: str | None = None
+
+    kind = "place"
+
+
+R = TypeVar("R", bound=Record)
+
+
+@dataclass
+class Register(Generic[R]):
+    """The records of one kind, with lookup by id and by any of their names."""
+
+    kind: str
+    path: Path
+    records: dict[str, R] = field(default_factory=dict)
+    _by_name: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def add(self, record: R) -> None:
+        self.records[record.id] = record
+        keys = {normalize_name(n) for n in record.names} | {record.id}
+        keys |= {normalize_name(value) for scheme, value in record.external_ids if scheme == "ICRC"}
+        for key in keys:
+            ids = self._by_name.setdefault(key, [])
+            if record.id not in ids:
+                ids.append(record.id)
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self.records
+
+    def __iter__(self) -> Iterator[R]:
+        return iter(self.records.values())
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def get(self, record_id: str) -> R:
+        try:
+            return self.records[record_id]
+        except KeyError:
+            raise NotFound(f"no {self.kind} with id {record_id!r}") from None
+
+    def find(self, text: str) -> list[R]:
+        """Every record that `text` names exactly: an id, a name, an alias or an ICRC slug.
+        More than one means the name is ambiguous."""
+        text = text.strip()
+        if text.startswith(f"{self.kind}:"):
+            text = text.split(":", 1)[1]
+        if text in self.records:
+            return [self.records[text]]
+        return [self.records[i] for i in self._by_name.get(normalize_name(text), [])]
+
+    def find_by_words(self, text: str) -> list[R]:
+        """Records one of whose names holds every word of `text` as a whole word
+        ("Mirzayev" finds Umud Mirzayev). For partial names typed into a search."""
+        words = normalize_name(text).split()
+        if not words:
+            return []
+        found = []
+        for record in self:
+            for name in record.names:
+                name_words = normalize_name(name).split()
+                if all(w in name_words for w in words):
+                    found.append(record)
+                    break
+        return found
+
+    def resolve(self, text: str) -> R:
+        """The one record `text` names, or BadQuery listing the candidates (ambiguous) or
+        the closest names (unknown)."""
+        found = self.find(text) or self.find_by_words(text)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            candidates = [f"{r.id} ({r.label})" for r in found]
+            raise BadQuery(
+                f"{self.kind} {text!r} is ambiguous: it may mean "
+                + "; ".join(candidates)
+                + ". Use an id to choose.",
+                suggestions=[r.id for r in found],
+            )
+        close = self.close_matches(text)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise BadQuery(f"unknown {self.kind} {text!r}.{hint}", suggestions=close)
+
+    def close_matches(self, text: str, limit: int = 5) -> list[str]:
+        """Names close to `text` in spelling, for 'did you mean' messages."""
+        names = {normalize_name(n): n for r in self for n in r.names}
+        names.update({r.id: r.id for r in self})
+        hits = difflib.get_close_matches(normalize_name(text), list(names), n=limit, cutoff=0.6)
+        return [names[h] for h in hits]
+
+    def ambiguous_names(self) -> dict[str, list[str]]:
+        """Normalised names that stand for more than one record: {name: [ids]}."""
+        return {name: ids for name, ids in self._by_name.items() if len(ids) > 1}
+
+
+class TreatyRegister(Register[Treaty]):
+    """Treaties with their hierarchy: groups (gc-1949 holds GC I-IV) and parents (the CCW
+    holds its protocols)."""
+
+    def members(self, treaty_id: str) -> list[Treaty]:
+        return [t for t in self if t.parent == treaty_id]
+
+    def ancestors(self, treaty_id: str) -> list[str]:
+        out: list[str] = []
+        current = self.records.get(treaty_id)
+        while current is not None and current.parent and current.parent not in out:
+            out.append(current.parent)
+            current = self.records.get(current.parent)
+        return out
+
+    def expand_cited(self, treaty_ids: list[str]) -> list[str]:
+        """Every treaty a document counts as citing: what it cites, the groups and parents
+        of those, and, for a cited group, each member (citing "the 1949 Geneva Conventions"
+        cites all four). Citing a parent treaty does not imply its protocols."""
+        out: list[str] = []
+        for treaty_id in treaty_ids:
+            out.append(treaty_id)
+            out.extend(self.ancestors(treaty_id))
+            treaty = self.records.get(treaty_id)
+            if treaty is not None and treaty.is_group:
+                out.extend(m.id for m in self.members(treaty_id))
+        return list(dict.fromkeys(out))
+
+    def query_ids(self, treaty_id: str) -> list[str]:
+        """The indexed treaty ids a search for `treaty_id` must match: the treaty itself and
+        every member or protocol below it, so a search for a group or parent finds documents
+        citing any of its parts. (Documents citing a group already carry its members.)"""
+        out = [treaty_id]
+        for member in self.members(treaty_id):
+            out.extend(self.query_ids(member.id))
+        return list(dict.fromkeys(out))
+
+
+@dataclass
+class Registers:
+    """All four registers of a corpus, loaded together."""
+
+    treaties: TreatyRegister
+    persons: Register[Person]
+    organisations: Register[Organisation]
+    places: Register[Place]
+
+    def by_kind(self, kind: str) -> Register:
+        registers: dict[str, Register] = {
+            "treaty": self.treaties,
+            "person": self.persons,
+            "org": self.organisations,
+            "place": self.places,
+        }
+        try:
+            return registers[kind]
+        except KeyError:
+            raise NotFound(f"no register of kind {kind!r}") from None
+
+    def lookup(self, kind: str, record_id: str) -> Record | None:
+        register = self.by_kind(kind)
+        return register.records.get(record_id)
+
+    def label(self, kind: str, record_id: str) -> str:
+        """The display name of a record, or its id when the register lacks it."""
+        record = self.lookup(kind, record_id) if kind in REGISTER_FILES else None
+        return record.label if record is not None else record_id
+
+    @classmethod
+    def load(cls, authority_dir: Path) -> Registers:
+        """Read the four register files of `authority_dir`. Raises InvalidDocument naming the
+        file and line when one cannot be read."""
+        return cls(
+            treaties=_load(
+                TreatyRegister("treaty", authority_dir / REGISTER_FILES["treaty"]), _treaty
+            ),
+            persons=_load(Register("person", authority_dir / REGISTER_FILES["person"]), _person),
+            organisations=_load(
+                Register("org", authority_dir / REGISTER_FILES["org"]), _organisation
+            ),
+            places=_load(Register("place", authority_dir / REGISTER_FILES["place"]), _place),
+        )
+
+
+_RECORD_ELEMENTS = {
+    "treaty": "t:text/t:body/t:listBibl/t:bibl",
+    "person": "t:text/t:body/t:listPerson/t:person",
+    "org": "t:text/t:body/t:listOrg/t:org",
+    "place": "t:text/t:body/t:listPlace/t:place",
+}
+
+
+def _load(register: Register, build) -> Register:  # type: ignore[no-untyped-def]
+    tree = parse_tei(read_bytes(register.path), register.path)
+    for element in tree.getroot().xpath(_RECORD_ELEMENTS[register.kind], namespaces=NS):
+        record_id = element.get(XML_ID)
+        if not record_id:
+            raise InvalidDocument(
+                [Problem(str(register.path), element.sourceline, "record without xml:id")]
+            )
+        register.add(build(element, record_id))
+    return register
+
+
+def _texts(element: etree._Element, xpath: str) -> tuple[str, ...]:
+    return tuple(inline_text(e) for e in element.xpath(xpath, namespaces=NS))
+
+
+def _first(element: etree._Element, xpath: str) -> str | None:
+    values = _texts(element, xpath)
+    return values[0] if values else None
+
+
+def _external_ids(element: etree._Element) -> tuple[tuple[str, str], ...]:
+    return tuple((i.get("type", ""), inline_text(i)) for i in element.findall("t:idno", NS))
+
+
+def _notes(element: etree._Element) -> str | None:
+    notes = _texts(element, "t:note")
+    return " ".join(notes) if notes else None
+
+
+def _ref_id(element: etree._Element | None, kind: str) -> str | None:
+    if element is None:
+        return None
+    refs = [i for k, i in split_refs(element.get("ref")) if k == kind]
+    return refs[0] if refs else None
+
+
+def _treaty(element: etree._Element, record_id: str) -> Treaty:
+    def date_of(kind: str) -> str | None:
+        found = element.xpath(f"t:date[@type='{kind}']/@when", namespaces=NS)
+        return str(found[0]) if found else None
+
+    member_of = element.xpath("t:relatedItem[@type='memberOf']/@target", namespaces=NS)
+    abbreviations = _texts(element, "t:title[@type='abbr']")
+    short = _first(element, "t:title[@type='short']") or ""
+    return Treaty(
+        id=record_id,
+        name=_first(element, "t:title[@type='main']") or record_id,
+        variants=tuple(
+            dict.fromkeys((short, *abbreviations, *_texts(element, "t:title[@type='alt']")))
+        ),
+        external_ids=_external_ids(element),
+        note=_notes(element),
+        line=element.sourceline,
+        short_title=short,
+        abbreviations=abbreviations,
+        category=element.get("type", "treaty"),
+        parent=str(member_of[0]).lstrip("#") if member_of else None,
+        adopted=date_of("adopted"),
+        opened=date_of("opened"),
+        entry_into_force=date_of("entryIntoForce"),
+    )
+
+
+def _named_record(element: etree._Element, record_id: str, tag: str) -> dict[str, Any]:
+    """What every person, organisation and place record has: its id, its preferred name
+    (the `tag` element of type "preferred", else the first), the other names, identifiers
+    and notes."""
+    preferred = _first(element, f"t:{tag}[@type='preferred']")
+    every = _texts(element, f"t:{tag}")
+    name = preferred or (every[0] if every else "")
+    return {
+        "id": record_id,
+        "name": name,
+        "variants": tuple(n for n in dict.fromkeys(every) if n != name),
+        "external_ids": _external_ids(element),
+        "note": _notes(element),
+        "line": element.sourceline,
+    }
+
+
+def _person(element: etree._Element, record_id: str) -> Person:
+    affiliations = tuple(
+        Affiliation(
+            role=_first(aff, "t:roleName"),
+            org_id=_ref_id(aff.find("t:orgName", NS), "org"),
+            text=inline_text(aff),
+        )
+        for aff in element.findall("t:affiliation", NS)
+    )
+    return Person(**_named_record(element, record_id, "persName"), affiliations=affiliations)
+
+
+def _organisation(element: etree._Element, record_id: str) -> Organisation:
+    desc = _texts(element, "t:desc")
+    return Organisation(
+        **_named_record(element, record_id, "orgName"),
+        category=element.get("type", ""),
+        abbreviations=_texts(element, "t:orgName[@type='abbr']"),
+        place_id=_ref_id(element.find("t:location/t:placeName", NS), "place"),
+        description=" ".join(desc) if desc else None,
+    )
+
+
+def _place(element: etree._Element, record_id: str) -> Place:
+    geo = _first(element, "t:location/t:geo")
+    latitude = longitude = None
+    if geo:
+        lat_text, lon_text = geo.split()
+        latitude, longitude = float(lat_text), float(lon_text)
+    return Place(
+        **_named_record(element, record_id, "placeName"),
+        category=element.get("type", ""),
+        latitude=latitude,
+        longitude=longitude,
+        parent=_ref_id(element.find("t:location/t:placeName", NS), "place"),
+    )

@@ -1,0 +1,422 @@
+"""Faceted full-text search: the engine that the command line, the web UI and exports share.
+
+    engine = SearchEngine(config)                 # once per process
+    result = engine.search(SearchRequest.from_params(args))
+    result.hits, result.facets, result.total, result.suggestion, result.to_dict()
+    for doc_id in engine.iter_ids(request): ...   # every match, in order, for exports
+    engine.counts("treaty")                       # documents per value, for browse pages
+
+The engine keeps one Whoosh searcher open and reopens it only when the index changed
+(`up_to_date()` is False, or `archive index --rebuild` switched generations); it never calls
+`Searcher.refresh()`, which returns stale documents in whoosh-reloaded. Each generation's
+arrays (archive.search.snapshot) are built once and shared by every search until the next change.
+Searches are serialised on one lock: Whoosh readers share file positions between threads.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from whoosh.index import FileIndex
+from whoosh.searching import Searcher
+
+from archive.config import Config
+from archive.document import Registers
+from archive.errors import BadQuery
+from archive.search.analysis import TOKEN_RE, stem
+from archive.search.analysis import words as analysed_words
+from archive.search.facets import FACET_LIMIT, FacetLabels, FacetValue, facet_list
+from archive.search.index import (
+    INDEX_FORMAT,
+    TEXT_FIELDS,
+    IndexMissing,
+    current_index_folder,
+    open_generation,
+)
+from archive.search.query import DateOverlap, ParsedQuery, QueryParser, Resolved, ValueResolver
+from archive.search.request import FILTER_FIELDS, SearchRequest
+from archive.search.snapshot import SegmentData, Snapshot
+from archive.search.snippets import snippet
+
+
+@dataclass
+class Hit:
+    """One document of a result page."""
+
+    id: str
+    title: str
+    doc_type: str
+    issued: str
+    snippet: str
+    score: float | None
+    version: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "doc_type": self.doc_type,
+            "issued": self.issued,
+            "snippet": self.snippet,
+            "score": self.score,
+            "version": self.version,
+        }
+
+
+@dataclass
+class SearchResult:
+    """A result page: the hits, the facets over the whole result set, and how the query
+    was understood."""
+
+    request: SearchRequest
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    resolved: list[Resolved] = field(default_factory=list)
+    suggestion: str | None = None
+    took_ms: float = 0.0
+
+    @property
+    def page(self) -> int:
+        return self.request.page
+
+    @property
+    def page_size(self) -> int:
+        return self.request.page_size
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.request.page_size))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "request": self.request.to_dict(),
+            "total": self.total,
+            "page": self.page,
+            "pages": self.pages,
+            "page_size": self.page_size,
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": {k: [v.to_dict() for v in vs] for k, vs in self.facets.items()},
+            "resolved": [r.to_dict() for r in self.resolved],
+            "suggestion": self.suggestion,
+            "took_ms": round(self.took_ms, 2),
+        }
+
+
+@dataclass
+class _Selection:
+    """A request's filters resolved to index values and masks, per facet."""
+
+    include: dict[str, np.ndarray]
+    exclude: dict[str, np.ndarray]
+    selected: dict[str, tuple[str, ...]]
+    excluded: dict[str, tuple[str, ...]]
+    resolved: list[Resolved]
+
+
+class SearchEngine:
+    """Long-lived, thread-safe search over one archive's index (see the module doc)."""
+
+    def __init__(self, config: Config, registers: Registers | None = None) -> None:
+        self.config = config
+        self.registers = registers or Registers.load(config.authority_dir)
+        self.parser = QueryParser(self.registers)
+        self.resolver = ValueResolver(self.registers)
+        self.labels = FacetLabels(self.registers)
+        self._lock = threading.RLock()
+        self._folder: Path | None = None
+        self._index: FileIndex | None = None
+        self._searcher: Searcher | None = None
+        self._snapshot: Snapshot | None = None
+        self._segments: dict[str, SegmentData] = {}
+
+    # -- the index generation -------------------------------------------------------------
+
+    def _current(self) -> Snapshot:
+        """The snapshot of the index as it is now, reopened only if it changed."""
+        folder = current_index_folder(self.config.index_dir)
+        if folder is None:
+            self.close()
+            raise IndexMissing(
+                f"no search index of format {INDEX_FORMAT} in {self.config.index_dir}: "
+                "run `archive index`"
+            )
+        if folder != self._folder or self._index is None:
+            self.close()
+            self._index = open_generation(folder)
+            self._folder = folder
+        if self._searcher is None or not self._searcher.up_to_date():
+            # Never Searcher.refresh(): close and open (see DESIGN.md, Whoosh facts).
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = self._index.searcher()
+            self._snapshot = Snapshot.build(self._searcher, self._segments)
+        assert self._snapshot is not None
+        return self._snapshot
+
+    def close(self) -> None:
+        """Release the searcher and the index files."""
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            if self._index is not None:
+                self._index.close()
+            self._searcher = self._index = self._snapshot = self._folder = None
+            self._segments = {}
+
+    def __enter__(self) -> SearchEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def doc_count(self) -> int:
+        with self._lock:
+            return self._current().doc_count
+
+    # -- searching ------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        """One result page with facet counts over the whole result set."""
+        started = time.perf_counter()
+        with self._lock:
+            snap = self._current()
+            try:
+                parsed = self.parser.parse(request.q)
+                base = snap.mask(parsed.query) & self._date_mask(snap, request)
+                selection = self._selection(snap, request)
+                matched = self._apply(base, selection)
+                total = int(matched.sum())
+                docs, scores = self._order(snap, parsed, request, matched)
+                window = slice(request.offset, request.offset + request.page_size)
+                hits = self._hits(
+                    snap, parsed, docs[window], scores[window] if scores is not None else None
+                )
+                facets = self._facets(snap, parsed, request, base, selection, matched)
+                suggestion = self._suggestion(snap, parsed)
+            finally:
+                snap.forget_postings()
+        return SearchResult(
+            request=request,
+            total=total,
+            hits=hits,
+            facets=facets,
+            resolved=parsed.resolved + selection.resolved,
+            suggestion=suggestion,
+            took_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def iter_ids(self, request: SearchRequest) -> Iterator[str]:
+        """Every matching document id in the request's order, ignoring paging: for bulk
+        export. The order is computed up front; ids are then yielded one by one."""
+        with self._lock:
+            snap = self._current()
+            try:
+                parsed = self.parser.parse(request.q)
+                base = snap.mask(parsed.query) & self._date_mask(snap, request)
+                matched = self._apply(base, self._selection(snap, request))
+                docs, _ = self._order(snap, parsed, request, matched, limit=None)
+                ids = [snap.ids[d] for d in docs.tolist()]
+            finally:
+                snap.forget_postings()
+        yield from ids
+
+    def query_stems(self, query: str) -> set[str]:
+        """The stems of a query's free-text words, as the search matches them (for marking
+        those words in a document opened from a search). A query that does not parse still
+        names words: its text is analysed as the index analyses a document's."""
+        try:
+            parsed = self.parser.parse(query)
+        except BadQuery:
+            return set(analysed_words(query))
+        return {word for _, word, _, _ in parsed.words}
+
+    def counts(self, facet: str) -> list[FacetValue]:
+        """Documents per value of a facet over the whole archive, every value (browse
+        pages: documents per treaty, person, organisation, place ...)."""
+        if facet not in FILTER_FIELDS:
+            raise BadQuery(f"unknown facet {facet!r}: facets are {', '.join(FILTER_FIELDS)}")
+        with self._lock:
+            snap = self._current()
+            counts = snap.match_all_counts()[facet]
+            return facet_list(facet, snap.facets[facet], counts, self.labels, limit=None)
+
+    # -- the steps of a search ------------------------------------------------------------
+
+    @staticmethod
+    def _date_mask(snap: Snapshot, request: SearchRequest) -> np.ndarray:
+        if request.date_from is None and request.date_to is None:
+            return snap.live
+        return snap.date_mask(DateOverlap(request.date_from, request.date_to))
+
+    def _selection(self, snap: Snapshot, request: SearchRequest) -> _Selection:
+        selection = _Selection({}, {}, {}, {}, [])
+        for which, source in (("include", request.filters), ("exclude", request.excludes)):
+            for name, values in source.items():
+                ids: list[str] = []
+                shown: list[str] = []
+                for value in values:
+                    try:
+                        resolved = self.resolver.resolve(name, value)
+                    except BadQuery as exc:
+                        param = name if which == "include" else f"not_{name}"
+                        message = exc.message
+                        if not message.startswith(name):
+                            message = f"{name}: {message}"
+                        raise BadQuery(
+                            f"filter {param}={value!r}: {message}", suggestions=exc.suggestions
+                        ) from None
+                    selection.resolved.append(resolved)
+                    ids.extend(resolved.ids)
+                    shown.append(resolved.ids[0])
+                mask = snap.facets[name].mask_for(ids, snap.size)
+                if which == "include":
+                    selection.include[name] = mask
+                    selection.selected[name] = tuple(shown)
+                else:
+                    selection.exclude[name] = mask
+                    selection.excluded[name] = tuple(shown)
+        return selection
+
+    @staticmethod
+    def _apply(base: np.ndarray, selection: _Selection, skip: str | None = None) -> np.ndarray:
+        out = base.copy()
+        for name, mask in selection.include.items():
+            if name != skip:
+                out &= mask
+        for name, mask in selection.exclude.items():
+            if name != skip:
+                out &= ~mask
+        return out
+
+    def _order(
+        self,
+        snap: Snapshot,
+        parsed: ParsedQuery,
+        request: SearchRequest,
+        matched: np.ndarray,
+        limit: int | None = -1,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Matching document numbers in the requested order (the first offset+size of them
+        unless `limit` is None), and their scores when ranked by relevance."""
+        words = [(f, w) for f, w, _, _ in parsed.words]
+        wanted = request.offset + request.page_size if limit == -1 else limit
+        if request.sort == "relevance" and words:
+            scores = snap.scores(words, matched)
+            docs = np.flatnonzero(matched)
+            doc_scores = scores[docs]
+            if wanted is not None and wanted < len(docs):
+                top = np.argpartition(-doc_scores, wanted - 1)[:wanted]
+                docs, doc_scores = docs[top], doc_scores[top]
+            order = np.lexsort((docs, -doc_scores))
+            return docs[order], doc_scores[order]
+        # By date; "relevance" without words to rank by means newest first.
+        order = snap.date_order(newest_first=request.sort != "date")
+        docs = order[matched[order]]
+        return (docs if wanted is None else docs[:wanted]), None
+
+    def _hits(
+        self, snap: Snapshot, parsed: ParsedQuery, docs: np.ndarray, scores: np.ndarray | None
+    ) -> list[Hit]:
+        stems = {w for _, w, _, _ in parsed.words}
+        hits = []
+        for i, docnum in enumerate(docs.tolist()):
+            stored = snap.searcher.stored_fields(docnum)
+            hits.append(
+                Hit(
+                    id=stored["id"],
+                    title=stored.get("title", "").split("\n", 1)[0],
+                    doc_type=stored.get("doc_type", ""),
+                    issued=stored.get("issued", ""),
+                    snippet=snippet(stored.get("body", ""), stems),
+                    score=round(float(scores[i]), 4) if scores is not None else None,
+                    version=int(stored.get("version", 1)),
+                )
+            )
+        return hits
+
+    def _facets(
+        self,
+        snap: Snapshot,
+        parsed: ParsedQuery,
+        request: SearchRequest,
+        base: np.ndarray,
+        selection: _Selection,
+        matched: np.ndarray,
+    ) -> dict[str, list[FacetValue]]:
+        """Counts of each facet over the result set. A facet with values selected or
+        excluded is counted without its own selection (the others still apply), so that
+        its other values show how many documents OR-ing them would add."""
+        everything = (
+            parsed.matches_all
+            and request.date_from is None
+            and request.date_to is None
+            and not selection.include
+            and not selection.exclude
+        )
+        all_counts = snap.match_all_counts() if everything else None
+        facets = {}
+        for name, arrays in snap.facets.items():
+            if all_counts is not None:
+                counts = all_counts[name]
+            elif name in selection.include or name in selection.exclude:
+                counts = arrays.counts(self._apply(base, selection, skip=name))
+            else:
+                counts = arrays.counts(matched)
+            facets[name] = facet_list(
+                name,
+                arrays,
+                counts,
+                self.labels,
+                selected=selection.selected.get(name, ()),
+                excluded=selection.excluded.get(name, ()),
+                limit=FACET_LIMIT,
+            )
+        return facets
+
+    def _suggestion(self, snap: Snapshot, parsed: ParsedQuery) -> str | None:
+        """The query with each word the index does not know replaced by the closest word it
+        does know, or None when every word is known (or nothing close exists)."""
+        spans: dict[tuple[int, int], str] = {}
+        for _, word, start, end in parsed.words:
+            if start is not None and end is not None:
+                spans[(start, end)] = word
+        replacements = []
+        for (start, end), word in sorted(spans.items()):
+            if any(snap.doc_frequency(f, word) for f in TEXT_FIELDS):
+                continue
+            better = self._closest_word(snap, word)
+            if better is not None:
+                replacements.append((start, end, better))
+        if not replacements:
+            return None
+        text = parsed.text
+        for start, end, better in reversed(replacements):
+            text = text[:start] + better + text[end:]
+        return text if text != parsed.text else None
+
+    @staticmethod
+    def _closest_word(snap: Snapshot, word: str) -> str | None:
+        """A known word close in spelling, as a reader would write it: the index holds
+        stems, so the stem found is shown as a word of a document that contains it."""
+        for fieldname in ("body", "title"):
+            corrector = snap.searcher.corrector(fieldname)
+            for candidate in corrector.suggest(word, limit=3, maxdist=2, prefix=1):
+                postings = snap.postings(fieldname, candidate)
+                live = postings.ids[snap.live[postings.ids]] if len(postings.ids) else []
+                if not len(live):
+                    continue
+                text = snap.searcher.stored_fields(int(live[0])).get(fieldname, "")
+                for match in TOKEN_RE.finditer(text):
+                    surface = match.group(0).lower()
+                    if stem(surface) == candidate:
+                        return surface
+        return None

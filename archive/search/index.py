@@ -1,0 +1,293 @@
+"""The search index: its Whoosh schema, what each document contributes to it, and where it
+lives.
+
+Layout under `config.index_dir` (in the instance folder, never in git):
+
+    CURRENT              the name of the live generation folder (replaced atomically)
+    LOCK                 held (flock) by whoever updates the index
+    g-<stamp>/           one Whoosh index with format.json (INDEX_FORMAT) and manifest.sqlite
+
+Keeping it in step with the corpus is archive.search.indexing; searching it is archive.search.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, STORED, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import FileIndex
+
+from archive.config import Config
+from archive.document import DOC_ID_RE, DateSpan, Document, Registers
+from archive.errors import ArchiveError
+from archive.search import whoosh_fixes  # noqa: F401  (must patch Whoosh before any index opens)
+from archive.search.analysis import Keywords, StemmedText
+from archive.search.manifest import FileState, Manifest
+
+# Bump when the schema or the meaning of a field changes, or when a class the schema pickles
+# moves (Whoosh stores field types and analysers by module path): an index of another format
+# is rebuilt by `archive index` (and by `serve`, `search` and `export` before they read it),
+# and refused (with that advice) by the search engine. Format 4: the same index as format 3,
+# its analysers and codec moved from archive.analysis / archive.codec to archive.search.*.
+INDEX_FORMAT = 4
+
+# Facet and filter fields: index field name for each, all KEYWORD fields of ids.
+FACET_FIELDS = ("treaty", "signatory", "org", "addressee", "place", "type", "lang", "year")
+# Full-text fields searched when a query term names no field, and their weights.
+TEXT_FIELDS = ("title", "body", "names")
+FIELD_BOOSTS = {"title": 3.0, "body": 1.0, "names": 2.0}
+
+
+_CURRENT = "CURRENT"
+_LOCK = "LOCK"
+_FORMAT_FILE = "format.json"
+
+
+def make_schema() -> Schema:
+    """The index schema. `earliest`/`latest` are day numbers (date.toordinal(), 0 = undated)
+    kept only as columns: the engine reads them as arrays for range filters and date sort."""
+    return Schema(
+        id=ID(stored=True, unique=True, sortable=True),
+        title=StemmedText(stored=True, field_boost=FIELD_BOOSTS["title"]),
+        body=StemmedText(stored=True),
+        names=StemmedText(field_boost=FIELD_BOOSTS["names"]),
+        earliest=COLUMN(NumericColumn("i")),
+        latest=COLUMN(NumericColumn("i")),
+        doc_type=STORED,
+        issued=STORED,
+        version=STORED,
+        sha256=STORED,
+        # Ids never need lowercasing, scoring or positions: membership is all a filter asks.
+        **{name: Keywords() for name in FACET_FIELDS},
+    )
+
+
+# --- from a document to index fields ---------------------------------------------------
+
+
+def issued_bounds(span: DateSpan) -> tuple[date, date] | None:
+    """The first and last day a document may have been issued, or None when undated.
+
+    A span open on one side (`notAfter` only, say) reaches no further than the calendar year
+    of its known bound, which is how `DateSpan.years` counts it: "not after 17 May 2021"
+    is 1 January to 17 May 2021. So the year facet and range filters always agree.
+    """
+    first, last = span.earliest, span.latest
+    if first is None and last is None:
+        return None
+    if first is None:
+        assert last is not None
+        first = date(last.year, 1, 1)
+    if last is None:
+        last = date(first.year, 12, 31)
+    return first, last
+
+
+def signatory_ids(doc: Document) -> list[str]:
+    """Persons who signed the document: its signatories, and persons named as its authors
+    (a petition "by Umud Mirzayev" is his as much as one he signed)."""
+    ids = [s.person_id for s in doc.signatories if s.person_id]
+    ids += [e.id for e in doc.issuers if e.kind == "person"]
+    return list(dict.fromkeys(ids))
+
+
+def facet_values(doc: Document, registers: Registers) -> dict[str, list[str]]:
+    """The values a document contributes to each facet: the single definition shared by the
+    index and by anything that counts documents independently of it."""
+    bounds = issued_bounds(doc.issued)
+    years = list(range(bounds[0].year, bounds[1].year + 1)) if bounds else []
+    return {
+        "treaty": registers.treaties.expand_cited(doc.treaties),
+        "signatory": signatory_ids(doc),
+        "org": list(doc.organisations),
+        "addressee": list(dict.fromkeys(a.ref for a in doc.addressees)),
+        "place": list(doc.places),
+        "type": [doc.doc_type] if doc.doc_type else [],
+        "lang": [doc.lang] if doc.lang else [],
+        "year": [str(y) for y in years],
+    }
+
+
+def index_fields(doc: Document, registers: Registers) -> dict[str, Any]:
+    """The Whoosh fields of one document."""
+    names = [s.name for s in doc.signatories]
+    for person_id in signatory_ids(doc):
+        record = registers.persons.records.get(person_id)
+        if record is not None:
+            names.extend(record.names)
+    bounds = issued_bounds(doc.issued)
+    body = doc.abstract if doc.is_catalogue_record else doc.text
+    fields: dict[str, Any] = {
+        "id": doc.id,
+        "title": "\n".join(dict.fromkeys([doc.title, *doc.titles])),
+        "body": body,
+        "names": " ; ".join(dict.fromkeys(names)),
+        "earliest": bounds[0].toordinal() if bounds else 0,
+        "latest": bounds[1].toordinal() if bounds else 0,
+        "doc_type": doc.doc_type,
+        "issued": doc.issued.label(),
+        "version": doc.version,
+        "sha256": doc.sha256,
+    }
+    for name, values in facet_values(doc, registers).items():
+        fields[name] = " ".join(values)
+    return fields
+
+
+# --- layout: generations, format, status -----------------------------------------------
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    """The live generation folder, or None when there is no usable index."""
+    try:
+        name = (index_dir / _CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    folder = index_dir / name
+    if not name or "/" in name or not folder.is_dir():
+        return None
+    return folder
+
+
+def generation_format(folder: Path) -> int | None:
+    try:
+        return int(json.loads((folder / _FORMAT_FILE).read_text(encoding="utf-8"))["format"])
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None
+
+
+def current_index_folder(index_dir: Path) -> Path | None:
+    """The live generation if this version can read it; None when there is none, or only
+    one of another format (the index is then rebuilt, never read: its pickled schema names
+    classes that may have moved)."""
+    folder = current_generation(index_dir)
+    if folder is None or generation_format(folder) != INDEX_FORMAT:
+        return None
+    return folder
+
+
+class IndexMissing(ArchiveError):
+    """No index of the current format: `archive index` builds one. The web answers 503 (the
+    service is not ready), not 500: nothing is broken, the index is still to be built."""
+
+    http_status = 503
+
+
+def open_index(config: Config) -> FileIndex:
+    """Open the live index for reading; IndexMissing when there is none of this format."""
+    folder = current_generation(config.index_dir)
+    if folder is None:
+        raise IndexMissing(f"no search index in {config.index_dir}: run `archive index`")
+    found = generation_format(folder)
+    if found != INDEX_FORMAT:
+        raise IndexMissing(
+            f"the search index in {config.index_dir} has format {found}, this version reads "
+            f"format {INDEX_FORMAT}: run `archive index` to rebuild it"
+        )
+    return open_generation(folder)
+
+
+def open_generation(folder: Path) -> FileIndex:
+    """A generation's Whoosh index for reading, its files read rather than memory-mapped:
+    mapped, every page a search touched stayed in the process's resident memory (2.7 GB
+    after a benchmark at 100,000 documents) though the OS cache holds it anyway."""
+    return FileStorage(str(folder), supports_mmap=False).open_index()
+
+
+def corpus_files(config: Config, only: list[str] | None = None) -> dict[str, Path]:
+    """Document files by id (of `only`, looked up directly, or every file of the folder),
+    in id order."""
+    folder = config.documents_dir
+    if only is not None:
+        wanted = (i for i in only if DOC_ID_RE.match(i))
+        return {i: folder / f"{i}.xml" for i in sorted(wanted) if (folder / f"{i}.xml").is_file()}
+    if not folder.is_dir():
+        return {}
+    with os.scandir(folder) as entries:
+        names = sorted(e.name for e in entries if e.name.endswith(".xml"))
+    return {n[:-4]: folder / n for n in names if DOC_ID_RE.match(n[:-4])}
+
+
+def known_files(
+    folder: Path, ix: FileIndex, only: list[str] | None
+) -> tuple[dict[str, FileState], bool]:
+    """The manifest's states (of `only`, or of every file) and whether they came from a
+    fresh manifest; a stale one is rebuilt from the hashes stored in the index (every
+    file is then hashed once: slow, never wrong)."""
+    manifest = Manifest(folder)
+    generation = ix.latest_generation()
+    found = manifest.load(generation) if only is None else manifest.get(only, generation)
+    if found is not None:
+        return found, True
+    with ix.searcher() as searcher:
+        known = {
+            stored["id"]: FileState(-1, -1, stored["sha256"])
+            for stored in searcher.all_stored_fields()
+        }
+    return known, False
+
+
+@dataclass
+class IndexStatus:
+    """What `archive stats` reports about the index, without reading any document."""
+
+    path: str
+    exists: bool
+    format: int | None = None
+    documents: int = 0
+    segments: int = 0
+    size_bytes: int = 0
+    updated: float | None = None
+    new_files: int = 0
+    changed_files: int = 0
+    removed_files: int = 0
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.exists and not (self.new_files or self.changed_files or self.removed_files)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items()}
+        data["up_to_date"] = self.up_to_date
+        return data
+
+
+def index_status(config: Config) -> IndexStatus:
+    """The live index's figures, and how many corpus files it has not caught up with
+    (judged by size and modification time: a touched file counts as changed)."""
+    folder = current_generation(config.index_dir)
+    status = IndexStatus(path=str(config.index_dir), exists=folder is not None)
+    if folder is None:
+        status.new_files = len(corpus_files(config))
+        return status
+    status.format = generation_format(folder)
+    status.size_bytes = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+    if status.format != INDEX_FORMAT:
+        return status
+    ix = whoosh_index.open_dir(str(folder))
+    try:
+        status.documents = ix.doc_count()
+        status.segments = len(ix._segments())
+        status.updated = ix.last_modified()
+        manifest, _ = known_files(folder, ix, None)
+    finally:
+        ix.close()
+    files = corpus_files(config)
+    for doc_id, path in files.items():
+        known = manifest.get(doc_id)
+        if known is None:
+            status.new_files += 1
+            continue
+        stat = path.stat()
+        if (stat.st_size, stat.st_mtime_ns) != (known.size, known.mtime_ns):
+            status.changed_files += 1
+    status.removed_files = len(set(manifest) - set(files))
+    return status

@@ -1,0 +1,470 @@
+"""Keeping the index in step with the corpus: incremental updates, rebuilds, and indexing
+named documents.
+
+`update_index` adds new, changed and removed documents to the live generation in one Whoosh
+commit (commits are atomic: a failure leaves the previous index as it was). A rebuild, a
+missing index or an index of another format builds a new generation beside the live one and
+switches CURRENT to it only when it is complete, so readers never see half an index.
+Change detection is by content hash; the manifest (archive.search.manifest) keeps each file's size
+and mtime so that unchanged files are not re-hashed on every run. A large rebuild runs in
+worker processes, each parsing and indexing its share into segments of its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import hashlib
+import json
+import os
+import queue as queue_module
+import shutil
+import signal
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.index import FileIndex, LockError
+
+from archive.config import Config
+from archive.document import Registers, read_document
+from archive.errors import ArchiveError, Conflict, Problem
+from archive.search import whoosh_fixes  # noqa: F401  (must patch Whoosh before any index opens)
+from archive.search.index import (
+    _CURRENT,
+    _FORMAT_FILE,
+    _LOCK,
+    INDEX_FORMAT,
+    corpus_files,
+    current_generation,
+    current_index_folder,
+    index_fields,
+    known_files,
+    make_schema,
+)
+from archive.search.manifest import FileState, Manifest
+from archive.search.segment_writer import FastSegmentWriter
+from archive.storage import ModelCache
+
+_PR_SET_PDEATHSIG = 1  # prctl(2)
+LOCK_TIMEOUT = 30.0  # seconds to wait for another process's update before giving up
+WRITER_LIMIT_MB = 256
+# Below this many documents a build runs in this process: worker start-up would cost more.
+PARALLEL_MIN_DOCS = 2000
+# A bulk build closes a segment every so many documents (the writer holds a segment's
+# postings in memory: ~20 MB per 1,000 documents of ~400 words).
+SEGMENT_DOCS = 25_000
+
+
+@dataclass
+class IndexReport:
+    """What an update did."""
+
+    rebuilt: bool = False
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def indexed(self) -> int:
+        return len(self.added) + len(self.changed)
+
+    def summary(self) -> str:
+        how = "rebuilt" if self.rebuilt else "updated"
+        text = (
+            f"index {how}: {len(self.added)} added, {len(self.changed)} changed, "
+            f"{len(self.removed)} removed, {self.unchanged} unchanged in {self.seconds:.1f} s"
+        )
+        if self.problems:
+            text += f"; {len(self.problems)} files skipped"
+        return text
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def _update_lock(index_dir: Path, timeout: float) -> Iterator[None]:
+    """One updater at a time across processes (Whoosh's own lock guards one generation;
+    this one also covers switching generations)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / _LOCK, "a+b") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise Conflict(
+                        f"the index in {index_dir} is being updated by another process; "
+                        "try again when it has finished"
+                    ) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+# --- reading the corpus ----------------------------------------------------------------
+
+
+def _file_state(path: Path, data: bytes | None = None) -> tuple[FileState, bytes]:
+    stat = path.stat()
+    if data is None:
+        data = path.read_bytes()
+    return FileState(stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest()), data
+
+
+def _read_for_index(
+    path: Path, registers: Registers, models: ModelCache
+) -> tuple[dict[str, Any] | None, FileState | None, list[Problem]]:
+    """Fields and file state of one document, or the problems that keep it out. The model
+    read on the way goes into the model cache, for the exports and the harvests."""
+    try:
+        state, data = _file_state(path)
+        doc = read_document(data, path)
+    except FileNotFoundError:
+        return None, None, []
+    except ArchiveError as exc:
+        problems = getattr(exc, "problems", None) or [Problem(str(path), exc.line, exc.message)]
+        return None, None, list(problems)
+    if doc.id != path.stem:
+        return None, None, [Problem(str(path), None, f"xml:id {doc.id!r} differs from file name")]
+    models.keep(doc)
+    return index_fields(doc, registers), state, []
+
+
+# --- building and updating -------------------------------------------------------------
+
+Progress = Callable[[int], None]
+
+
+def update_index(
+    config: Config,
+    *,
+    rebuild: bool = False,
+    progress: Callable[[int], Progress] | None = None,
+    procs: int | None = None,
+    timeout: float = LOCK_TIMEOUT,
+) -> IndexReport:
+    """Bring the index in step with the corpus: incrementally, or from scratch when asked,
+    when there is no index, or when the index has another format.
+
+    `progress(total)` is called once with the number of files to (re)index and returns a
+    callback taking each step's count; `procs` caps the worker processes of a full build.
+    """
+    return _update(config, None, rebuild, progress, procs, timeout)
+
+
+def update_documents(
+    config: Config, doc_ids: Iterable[str], *, timeout: float = LOCK_TIMEOUT
+) -> IndexReport:
+    """(Re)index exactly these documents, and drop those whose file is gone: the cheap path
+    for `archive add`, which knows what it changed. Builds the whole index if there is none."""
+    return _update(config, list(dict.fromkeys(doc_ids)), False, None, None, timeout)
+
+
+def _update(
+    config: Config,
+    only: list[str] | None,
+    rebuild: bool,
+    progress: Callable[[int], Progress] | None,
+    procs: int | None,
+    timeout: float,
+) -> IndexReport:
+    started = time.perf_counter()
+    with _update_lock(config.index_dir, timeout):
+        folder = current_generation(config.index_dir)
+        _remove_other_generations(config.index_dir, folder)
+        if rebuild or current_index_folder(config.index_dir) is None:
+            report = _rebuild(config, progress, procs)
+        else:
+            report = _update_generation(config, folder, only, progress, timeout)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _update_generation(
+    config: Config,
+    folder: Path,
+    only: list[str] | None,
+    progress: Callable[[int], Progress] | None,
+    timeout: float,
+) -> IndexReport:
+    report = IndexReport()
+    ix = whoosh_index.open_dir(str(folder))
+    try:
+        manifest, fresh = known_files(folder, ix, only)
+        files = corpus_files(config, only)
+        candidates = only if only is not None else sorted(set(files) | set(manifest))
+        touched: dict[str, FileState] = {}
+        to_index: list[str] = []
+        to_remove: list[str] = []
+        for doc_id in candidates:
+            path = files.get(doc_id)
+            known = manifest.get(doc_id)
+            if path is None:
+                if known is not None:
+                    to_remove.append(doc_id)
+                continue
+            if known is None:
+                to_index.append(doc_id)
+                continue
+            stat = path.stat()
+            if only is None and (stat.st_size, stat.st_mtime_ns) == (known.size, known.mtime_ns):
+                report.unchanged += 1
+                continue
+            state, _ = _file_state(path)
+            if state.sha256 == known.sha256:
+                touched[doc_id] = state  # touched, not changed: remember the new mtime
+                report.unchanged += 1
+            else:
+                to_index.append(doc_id)
+        if not to_index and not to_remove:
+            states = {**manifest, **touched} if not fresh else touched
+            Manifest(folder).save(ix.latest_generation(), states, replace_all=not fresh)
+            return report
+        registers = Registers.load(config.authority_dir)
+        step = progress(len(to_index)) if progress else None
+        with ModelCache(config) as models:
+            try:
+                writer = FastSegmentWriter(ix, timeout=timeout, limitmb=WRITER_LIMIT_MB)
+            except LockError:
+                raise Conflict(f"the index in {folder} is locked by another writer") from None
+            try:
+                for doc_id in to_remove:
+                    writer.delete_by_term("id", doc_id)
+                    report.removed.append(doc_id)
+                for doc_id in to_index:
+                    fields, state, problems = _read_for_index(files[doc_id], registers, models)
+                    if fields is None or state is None:
+                        report.problems.extend(problems)
+                        if problems and doc_id in manifest:
+                            # A file that no longer reads must not keep answering searches
+                            # with its old text.
+                            writer.delete_by_term("id", doc_id)
+                            report.removed.append(doc_id)
+                    elif doc_id in manifest:
+                        writer.update_document(**fields)
+                        report.changed.append(doc_id)
+                        touched[doc_id] = state
+                    else:
+                        # A new id: nothing to delete first (which would open a searcher on
+                        # the whole index).
+                        writer.add_document(**fields)
+                        report.added.append(doc_id)
+                        touched[doc_id] = state
+                    if step:
+                        step(1)
+            except BaseException:
+                writer.cancel()
+                raise
+        writer.commit()
+        if not fresh:
+            touched = {
+                **{k: v for k, v in manifest.items() if k not in report.removed},
+                **touched,
+            }
+        Manifest(folder).save(
+            ix.latest_generation(), touched, report.removed, replace_all=not fresh
+        )
+    finally:
+        ix.close()
+    return report
+
+
+def _rebuild(
+    config: Config, progress: Callable[[int], Progress] | None, procs: int | None
+) -> IndexReport:
+    """Build a complete new generation, then switch CURRENT to it and remove the others."""
+    index_dir = config.index_dir
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = f"g-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    folder = index_dir / name
+    folder.mkdir()
+    try:
+        report = _build_generation(config, folder, progress, procs)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    _write_atomic(index_dir / _CURRENT, name + "\n")
+    _remove_other_generations(index_dir, folder)
+    return report
+
+
+def _remove_other_generations(index_dir: Path, live: Path | None) -> None:
+    """Remove everything in the index folder but the live generation: generations replaced
+    by a rebuild, and the part-built one (or temporary file) of a rebuild that was killed.
+    Called with the update lock held, so no other process is building one."""
+    if not index_dir.is_dir():
+        return
+    for other in index_dir.iterdir():
+        if other.name in (_CURRENT, _LOCK) or other == live:
+            continue
+        # Searchers still open on an old generation keep their open files (POSIX); they
+        # notice CURRENT changed and reopen.
+        if other.is_dir():
+            shutil.rmtree(other, ignore_errors=True)
+        else:
+            other.unlink(missing_ok=True)
+
+
+def _build_generation(
+    config: Config,
+    folder: Path,
+    progress: Callable[[int], Progress] | None,
+    procs: int | None,
+) -> IndexReport:
+    report = IndexReport(rebuilt=True)
+    ix = whoosh_index.create_in(str(folder), make_schema())
+    _write_atomic(folder / _FORMAT_FILE, json.dumps({"format": INDEX_FORMAT}))
+    files = corpus_files(config)
+    paths = [str(p) for p in files.values()]
+    step = progress(len(paths)) if progress else None
+    procs = max(1, min(procs or os.cpu_count() or 1, 8))
+    if procs == 1 or len(paths) < PARALLEL_MIN_DOCS:
+        segments, manifest, problems = _index_part(str(folder), config, paths, step)
+    else:
+        segments, manifest, problems = _index_in_parallel(config, folder, paths, procs, step)
+    _commit_segments(ix, segments)
+    ix = whoosh_index.open_dir(str(folder))
+    docs = {k: FileState(*v) for k, v in manifest.items()}
+    Manifest(folder).save(ix.latest_generation(), docs, replace_all=True)
+    ix.close()
+    report.added = sorted(docs)
+    report.problems = problems
+    return report
+
+
+def _index_part(
+    folder: str, config: Config, paths: list[str], report: Progress | None
+) -> tuple[list[Any], dict[str, list[Any]], list[Problem]]:
+    """Index `paths` into new segments of the index in `folder`, finished but not yet
+    committed: the caller commits every part's segments in one atomic step. A segment is
+    closed every SEGMENT_DOCS documents to bound the writer's memory."""
+    registers = Registers.load(config.authority_dir)
+    ix = whoosh_index.open_dir(folder)
+    models = ModelCache(config)
+    segments: list[Any] = []
+    manifest: dict[str, list[Any]] = {}
+    problems: list[Problem] = []
+    writer = None
+    pending = 0
+    try:
+        for path in paths:
+            if writer is None:
+                writer = FastSegmentWriter(ix, _lk=False, limitmb=WRITER_LIMIT_MB)
+            fields, state, found = _read_for_index(Path(path), registers, models)
+            if fields is None or state is None:
+                problems.extend(found)
+            else:
+                writer.add_document(**fields)
+                manifest[fields["id"]] = [state.size, state.mtime_ns, state.sha256]
+                if writer.doc_count() >= SEGMENT_DOCS:
+                    segments.append(writer._finalize_segment())
+                    writer = None
+            pending += 1
+            if report and pending >= 50:
+                report(pending)
+                pending = 0
+        if writer is not None and writer.doc_count():
+            segments.append(writer._finalize_segment())
+        elif writer is not None:
+            writer.cancel()
+    except BaseException:
+        if writer is not None:
+            writer.cancel()
+        raise
+    finally:
+        models.close()
+    if report and pending:
+        report(pending)
+    return segments, manifest, problems
+
+
+def _worker_part(
+    args: tuple[str, Config, list[str]],
+) -> tuple[list[Any], dict[str, list[Any]], list[Problem]]:
+    folder, config, paths = args
+    return _index_part(folder, config, paths, _WORKER_QUEUE.put)
+
+
+_WORKER_QUEUE: Any = None
+
+
+def _init_worker(queue: Any, parent: int) -> None:
+    global _WORKER_QUEUE
+    _WORKER_QUEUE = queue
+    _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the process that started it dies (Linux):
+    otherwise `kill -9` of `archive index` leaves its workers building a generation that
+    nobody will use, on every core, until they finish."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the request was made
+        os._exit(1)
+
+
+def _index_in_parallel(
+    config: Config, folder: Path, paths: list[str], procs: int, step: Progress | None
+) -> tuple[list[Any], dict[str, list[Any]], list[Problem]]:
+    """Each worker parses and indexes its share into segments of its own: parsing TEI costs
+    as much as indexing it, so both must run in parallel to use every core."""
+    context = get_context("spawn")
+    queue = context.Queue()
+    share = -(-len(paths) // procs)
+    parts = [paths[i : i + share] for i in range(0, len(paths), share)]
+    segments: list[Any] = []
+    manifest: dict[str, list[Any]] = {}
+    problems: list[Problem] = []
+    with ProcessPoolExecutor(
+        len(parts), mp_context=context, initializer=_init_worker, initargs=(queue, os.getpid())
+    ) as pool:
+        futures = [pool.submit(_worker_part, (str(folder), config, part)) for part in parts]
+        while not all(f.done() for f in futures):
+            with contextlib.suppress(queue_module.Empty):
+                count = queue.get(timeout=0.2)
+                if step:
+                    step(count)
+        for future in futures:
+            part_segments, part_manifest, part_problems = future.result()
+            segments.extend(part_segments)
+            manifest.update(part_manifest)
+            problems.extend(part_problems)
+    return segments, manifest, problems
+
+
+def _commit_segments(ix: FileIndex, segments: list[Any]) -> None:
+    """Commit the workers' finished segments as the index's content, in one TOC write (the
+    moment a Whoosh index changes). Mirrors whoosh.multiproc.MpWriter's multisegment commit."""
+    writer = FastSegmentWriter(ix)
+    try:
+        final = writer._merge_segments(None, False, False)
+        final += segments
+        writer._close_segment()
+        writer._commit_toc(final)
+        writer._finish()
+    except BaseException:
+        writer.cancel()
+        raise

@@ -1,0 +1,129 @@
+"""A word's postings read straight from the codec's array records, as numpy arrays.
+
+Whoosh hands out postings through a matcher, one at a time; the engine wants all of a word's
+postings in one segment at once, as arrays it can combine with the others (BM25 over every
+matching document, phrase matching over positions). `read_leaf_postings` reads the array
+record `codec` wrote in one step (and falls back to Whoosh's matcher for anything else);
+`PositionLists` keeps the positions of many postings in three flat arrays, and
+`position_keys` / `contains_sorted` match phrases over them without a Python loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+import numpy as np
+from whoosh.reading import TermNotFound
+
+from archive.errors import BadQuery
+from archive.search.codec import VALUES_POSITIONS, extent, read_term
+
+EMPTY_IDS = np.zeros(0, dtype=np.int64)
+EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
+_EMPTY_WORDS = np.zeros(0, dtype=np.uint32)
+POSITION_BITS = 24  # positions within a document stay below 2**24
+
+
+@dataclass
+class PositionLists:
+    """Word positions of a list of postings: posting i's are
+    `words[starts[i] : starts[i] + counts[i]]`."""
+
+    starts: np.ndarray
+    counts: np.ndarray
+    words: np.ndarray
+
+    @classmethod
+    def join(cls, parts: list[PositionLists]) -> PositionLists:
+        if not parts:
+            return cls(EMPTY_IDS, EMPTY_IDS, _EMPTY_WORDS)
+        if len(parts) == 1:
+            return parts[0]
+        sizes = np.array([len(p.words) for p in parts], dtype=np.int64)
+        bases = np.cumsum(sizes) - sizes
+        return cls(
+            np.concatenate([p.starts + base for p, base in zip(parts, bases, strict=True)]),
+            np.concatenate([p.counts for p in parts]),
+            np.concatenate([p.words for p in parts]),
+        )
+
+    @classmethod
+    def from_lists(cls, lists: list[list[int]]) -> PositionLists:
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        words = np.fromiter(chain.from_iterable(lists), dtype=np.uint32, count=int(counts.sum()))
+        return cls(np.cumsum(counts) - counts, counts, words)
+
+
+@dataclass
+class Postings:
+    """A word's postings in one field: document numbers, weights (term frequency x the
+    field's boost) and, when read for a phrase, their positions."""
+
+    ids: np.ndarray
+    weights: np.ndarray
+    positions: PositionLists | None = None
+
+
+def read_leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool) -> Postings:
+    """All postings of a term in one segment: the codec's array record read as it is
+    (archive.search.codec), positions included if `values`."""
+    terms = reader._terms
+    try:
+        info = terms.term_info(fieldname, btext)
+    except TermNotFound:
+        return Postings(EMPTY_IDS, EMPTY_WEIGHTS, PositionLists.join([]) if values else None)
+    found = None
+    if not info.is_inlined():
+        offset, length = extent(info)
+        found = read_term(terms._postfile, offset, length, info.doc_frequency(), values)
+    if found is None:  # not an array record: Whoosh's own (slow) iteration
+        matcher = terms.matcher(fieldname, btext, reader.schema[fieldname].format)
+        return _generic_postings(matcher, reader.schema[fieldname].format, values)
+    positions = None
+    if values and found.value_kind == VALUES_POSITIONS:
+        assert found.offsets is not None and found.data is not None
+        offsets = found.offsets.astype(np.int64)
+        positions = PositionLists(offsets[:-1], np.diff(offsets), found.data)
+    elif values:
+        raise BadQuery(f"{fieldname} holds no word positions")
+    return Postings(found.ids.astype(np.int64), found.weights, positions)
+
+
+def _generic_postings(matcher: Any, format_: Any, values: bool) -> Postings:
+    ids_list, weights_list, positions = [], [], []
+    while matcher.is_active():
+        ids_list.append(matcher.id())
+        weights_list.append(matcher.weight())
+        if values:
+            positions.append(format_.decode_positions(matcher.value()))
+        matcher.next()
+    return Postings(
+        np.asarray(ids_list, dtype=np.int64),
+        np.asarray(weights_list, dtype=np.float32),
+        PositionLists.from_lists(positions) if values else None,
+    )
+
+
+def position_keys(positions: PositionLists, where: np.ndarray) -> np.ndarray:
+    """(candidate number, position) pairs as one int64 each, sorted, for vectorised
+    matching: the positions p of the postings at `where` (candidate k at where[k]) become
+    k << POSITION_BITS | p. Gathered from the flat position array in one step."""
+    counts = positions.counts[where]
+    starts = positions.starts[where]
+    ends = np.cumsum(counts)
+    # Index of every wanted position in `words`: each candidate's run, laid end to end.
+    index = np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+    index += np.repeat(starts - (ends - counts), counts)
+    owners = np.repeat(np.arange(len(where), dtype=np.int64) << POSITION_BITS, counts)
+    return owners + positions.words[index]
+
+
+def contains_sorted(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Which of `keys` are in `sorted_keys` (binary search; both may be large)."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool)
+    at = np.searchsorted(sorted_keys, keys)
+    at[at == len(sorted_keys)] = 0
+    return sorted_keys[at] == keys

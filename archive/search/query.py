@@ -1,0 +1,399 @@
+"""The query language: Whoosh syntax over the archive's fields, with register values resolved.
+
+`QueryParser.parse("mine maps treaty:\"Ottawa Treaty\" date:[2020-11 TO 2021-06]")` returns a
+`ParsedQuery`: a Whoosh query tree over the index fields, in which
+
+- words without a field search the title, the text and the signatories' names (stemmed;
+  all words must match unless OR says otherwise; "quotes" make a phrase; -word or NOT word
+  excludes);
+- `treaty:`, `signatory:`, `org:`, `addressee:`, `place:` values are ids or any name the
+  registers know, resolved to ids (`treaty:"Ottawa Treaty"` == `treaty:apmbc-1997`), and a
+  treaty query also matches the members of a group; an ambiguous or unknown name is a
+  BadQuery naming the candidates or the closest names, never a guess;
+- `type:`, `lang:`, `year:`, `id:` take plain values; `date:` takes an ISO date or a range
+  `[2020-11 TO 2021-06]` (either end open) and matches documents whose issue span overlaps it.
+
+Multi-word register values need quotes: `treaty:Ottawa Treaty` searches `treaty:Ottawa` and
+the word "treaty".
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from whoosh import query as wq
+from whoosh.analysis import IDTokenizer
+from whoosh.fields import TEXT, Schema
+from whoosh.qparser import MultifieldParser
+
+from archive.document import Record, Register, Registers, document_types, normalize_name, parse_iso
+from archive.errors import ArchiveError, BadQuery
+from archive.search.analysis import ArchiveAnalyzer
+from archive.search.index import TEXT_FIELDS
+
+MAX_QUERY_CHARS = 1000
+MAX_CLAUSES = 200
+
+REGISTER_FIELDS = {"treaty": "treaty", "signatory": "person", "org": "org", "place": "place"}
+PLAIN_FIELDS = ("type", "lang", "year", "id")
+QUERY_FIELDS = (*TEXT_FIELDS, *REGISTER_FIELDS, "addressee", *PLAIN_FIELDS, "date")
+
+LANGUAGE_NAMES = {
+    "en": "English",
+    "fr": "French",
+    "de": "German",
+    "ru": "Russian",
+    "az": "Azerbaijani",
+    "hy": "Armenian",
+    "es": "Spanish",
+    "ar": "Arabic",
+    "tr": "Turkish",
+    "uk": "Ukrainian",
+}
+_LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
+_FIELD_RE = re.compile(r"(?:^|(?<=[\s(]))([A-Za-z_][\w.-]*):(?=\S)")
+
+
+@dataclass(frozen=True)
+class DateOverlap(wq.Query):
+    """Documents whose issue span [earliest, latest] overlaps [start, end] (either end open).
+    Evaluated by the engine on its per-document date arrays, never by Whoosh."""
+
+    start: date | None
+    end: date | None
+
+    def __str__(self) -> str:
+        return f"date:[{self.start or ''} TO {self.end or ''}]"
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end))
+
+    def is_leaf(self) -> bool:
+        return True
+
+    def children(self) -> list:
+        return []
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """How one fielded value of the query was understood: shown back to the reader."""
+
+    field: str
+    text: str
+    ids: tuple[str, ...]
+    labels: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "field": self.field,
+            "text": self.text,
+            "ids": list(self.ids),
+            "labels": list(self.labels),
+        }
+
+
+@dataclass
+class ParsedQuery:
+    """A parsed query: the Whoosh tree, the register values it resolved, and the free-text
+    words (with where they stand in the query string) for scoring, snippets and spelling."""
+
+    text: str
+    query: wq.Query
+    resolved: list[Resolved] = field(default_factory=list)
+    words: list[tuple[str, str, int | None, int | None]] = field(default_factory=list)
+
+    @property
+    def matches_all(self) -> bool:
+        return isinstance(self.query, wq.Every)
+
+
+def value_label(registers: Registers, facet: str, value: str) -> str:
+    """The name to show for a facet or filter value."""
+    if facet in REGISTER_FIELDS:
+        return registers.label(REGISTER_FIELDS[facet], value)
+    if facet == "addressee":
+        kind, _, record_id = value.partition(":")
+        return registers.label(kind, record_id) if record_id else value
+    if facet == "lang":
+        return LANGUAGE_NAMES.get(value, value)
+    if facet == "type":
+        return value.replace("-", " ")
+    return value
+
+
+class ValueResolver:
+    """Turns what a person typed for a field into the ids the index holds."""
+
+    def __init__(self, registers: Registers) -> None:
+        self.registers = registers
+        self.types = document_types()
+
+    def resolve(self, field_name: str, text: str) -> Resolved:
+        text = text.strip()
+        if not text:
+            raise BadQuery(f"{field_name}: needs a value")
+        if field_name in REGISTER_FIELDS:
+            register = self.registers.by_kind(REGISTER_FIELDS[field_name])
+            record = _resolve_in(register, text, field_name)
+            ids = (
+                self.registers.treaties.query_ids(record.id)
+                if field_name == "treaty"
+                else [record.id]
+            )
+            return Resolved(field_name, text, tuple(ids), (record.label,))
+        if field_name == "addressee":
+            return self._addressee(text)
+        if field_name == "type":
+            value = normalize_name(text).replace(" ", "-")
+            if value not in self.types:
+                close = difflib.get_close_matches(value, self.types, n=3, cutoff=0.5)
+                hint = f" Did you mean: {', '.join(close)}?" if close else ""
+                raise BadQuery(
+                    f"unknown document type {text!r}.{hint} Types: {', '.join(self.types)}",
+                    suggestions=close,
+                )
+            return Resolved(field_name, text, (value,), (value.replace("-", " "),))
+        if field_name == "lang":
+            value = text.lower()
+            by_name = {normalize_name(n): c for c, n in LANGUAGE_NAMES.items()}
+            value = by_name.get(normalize_name(text), value)
+            if not _LANG_RE.match(value):
+                raise BadQuery(f"lang: {text!r} is not a language code such as en, fr, ru")
+            return Resolved(field_name, text, (value,), (LANGUAGE_NAMES.get(value, value),))
+        if field_name == "year":
+            if not re.fullmatch(r"\d{4}", text):
+                raise BadQuery(f"year: {text!r} is not a year such as 2021")
+            return Resolved(field_name, text, (text,), (text,))
+        if field_name == "id":
+            return Resolved(field_name, text, (text,), (text,))
+        raise BadQuery(f"unknown field {field_name!r}")
+
+    def _addressee(self, text: str) -> Resolved:
+        kinds = ("org", "person", "place")
+        kind, sep, rest = text.partition(":")
+        if sep and kind in kinds:
+            record = _resolve_in(self.registers.by_kind(kind), rest, "addressee")
+            return Resolved("addressee", text, (record.ref,), (record.label,))
+        found: list[Record] = []
+        for kind in kinds:
+            register = self.registers.by_kind(kind)
+            found += register.find(text) or register.find_by_words(text)
+        if len(found) == 1:
+            return Resolved("addressee", text, (found[0].ref,), (found[0].label,))
+        if found:
+            raise BadQuery(
+                f"addressee {text!r} is ambiguous: it may mean "
+                + "; ".join(f"{r.ref} ({r.label})" for r in found)
+                + ". Use an id to choose.",
+                suggestions=[r.ref for r in found],
+            )
+        close = [n for kind in kinds for n in self.registers.by_kind(kind).close_matches(text, 2)]
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise BadQuery(f"unknown addressee {text!r}.{hint}", suggestions=close)
+
+    def date_span(self, start: str | None, end: str | None) -> DateOverlap:
+        """`date:` bounds as days: a partial date stands for the whole period it names."""
+
+        def bound(value: str | None, which: str) -> date | None:
+            if value is None or not value.strip() or value.strip() == "*":
+                return None
+            try:
+                parsed = parse_iso(value.strip())
+            except ValueError as exc:
+                raise BadQuery(f"date: {exc}") from None
+            return parsed.earliest if which == "start" else parsed.latest
+
+        lo, hi = bound(start, "start"), bound(end, "end")
+        if lo and hi and lo > hi:
+            raise BadQuery(f"date: the range starts ({lo}) after it ends ({hi})")
+        return DateOverlap(lo, hi)
+
+
+def _resolve_in(register: Register, text: str, field_name: str) -> Record:
+    try:
+        return register.resolve(text)
+    except BadQuery as exc:
+        message = exc.message
+        if not message.startswith(field_name):
+            message = f"{field_name}: {message}"
+        raise BadQuery(message, suggestions=exc.suggestions) from None
+
+
+def _query_schema() -> Schema:
+    # How the parser tokenizes each field: text fields as the index does, every other
+    # field keeps its value whole (ids, names, dates) for the resolver.
+    whole = TEXT(analyzer=IDTokenizer())
+    fields = {name: TEXT(analyzer=ArchiveAnalyzer()) for name in TEXT_FIELDS}
+    fields |= {name: whole for name in QUERY_FIELDS if name not in TEXT_FIELDS}
+    return Schema(**fields)
+
+
+class QueryParser:
+    """Parses query strings for one set of registers. Cheap to call; build it once."""
+
+    def __init__(self, registers: Registers) -> None:
+        self.resolver = ValueResolver(registers)
+        self.parser = MultifieldParser(list(TEXT_FIELDS), _query_schema())
+
+    def parse(self, text: str) -> ParsedQuery:
+        """Parse `text`; BadQuery says what is wrong in words a reader understands."""
+        text = (text or "").strip()
+        if not text or text == "*":
+            return ParsedQuery(text, wq.Every())
+        if len(text) > MAX_QUERY_CHARS:
+            raise BadQuery(f"the query is longer than {MAX_QUERY_CHARS} characters")
+        _check_syntax(text)
+        rewritten, origin = _minus_to_not(text)
+        try:
+            parsed = self.parser.parse(rewritten)
+        except ArchiveError:
+            raise
+        except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
+            raise BadQuery(f"cannot parse the query: {exc}") from None
+        result = ParsedQuery(text, wq.NullQuery)
+        result.query = self._rewrite(parsed, result, negated=False)
+        if result.query is wq.NullQuery or isinstance(result.query, type(wq.NullQuery)):
+            raise BadQuery(
+                "the query has no words to search for (words such as 'the' or 'of' are "
+                "too common to be indexed)"
+            )
+
+        # Whoosh's positions can run past the text (`minetitle:""` gives a word at 11-20
+        # of 12 characters): a position that is not in the text is no position.
+        def where(position: int | None) -> int | None:
+            return origin[position] if position is not None and position < len(origin) else None
+
+        result.words = [(f, w, where(a), where(b)) for f, w, a, b in result.words]
+        if _count_clauses(result.query) > MAX_CLAUSES:
+            raise BadQuery(f"the query has more than {MAX_CLAUSES} terms")
+        return result
+
+    def _rewrite(self, q: wq.Query, out: ParsedQuery, negated: bool) -> wq.Query:
+        error = getattr(q, "error", None)
+        if error is not None:
+            if isinstance(error, ArchiveError):
+                raise error
+            raise BadQuery(f"cannot parse the query: {error}")
+        if isinstance(q, (wq.Term, wq.Phrase)) or (
+            isinstance(q, wq.MultiTerm) and not isinstance(q, wq.TermRange)
+        ):
+            return self._leaf(q, out, negated)
+        if isinstance(q, wq.TermRange):
+            return self._range(q)
+        if isinstance(q, wq.Not):
+            return wq.Not(self._rewrite(q.query, out, not negated))
+        if isinstance(q, wq.AndNot):
+            return wq.AndNot(self._rewrite(q.a, out, negated), self._rewrite(q.b, out, not negated))
+        if isinstance(q, (wq.Require, wq.AndMaybe)):
+            return type(q)(self._rewrite(q.a, out, negated), self._rewrite(q.b, out, negated))
+        if isinstance(q, wq.CompoundQuery):
+            subs = [self._rewrite(s, out, negated) for s in q.subqueries]
+            subs = [s for s in subs if s is not wq.NullQuery]
+            if not subs:
+                return wq.NullQuery
+            return subs[0] if len(subs) == 1 else type(q)(subs)
+        if isinstance(q, wq.Every) or q is wq.NullQuery:
+            return q
+        raise BadQuery(f"this kind of query is not supported: {q}")
+
+    def _leaf(self, q: wq.Query, out: ParsedQuery, negated: bool) -> wq.Query:
+        fieldname = q.field()
+        if fieldname not in QUERY_FIELDS:
+            raise BadQuery(_unknown_field_message(fieldname))
+        if fieldname in TEXT_FIELDS:
+            if isinstance(q, wq.Term) and not negated:
+                out.words.append(
+                    (fieldname, q.text, getattr(q, "startchar", None), getattr(q, "endchar", None))
+                )
+            elif isinstance(q, wq.Phrase) and not negated:
+                out.words.extend((fieldname, w, None, None) for w in q.words)
+            return q
+        if isinstance(q, wq.MultiTerm):
+            raise BadQuery(f"{fieldname}: wildcards work in the text, not in {fieldname} values")
+        value = " ".join(q.words) if isinstance(q, wq.Phrase) else q.text
+        if fieldname == "date":
+            return self.resolver.date_span(value, value)
+        resolved = self.resolver.resolve(fieldname, value)
+        out.resolved.append(resolved)
+        terms = [wq.Term(fieldname, i) for i in resolved.ids]
+        return terms[0] if len(terms) == 1 else wq.Or(terms)
+
+    def _range(self, q: wq.TermRange) -> wq.Query:
+        fieldname = q.field()
+        if fieldname == "date":
+            return self.resolver.date_span(q.start, q.end)
+        if fieldname == "year":
+            start = self.resolver.date_span(q.start, None).start
+            end = self.resolver.date_span(None, q.end).end
+            return DateOverlap(start, end)
+        if fieldname not in QUERY_FIELDS:
+            raise BadQuery(_unknown_field_message(fieldname))
+        raise BadQuery(f"{fieldname}: ranges work for date: and year: only")
+
+
+def _count_clauses(q: wq.Query) -> int:
+    return 1 + sum(_count_clauses(c) for c in q.children())
+
+
+def _unknown_field_message(name: str) -> str:
+    close = difflib.get_close_matches(name.lower(), QUERY_FIELDS, n=1, cutoff=0.6)
+    hint = f" Did you mean {close[0]}:?" if close else ""
+    return (
+        f"unknown field {name!r}.{hint} Fields: {', '.join(QUERY_FIELDS)}. "
+        "To search for words containing a colon, put them in quotes."
+    )
+
+
+def _minus_to_not(text: str) -> tuple[str, list[int]]:
+    """`-word` or `-"a phrase"` (a minus at the start or after a space or parenthesis, outside
+    quotes) means NOT; a hyphen inside a word or an id (`apmbc-1997`) stays a hyphen.
+    Returns the rewritten text and, for each of its characters, the position it came from
+    in `text`, so that spelling suggestions can point into what the reader typed."""
+    out: list[str] = []
+    origin: list[int] = []
+    in_quote = False
+    for i, char in enumerate(text):
+        if char == '"':
+            in_quote = not in_quote
+        elif (
+            char == "-"
+            and not in_quote
+            and (i == 0 or text[i - 1] in " \t\n(")
+            and i + 1 < len(text)
+            and text[i + 1] not in " \t\n-"
+        ):
+            out.append("NOT ")
+            origin.extend([i] * 4)
+            continue
+        out.append(char)
+        origin.append(i)
+    origin.append(len(text))
+    return "".join(out), origin
+
+
+def _check_syntax(text: str) -> None:
+    """Refuse what Whoosh would silently drop or guess: unbalanced quotes, brackets and
+    parentheses, and fields the archive does not have."""
+    if text.count('"') % 2:
+        raise BadQuery('the query has an unclosed quotation mark (")')
+    outside = re.sub(r'"[^"]*"', " ", text)
+    depth = 0
+    for char in outside:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            raise BadQuery("the query closes a parenthesis that was never opened")
+    if depth:
+        raise BadQuery("the query has an unclosed parenthesis")
+    if outside.count("[") != outside.count("]") or outside.count("{") != outside.count("}"):
+        raise BadQuery("the query has an unbalanced range bracket: write date:[2020 TO 2021]")
+    for match in _FIELD_RE.finditer(outside):
+        name = match.group(1)
+        if name not in QUERY_FIELDS:
+            raise BadQuery(_unknown_field_message(name))
+    stripped = outside.strip()
+    if re.search(r"(?:^|\s)(?:AND|OR|NOT)\s*$", stripped) or re.match(r"^(?:AND|OR)\s", stripped):
+        raise BadQuery("the query starts or ends with an operator (AND, OR, NOT)")
