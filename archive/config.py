@@ -19,6 +19,8 @@ SCHEMA_DIR = PROJECT_ROOT / "schemas"
 # The canonical address of the archive. Permalinks stored in documents (idno type="URI")
 # are built on it; a deployment elsewhere still cites these, so it is not per-host.
 CANONICAL_BASE_URL = "https://appeals-archive.org"
+# The archive's name, as citations, exports and feeds give it.
+ARCHIVE_NAME = "Appeals Archive"
 
 
 @dataclass(frozen=True)

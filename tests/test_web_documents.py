@@ -85,10 +85,22 @@ def test_highwire_and_dublin_core_tags(client):
     ]
     assert '<meta name="DC.type" content="letter">' in html
     assert (
-        f'<meta name="DC.identifier" content="https://appeals-archive.org/doc/{SEED_ID}/v1">'
+        f'<meta name="citation_public_url" content="https://appeals-archive.org/doc/{SEED_ID}/v1">'
         in html
     )
     assert '<meta name="citation_date" content="2021/03/25">' in html
+    assert "DC.identifier" not in html  # Zotero reads an identifier with "10/..." as a DOI
+
+
+def test_an_organisation_is_never_offered_to_zotero_as_a_person(client):
+    """Zotero's Embedded Metadata takes creators from citation_author, DC.creator, then
+    <meta name="author">, then elements of class byline/vcard, and splits each into given
+    and family name: none of these may carry the issuing organisation."""
+    html = client.get("/doc/bonn-declaration-mine-maps-2021").get_data(as_text=True)
+    assert not re.findall(r'<meta name="(citation_author|DC\.creator|author)"', html)
+    assert not re.search(r'class="[^"]*\b(byline|bylines|vcard|article-byline)\b', html)
+    assert '<meta name="citation_publisher" content="German-Azerbaijan House of Culture">' in html
+    assert '<meta name="DC.type" content="document">' in html
 
 
 def test_xml_download_is_the_stored_bytes(client, bundled_config):

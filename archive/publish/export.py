@@ -23,14 +23,12 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from archive import __version__
-from archive.config import Config
+from archive.config import ARCHIVE_NAME, Config
 from archive.document import TEI_NS, Registers, parse_tei, t
 from archive.errors import BadQuery, Gone, NotFound
 from archive.publish import bag, cite, table
 from archive.publish.selection import Selection
 from archive.storage import Corpus, ModelCache
-
-ARCHIVE_NAME = "Appeals Archive"
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,13 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from archive.config import Config
+from archive.config import ARCHIVE_NAME, Config
 from archive.document import Document, Registers
 from archive.errors import Gone, NotFound
 from archive.publish.catalogue import Catalogue, utc_datestamp
 from archive.publish.cite import citation_for
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
-ARCHIVE_NAME = "Appeals Archive"
 FEED_TITLE = f"{ARCHIVE_NAME}: latest additions and versions"
 
 
