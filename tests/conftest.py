@@ -16,13 +16,16 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from archive.config import BUNDLED_CORPUS, PROJECT_ROOT, Config
+from archive.config import BUNDLED_CORPUS, CANONICAL_BASE_URL, PROJECT_ROOT, Config
 from tests.strict_skips import pytest_runtest_makereport  # noqa: F401  (under CI a skip fails)
 
 SHARED = Path(os.environ.get("ARCHIVE_SHARED", PROJECT_ROOT.parent / "shared"))
 SHARED_SCHEMAS = Path(os.environ.get("ARCHIVE_SHARED_SCHEMAS", SHARED / "schemas"))
 TEI_ALL = SHARED_SCHEMAS / "tei" / "tei_all-4.3.0.rng"
 SEED_ID = "ngo-appeal-mine-maps-2021"
+# The fixtures' configurations are a deployment with its public address set
+# ($ARCHIVE_BASE_URL); tests/test_config.py covers the archive run without one.
+DEPLOYED = CANONICAL_BASE_URL
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -57,7 +60,9 @@ def tei_all() -> etree.RelaxNG:
 @pytest.fixture(scope="session")
 def bundled_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     """The bundled corpus, read-only, with an instance folder of its own."""
-    return Config(corpus=BUNDLED_CORPUS, instance=tmp_path_factory.mktemp("instance"))
+    return Config(
+        corpus=BUNDLED_CORPUS, instance=tmp_path_factory.mktemp("instance"), base_url=DEPLOYED
+    )
 
 
 @pytest.fixture
@@ -65,7 +70,7 @@ def corpus_copy(tmp_path: Path) -> Config:
     """A private copy of the bundled corpus that a test may change."""
     corpus = tmp_path / "corpus"
     shutil.copytree(BUNDLED_CORPUS, corpus)
-    return Config(corpus=corpus, instance=tmp_path / "instance")
+    return Config(corpus=corpus, instance=tmp_path / "instance", base_url=DEPLOYED)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -80,7 +85,9 @@ def indexed_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     """The bundled corpus with a search index built once for the session (read-only)."""
     from archive.search.indexing import update_index
 
-    config = Config(corpus=BUNDLED_CORPUS, instance=tmp_path_factory.mktemp("indexed"))
+    config = Config(
+        corpus=BUNDLED_CORPUS, instance=tmp_path_factory.mktemp("indexed"), base_url=DEPLOYED
+    )
     update_index(config)
     return config
 

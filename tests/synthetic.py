@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from archive.config import BUNDLED_CORPUS, Config
+from archive.config import BUNDLED_CORPUS, CANONICAL_BASE_URL, Config
 from archive.document.tei import NS, XML_ID
 from archive.storage import store
 
@@ -56,7 +56,7 @@ def make_corpus(folder: Path, count: int, *, start: int = 0) -> Config:
         version_dir = corpus / "versions" / doc_id
         version_dir.mkdir(parents=True, exist_ok=True)
         (version_dir / "1.xml").write_bytes(data)
-    return Config(corpus=corpus, instance=folder / "instance")
+    return Config(corpus=corpus, instance=folder / "instance", base_url=CANONICAL_BASE_URL)
 
 
 def _variant(tree: etree._ElementTree, doc_id: str, number: int) -> bytes:

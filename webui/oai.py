@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 
 from archive.publish import Catalogue, OaiProvider, OaiSettings, token_key
-from archive.storage import ModelCache
+from archive.storage import Corpus, ModelCache
 from webui.context import archive
 
 bp = Blueprint("oai", __name__)
@@ -17,22 +17,23 @@ PAGE_SIZE = 100
 @bp.route("/oai", methods=["GET", "POST"])
 def endpoint() -> Response:
     ctx = archive()
+    config = ctx.config  # as this request sees it: links on its address unless configured
     source = request.form if request.method == "POST" else request.args
     args = list(source.items(multi=True))
-    catalogue = Catalogue(ctx.config, ctx.registers)
+    catalogue = Catalogue(config, ctx.registers)
     try:
         catalogue.refresh()
-        with ModelCache(ctx.config, catalogue.conn) as models:
+        with ModelCache(config, catalogue.conn) as models:
             provider = OaiProvider(
                 catalogue,
-                ctx.corpus,
+                Corpus(config),
                 ctx.registers,
                 OaiSettings(
                     base_url=request.base_url,
-                    admin_email=ctx.config.admin_email,
+                    admin_email=config.admin_email,
                     page_size=current_app.config.get("OAI_PAGE_SIZE", PAGE_SIZE),
                 ),
-                token_key(ctx.config.instance),
+                token_key(config.instance),
                 models.document,
             )
             body = provider.respond(args)

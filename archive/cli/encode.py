@@ -66,7 +66,7 @@ def encode(
     """
     registers = Registers.load(config.authority_dir)
     text = read_text_file(textfile)
-    result = Encoder(registers, config.base_url).encode(
+    result = Encoder(registers, config.canonical_base).encode(
         text,
         doc_id=doc_id,
         title=title,

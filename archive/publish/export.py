@@ -132,7 +132,7 @@ class _Job:
     def description(self) -> str:
         return (
             f"The current version of each document of the {ARCHIVE_NAME} "
-            f"({self.config.base_url}) selected by: {self.selection.summary()}; "
+            f"({self.config.link_base}) selected by: {self.selection.summary()}; "
             f"exported {self.now:%Y-%m-%dT%H:%M:%SZ}."
         )
 
@@ -164,7 +164,7 @@ def _batched(pieces: Iterable[bytes], size: int) -> Iterator[bytes]:
 def _zip(job: _Job) -> Iterator[bytes]:
     info = [
         ("Source-Organization", ARCHIVE_NAME),
-        ("External-Identifier", job.config.base_url),
+        ("External-Identifier", job.config.link_base),
         ("External-Description", job.description()),
         ("Bagging-Date", f"{job.now:%Y-%m-%d}"),
         ("Bag-Software-Agent", f"appeals-archive {__version__}"),
@@ -185,7 +185,7 @@ def _tei_header(job: _Job) -> etree._Element:
     title.text = f"{ARCHIVE_NAME}: {job.selection.summary()}"
     publication = etree.SubElement(file_desc, t("publicationStmt"))
     etree.SubElement(publication, t("publisher")).text = ARCHIVE_NAME
-    etree.SubElement(publication, t("idno"), type="URI").text = job.config.base_url
+    etree.SubElement(publication, t("idno"), type="URI").text = job.config.link_base
     stamp = f"{job.now:%Y-%m-%dT%H:%M:%SZ}"
     etree.SubElement(publication, t("date"), when=stamp).text = stamp
     availability = etree.SubElement(publication, t("availability"))

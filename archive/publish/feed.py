@@ -80,14 +80,14 @@ def atom_feed(
         element.text = text
         return element
 
-    add(feed, "id", f"{config.base_url}/feed.atom")
+    add(feed, "id", f"{config.link_base}/feed.atom")
     add(feed, "title", FEED_TITLE)
     add(feed, "subtitle", "New documents and new versions of documents, latest first.")
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     add(feed, "updated", entries[0].updated if entries else stamp)
     author = add(feed, "author")
     add(author, "name", ARCHIVE_NAME)
-    add(author, "uri", config.base_url)
+    add(author, "uri", config.link_base)
     add(feed, "link", rel="self", type="application/atom+xml", href=links.self_url)
     add(feed, "link", rel="alternate", type="text/html", href=links.site_url)
     for item in entries:

@@ -86,7 +86,7 @@ class OaiSettings:
 def repository_identifier(config: Config) -> str:
     """The namespace of OAI identifiers: the canonical host, so identifiers are the same
     whichever address serves them ('appeals-archive.org')."""
-    return urlsplit(config.base_url).hostname or "appeals-archive.org"
+    return urlsplit(config.canonical_base).hostname or "appeals-archive.org"
 
 
 class OaiProvider:
