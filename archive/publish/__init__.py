@@ -12,8 +12,10 @@ from archive.publish.catalogue import Catalogue
 from archive.publish.cite import Citation, citation_for
 from archive.publish.export import (
     FORMATS,
+    VERSIONS,
     ExportStats,
     check_format,
+    check_versions,
     export_chunks,
     export_name,
 )
@@ -24,6 +26,7 @@ from archive.publish.selection import PAGING_PARAMS, Selection, select
 __all__ = [
     "FORMATS",
     "PAGING_PARAMS",
+    "VERSIONS",
     "Catalogue",
     "Citation",
     "ExportStats",
@@ -33,6 +36,7 @@ __all__ = [
     "Selection",
     "atom_feed",
     "check_format",
+    "check_versions",
     "citation_for",
     "cite",
     "current_reader",
