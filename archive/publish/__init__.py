@@ -19,7 +19,7 @@ from archive.publish.export import (
     export_chunks,
     export_name,
 )
-from archive.publish.feed import FeedLinks, atom_feed, current_reader
+from archive.publish.feed import FeedLinks, Withdrawn, atom_feed, current_reader, version_reader
 from archive.publish.oai import OaiProvider, OaiSettings, token_key
 from archive.publish.selection import PAGING_PARAMS, Selection, select
 
@@ -34,6 +34,7 @@ __all__ = [
     "OaiProvider",
     "OaiSettings",
     "Selection",
+    "Withdrawn",
     "atom_feed",
     "check_format",
     "check_versions",
@@ -44,4 +45,5 @@ __all__ = [
     "export_name",
     "select",
     "token_key",
+    "version_reader",
 ]
