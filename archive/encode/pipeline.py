@@ -126,6 +126,7 @@ class Encoder:
 
         treaty_refs = list(dict.fromkeys(d.ref for d in marks if d.kind == "treaty" and d.ref))
         authors = _unique_refs(s.org for s in signatories if s.org is not None and s.org.ref)
+        addressees = _unique_refs(self.names.addressees(text, names))
         facts = DraftFacts(
             doc_id=doc_id,
             title=title,
@@ -143,7 +144,7 @@ class Encoder:
                 (ref, self.registers.label("treaty", ref.split(":", 1)[1])) for ref in treaty_refs
             ],
             authors=authors,
-            addressees=_unique_refs(self.names.addressees(text, names)),
+            addressees=addressees,
             signatories=signatories,
             head_block=head_block,
         )
@@ -157,6 +158,8 @@ class Encoder:
             proposals=proposals,
             review_points=sorted(review, key=lambda p: (p.start is not None, p.start or 0)),
             issued=issued_span,
+            authors=authors,
+            addressees=addressees,
         )
 
     # -- header facts -------------------------------------------------------------------
