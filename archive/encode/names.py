@@ -74,6 +74,8 @@ class NameFinder:
                 text[max(0, start - 3) : start]
             ):
                 continue  # "Report" opening a sentence is the word, not the agency
+            if _inside_longer_name(text, start, record, name.surface):
+                continue  # "Azerbaijan Human Rights Watch" is another body than HRW
             out.append(_detection(record, text, start, end, name.surface))
         return out
 
@@ -152,6 +154,20 @@ def _choose(name: _Name) -> Record:
         return preferred[0]
     places = [r for r in name.records if r.kind == "place"]
     return (places or list(name.records))[0]
+
+
+_FUNCTION_WORDS = frozenset(
+    "The A An And Of For By To With From On In At As Dear Sincerely Signed Member Members".split()
+)
+
+
+def _inside_longer_name(text: str, start: int, record: Record, surface: str) -> bool:
+    """A registered organisation's several-word name right after another capitalised word
+    on the same line is the tail of a longer name the register lacks."""
+    if record.kind != "org" or " " not in surface or surface.isupper():
+        return False
+    before = re.search(r"(?:^|[ \t])([A-Z][\w'’.-]*) $", text[max(0, start - 40) : start])
+    return before is not None and before.group(1) not in _FUNCTION_WORDS
 
 
 def _is_common_word(surface: str, record: Record) -> bool:

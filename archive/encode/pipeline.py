@@ -17,13 +17,14 @@ from archive.config import CANONICAL_BASE_URL
 from archive.document import DOC_ID_RE, DateSpan, Registers, human_date, parse_iso
 from archive.encode.dates import DateContext, detect_dates
 from archive.encode.draft import DraftFacts, build_draft
+from archive.encode.gazetteer import Gazetteer, default_gazetteer
 from archive.encode.names import NameFinder
 from archive.encode.results import (
     Detection,
     EncodingResult,
     ReviewPoint,
 )
-from archive.encode.review import detection_points, propose
+from archive.encode.review import detection_points, propose, propose_places
 from archive.encode.signatories import SignatoryFinder, slug
 from archive.encode.spans import SpanSet
 from archive.encode.text import Block, split_blocks
@@ -49,8 +50,14 @@ _DATELINE_LEAD_RE = re.compile(r"^[\w\s,.:()'’-]{0,40}$")
 class Encoder:
     """Encodes texts against one set of registers; build it once, encode many texts."""
 
-    def __init__(self, registers: Registers, base_url: str = CANONICAL_BASE_URL) -> None:
+    def __init__(
+        self,
+        registers: Registers,
+        base_url: str = CANONICAL_BASE_URL,
+        gazetteer: Gazetteer | None = None,
+    ) -> None:
         self.registers = registers
+        self.gazetteer = gazetteer or default_gazetteer()
         self.base_url = base_url.rstrip("/")
         self.treaties = TreatyDetector(registers.treaties)
         self.names = NameFinder(registers)
@@ -91,12 +98,23 @@ class Encoder:
         names = self.names.detect(text, blocked)
         signatories, _ = self.signers.detect(text, names)
         signatories, proposals = propose(text, signatories, self.registers, review)
+        taken = blocked + [(d.start, d.end) for d in names]
+        taken += [(p.start, p.end) for s in signatories for p in (s.person, s.role, s.org) if p]
+        places = propose_places(
+            text,
+            self.gazetteer.find(text, taken),
+            self.gazetteer,
+            self.registers,
+            review,
+            proposals,
+        )
 
         marks = _merge(
             treaties,
             dates,
             [p for s in signatories for p in (s.person, s.role, s.org) if p is not None],
             names,
+            places,
         )
         head_block, title = self._title(text, blocks, title, marks, review)
         doc_type = self._type(text, title, doc_type, review)
