@@ -19,6 +19,7 @@ places share a name, the one in a country the text names wins, else the most pop
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -150,7 +151,7 @@ class Gazetteer:
                 group = tokens[i : i + n]
                 if any(
                     text[a.end() : b.start()] not in (" ", "\u00a0")
-                    for a, b in zip(group, group[1:])
+                    for a, b in itertools.pairwise(group)
                 ):
                     continue
                 if group[-1].group().lower() in _CONNECTORS:

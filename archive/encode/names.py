@@ -157,7 +157,27 @@ def _choose(name: _Name) -> Record:
 
 
 _FUNCTION_WORDS = frozenset(
-    "The A An And Of For By To With From On In At As Dear Sincerely Signed Member Members".split()
+    [
+        "The",
+        "A",
+        "An",
+        "And",
+        "Of",
+        "For",
+        "By",
+        "To",
+        "With",
+        "From",
+        "On",
+        "In",
+        "At",
+        "As",
+        "Dear",
+        "Sincerely",
+        "Signed",
+        "Member",
+        "Members",
+    ]
 )
 
 

@@ -14,12 +14,21 @@ from datetime import date
 from typing import Any
 
 from archive.config import CANONICAL_BASE_URL
-from archive.document import DOC_ID_RE, DateSpan, Registers, human_date, parse_iso
+from archive.document import (
+    DOC_ID_RE,
+    DateSpan,
+    Registers,
+    human_date,
+    normalize_name,
+    parse_iso,
+)
+from archive.encode.authors import AuthorFinder
 from archive.encode.dates import DateContext, detect_dates
 from archive.encode.draft import DraftFacts, build_draft
 from archive.encode.gazetteer import Gazetteer, default_gazetteer
 from archive.encode.names import NameFinder
 from archive.encode.results import (
+    DetectedSignatory,
     Detection,
     EncodingResult,
     ReviewPoint,
@@ -62,6 +71,7 @@ class Encoder:
         self.treaties = TreatyDetector(registers.treaties)
         self.names = NameFinder(registers)
         self.signers = SignatoryFinder(self.names)
+        self.authors = AuthorFinder()
 
     def encode(
         self,
@@ -96,7 +106,11 @@ class Encoder:
         dates = detect_dates(text, DateContext(issued_day, issued_span.cert), blocked)
         blocked += [(d.start, d.end) for d in dates]
         names = self.names.detect(text, blocked)
-        signatories, _ = self.signers.detect(text, names)
+        signatories, regions = self.signers.detect(text, names)
+        signatories = _by_position(
+            signatories,
+            self.authors.detect(text, names, blocked + regions),
+        )
         signatories, proposals = propose(text, signatories, self.registers, review)
         taken = blocked + [(d.start, d.end) for d in names]
         taken += [(p.start, p.end) for s in signatories for p in (s.person, s.role, s.org) if p]
@@ -143,7 +157,7 @@ class Encoder:
         review.extend(detection_points(marks))
 
         treaty_refs = list(dict.fromkeys(d.ref for d in marks if d.kind == "treaty" and d.ref))
-        authors = _unique_refs(s.org for s in signatories if s.org is not None and s.org.ref)
+        authors = _unique_refs(self.authors.issuers(text, marks, signatories))
         addressees = _unique_refs(self.names.addressees(text, names))
         facts = DraftFacts(
             doc_id=doc_id,
@@ -317,6 +331,15 @@ def _merge(*groups: list[Detection]) -> list[Detection]:
             kept.append(detection)
             taken.add(detection.start, detection.end)
     return sorted(kept, key=lambda d: (d.start, d.end))
+
+
+def _by_position(*groups: list[DetectedSignatory]) -> list[DetectedSignatory]:
+    """Signers from signature forms and authors from prose, once each, in the text's order."""
+    seen: dict[str, DetectedSignatory] = {}
+    for group in groups:
+        for signer in group:
+            seen.setdefault(normalize_name(signer.name), signer)
+    return sorted(seen.values(), key=lambda s: s.person.start)
 
 
 def _unique_refs(detections) -> list[Detection]:  # type: ignore[no-untyped-def]

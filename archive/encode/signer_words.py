@@ -53,6 +53,10 @@ ROLE_NOUNS = {
     "campaigner",
     "treasurer",
     "trustee",
+    "delegate",
+    "defender",
+    "ceo",
+    "deputy",
 }
 ROLE_MODIFIERS = {
     "vice", "executive", "deputy", "prime", "board", "senior", "legal", "programme", "program",
