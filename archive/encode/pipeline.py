@@ -53,7 +53,7 @@ DOCUMENT_TYPES = (
     ("speech", "speech"),
     ("report", "report"),
 )
-_DATELINE_LEAD_RE = re.compile(r"^[\w\s,.:()'’-]{0,40}$")
+_DATELINE_LEAD_RE = re.compile(r"^[\w\s,.:()'’/•|-]{0,40}$")
 
 
 class Encoder:
@@ -315,7 +315,12 @@ def _dateline_date(text: str, blocks: list[Block], dates: list[Detection]) -> De
                 lead = text[line_start : found.start]
                 after = text[found.end : line_end].strip()
                 dash_after = re.match(r"^[-–—:]", after)
-                if _DATELINE_LEAD_RE.match(lead) and (dash_after or len(lead) + len(after) <= 60):
+                # "(4 December 2000, Geneva). On the third anniversary ...": a date line
+                # in brackets opening the first paragraph.
+                bracketed = lead.strip().startswith("(") and re.match(r"^[^()\n]{0,40}\)", after)
+                if _DATELINE_LEAD_RE.match(lead) and (
+                    dash_after or bracketed or len(lead) + len(after) <= 60
+                ):
                     return found
     return None
 
