@@ -77,6 +77,60 @@ class NameFinder:
             if _inside_longer_name(text, start, record, name.surface):
                 continue  # "Azerbaijan Human Rights Watch" is another body than HRW
             out.append(_detection(record, text, start, end, name.surface))
+        return out + self._red_cross(text, taken, out)
+
+    def _red_cross(self, text: str, taken: SpanSet, found: list[Detection]) -> list[Detection]:
+        """'the Red Cross' alone may be the ICRC, the IFRC or a national society: the body
+        the text names elsewhere when it names exactly one of the Movement, else none, and
+        never the ICRC by default. Either way the report asks."""
+        movement = {
+            d.ref
+            for d in found
+            if d.kind == "org"
+            and d.ref
+            and re.search(
+                r"Red\s+Cross|Red\s+Crescent|ICRC|IFRC", d.text + " " + (d.evidence or "")
+            )
+        }
+        unregistered = [
+            m.span()
+            for m in re.finditer(
+                r"\b(?!(?:The|A|An|This|That|Its|Our|Their|And)\s)[A-Z][\w-]+\s+Red\s+(?:Cross|Crescent)(?:\s+Society)?",
+                text,
+            )
+            if not any(d.start <= m.start() < d.end for d in found)
+        ]
+        if unregistered:  # "the Ruritanian Red Cross Society": a body the registers lack
+            movement.add("unregistered")
+        out = []
+        for match in re.finditer(
+            r"(?<![\w-])Red\s+Cross(?![\w-])(?!\s+(?:and|Society|Movement)\b)", text
+        ):
+            if any(a <= match.start() < b for a, b in unregistered):
+                continue
+            if taken.overlaps(*match.span()) or any(
+                d.start <= match.start() < d.end for d in found
+            ):
+                continue
+            only = next(iter(movement)) if len(movement) == 1 else None
+            out.append(
+                Detection(
+                    "org",
+                    match.group(),
+                    *match.span(),
+                    ref=only,
+                    confidence=0.6 if only else 0.3,
+                    evidence=(
+                        f"'Red Cross' alone; the text names only {only} of the Movement"
+                        if only
+                        else "'Red Cross' alone may be the ICRC, the IFRC or a national society"
+                    ),
+                    candidates=()
+                    if only
+                    else tuple(sorted(movement - {"unregistered"}) or ("org:icrc", "org:ifrc")),
+                    needs_review=True,
+                )
+            )
         return out
 
     def addressees(self, text: str, detections: list[Detection]) -> list[Detection]:

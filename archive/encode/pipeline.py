@@ -36,7 +36,7 @@ from archive.encode.results import (
 from archive.encode.review import detection_points, propose, propose_places
 from archive.encode.signatories import SignatoryFinder, slug
 from archive.encode.spans import SpanSet
-from archive.encode.text import Block, split_blocks
+from archive.encode.text import Block, debris_lines, split_blocks
 from archive.encode.treaties import TreatyDetector
 from archive.errors import BadQuery
 
@@ -91,11 +91,28 @@ class Encoder:
             raise BadQuery(
                 f"--id {doc_id!r}: ids are 3 to 100 lowercase letters, digits and hyphens"
             )
+        if doc_id is not None and not doc_id[0].isalpha():
+            raise BadQuery(
+                f"--id {doc_id!r}: the id is also the TEI's xml:id, which must start with a "
+                f"letter: try {'doc-' + doc_id!r}"
+            )
         if source_url is not None and not re.match(r"^https?://\S+$", source_url):
             raise BadQuery(f"--source {source_url!r} is not an http(s) URL")
         today = today or date.today()
         review: list[ReviewPoint] = []
         blocks = split_blocks(text)
+        debris = debris_lines(text, blocks)
+        for start, end in debris:
+            review.append(
+                ReviewPoint(
+                    "page-debris",
+                    f"{text[start:end]!r} looks like web-page furniture, not the statement: "
+                    "it is kept in the draft's text but not used for the title or the id; "
+                    "delete it if it is not part of the document",
+                    start,
+                    end,
+                )
+            )
         treaties = self.treaties.detect(text)
         blocked = [(d.start, d.end) for d in treaties]
 
@@ -130,7 +147,7 @@ class Encoder:
             names,
             places,
         )
-        head_block, title = self._title(text, blocks, title, marks, review)
+        head_block, title = self._title(text, blocks, title, marks, review, debris)
         doc_type = self._type(text, title, doc_type, review)
         if issued_day is None:
             review.append(
@@ -223,11 +240,19 @@ class Encoder:
         title: str | None,
         marks: list[Detection],
         review: list[ReviewPoint],
+        debris: list[tuple[int, int]] = (),  # type: ignore[assignment]
     ) -> tuple[int | None, str]:
-        first = blocks[0] if blocks else None
+        furniture = set(debris)
+        content = [
+            b
+            for b in blocks
+            if not all(line in furniture or line[0] == line[1] for line in b.lines)
+        ]
+        first_index = blocks.index(content[0]) if content else None
+        first = content[0] if content else None
         heading = (
             first is not None
-            and len(blocks) > 1
+            and len(content) > 1
             and len(first.lines) == 1
             and len(first.text(text)) <= 150
             and not re.search(r"[.,;:]$", first.text(text))
@@ -235,9 +260,9 @@ class Encoder:
             and not any(m.kind == "date" and first.start <= m.start < first.end for m in marks)
         )
         if title:
-            return (0 if heading else None), title
+            return (first_index if heading else None), title
         if heading and first is not None:
-            return 0, " ".join(first.text(text).split())
+            return first_index, " ".join(first.text(text).split())
         review.append(
             ReviewPoint(
                 "missing-title",
@@ -245,7 +270,10 @@ class Encoder:
                 "placeholder made from the first words; write the archive's title",
             )
         )
-        words = " ".join(text.split()[:12])
+        kept = "".join(
+            text[a:b] + " " for block in content for a, b in block.lines if (a, b) not in furniture
+        )
+        words = " ".join(kept.split()[:12])
         return None, f"Draft: {words}\u2026"
 
     def _type(self, text: str, title: str, doc_type: str | None, review: list[ReviewPoint]) -> str:
@@ -360,4 +388,6 @@ def _proposed_id(title: str, doc_type: str, issued: DateSpan) -> str:
     stem = "-".join(words[:8]) or doc_type
     suffix = issued.when[:10] if issued.when else "undated"
     candidate = f"{stem}-{suffix}"[:100].strip("-")
+    if candidate[:1].isdigit():  # "16-px-..." is no xml:id: an id starts with a letter
+        candidate = f"{doc_type}-{candidate}"[:100].strip("-")
     return candidate if DOC_ID_RE.match(candidate) else f"{doc_type}-{suffix}"

@@ -236,6 +236,21 @@ def detection_points(marks: list[Detection]) -> list[ReviewPoint]:
                     mark.end,
                 )
             )
+        elif mark.kind == "org" and mark.needs_review and mark.text.startswith("Red"):
+            points.append(
+                ReviewPoint(
+                    "ambiguous-org",
+                    f"{mark.text!r}: {mark.evidence}. "
+                    + (
+                        f"The draft points to {mark.ref}; check it"
+                        if mark.ref
+                        else "The draft marks it without @ref; add the right one "
+                        f"({' or '.join(mark.candidates)})"
+                    ),
+                    mark.start,
+                    mark.end,
+                )
+            )
         elif mark.kind == "date" and mark.needs_review:
             points.append(
                 ReviewPoint(
