@@ -37,7 +37,7 @@ from archive.encode.review import detection_points, propose, propose_places
 from archive.encode.signatories import SignatoryFinder, slug
 from archive.encode.spans import SpanSet
 from archive.encode.text import Block, debris_lines, split_blocks
-from archive.encode.treaties import TreatyDetector
+from archive.encode.treaties import TreatyDetector, unknown_instruments
 from archive.errors import BadQuery
 
 DOCUMENT_TYPES = (
@@ -114,6 +114,17 @@ class Encoder:
                 )
             )
         treaties = self.treaties.detect(text)
+        for start, end in unknown_instruments(text, treaties):
+            review.append(
+                ReviewPoint(
+                    "unknown-treaty",
+                    f"{text[start:end]!r} reads like a treaty the register lacks: add it to "
+                    "treaties.xml (or an alias of the record it is) and mark it "
+                    "rs[@type='treaty'] with @ref",
+                    start,
+                    end,
+                )
+            )
         blocked = [(d.start, d.end) for d in treaties]
 
         issued_span, issued_words, dating_note = self._issue_date(text, blocks, blocked, issued)
