@@ -57,7 +57,7 @@ _ORG_POSSESSIVE_RE = re.compile(
 # "Armenian Human Rights Defender Arman Tatoyan said"
 _ROLE_BEFORE_RE = re.compile(
     rf"(?P<app>(?:\b[A-Z][\w.-]*\s+(?:and\s+)?){{0,5}}?(?:{'|'.join(sorted((re.escape(n.title()) for n in ROLE_NOUNS), key=len, reverse=True))}))"
-    rf"\s+{_NAME}(?=['’]s\s+(?:message|statement|remarks)|,?\s+(?:{_VERBS})\b|:|\s+was\s+issued)"
+    rf"\s+{_NAME}(?=['’]s\s+(?:message|statement|remarks)|,?\s+(?:{_VERBS})\b|:|\s+was\s+issued|,\s+as\s+(?:delivered|read))"
 )
 # "The Co-Chairs of the OSCE Minsk Group (Igor Popov of the Russian Federation, ...)"
 _PAREN_LIST_RE = re.compile(

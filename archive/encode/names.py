@@ -57,18 +57,26 @@ class NameFinder:
                             bucket.append(record)
         self.names = [_Name(s, tuple(r)) for s, r in surfaces.items()]
         self.collectives = [_Name(s, tuple(r)) for s, r in collectives.items()]
-        self.pattern = _compile(self.names, case_blind=False)
+        # The same names grouped by their first word: a text is read word by word and only
+        # the names that can start there are tried (with ~400 names and their capitals, one
+        # alternation tried at every word took 15 ms a statement; this takes ~1 ms).
+        groups: dict[str, list[_Name]] = {}
+        for name in self.names:
+            groups.setdefault(_first_word(name.surface), []).append(name)
+        self.by_first = {
+            key: (_compile(members, case_blind=False), members) for key, members in groups.items()
+        }
         self.collective_pattern = _compile(self.collectives, case_blind=True)
 
     def detect(self, text: str, blocked: list[tuple[int, int]] | None = None) -> list[Detection]:
         """Every registered name in `text` outside the `blocked` spans, longest first."""
         out = []
         taken = SpanSet(blocked or [])
-        for match in self.pattern.finditer(text):
+        for match in self._matches(text):
             start, end = match.span()
             if taken.overlaps(start, end):
                 continue
-            name = self.names[int(match.lastgroup[1:])]  # type: ignore[index]
+            name = match.name
             record = _choose(name)
             if _is_common_word(name.surface, record) and _SENTENCE_START_RE.search(
                 text[max(0, start - 3) : start]
@@ -133,6 +141,24 @@ class NameFinder:
             )
         return out
 
+    def _matches(self, text: str) -> list[_Match]:
+        """Every register name in `text`, left to right, longest first where names start
+        at the same word, none overlapping (what one alternation's finditer gave)."""
+        out: list[_Match] = []
+        end = 0
+        for word in _WORD_START_RE.finditer(text):
+            if word.start() < end:
+                continue
+            group = self.by_first.get(word.group().casefold())
+            if group is None:
+                continue
+            pattern, members = group
+            match = pattern.match(text, word.start())
+            if match is not None:
+                out.append(_Match(match.start(), match.end(), members[int(match.lastgroup[1:])]))  # type: ignore[index]
+                end = match.end()
+        return out
+
     def addressees(self, text: str, detections: list[Detection]) -> list[Detection]:
         """Organisations (collective ones included) the text addresses: 'appeal to the UN',
         'call on the international community', a 'To:' line."""
@@ -177,6 +203,24 @@ class NameFinder:
                 if ratio > best_ratio:
                     best, best_ratio = record, ratio
         return best if best_ratio >= 0.85 else None
+
+
+_WORD_START_RE = re.compile(r"(?<![\w-])\w+")
+
+
+@dataclass(frozen=True)
+class _Match:
+    start_at: int
+    end_at: int
+    name: _Name
+
+    def span(self) -> tuple[int, int]:
+        return self.start_at, self.end_at
+
+
+def _first_word(surface: str) -> str:
+    first = re.match(r"\w+", surface)
+    return first.group().casefold() if first else surface.casefold()
 
 
 def _compile(names: list[_Name], case_blind: bool) -> re.Pattern[str]:

@@ -302,7 +302,7 @@ def _unlabelled_block(text: str) -> tuple[int, int] | None:
     stop = len(lines)
     for index in range(first + 1, len(lines)):
         line = lines[index][2]
-        if re.match(
+        if is_debris(line) or re.match(
             r"(?i)(?:P\.?\s*O\.?\s*Box|Tel|Fax|e-?mail|https?://|www\.|\+?\d[\d\s()-]{6,})", line
         ):
             stop = index

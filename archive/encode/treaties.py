@@ -50,10 +50,10 @@ _SENTENCE_END_RE = re.compile(r"[.!?;]\s|\n")
 # The name of an instrument the register may lack: capitalised words around a treaty noun
 # ("the Treaty of Oldtown on Lakes", "Kampala Convention", "Optional Protocol to ...").
 _INSTRUMENT_RE = re.compile(
-    r"\b(?:[A-Z][\w'’-]*\s+(?:(?:of|on|for|against|to|the|and|relating\s+to)\s+)*){0,8}"
+    r"\b(?:[A-Z][\w'’-]*\s+(?:(?:of|on|for|against|to|relating\s+to)\s+)*){0,8}"
     r"(?:Convention|Treaty|Covenant|Protocol|Charter|Statute)"
     r"(?:\s+(?:of|on|for|against|to|relating\s+to)\s+(?:the\s+)?[A-Z][\w'’-]*"
-    r"(?:\s+(?:(?:of|on|for|and|the|in)\s+)*[A-Z][\w'’-]*)*)?"
+    r"(?:\s+(?:(?:of|on|for|in)\s+(?:the\s+)?)?[A-Z][\w'’-]*)*)?"
 )
 
 
