@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-_TOKEN_RE = re.compile(r"[^\W\d_][\w'’.-]*[\w]|[^\W\d_]", re.UNICODE)
+_TOKEN_RE = re.compile(r"[^\W\d_][\w'’-]*[\w]|[^\W\d_]", re.UNICODE)
 _CONNECTORS = frozenset({"of", "de", "del", "da", "do", "and", "the", "el", "al", "la", "du"})
 # GeoNames city names that are ordinary English words or given names more often than places
 # in statements (checked on the development set and the gold texts).

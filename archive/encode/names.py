@@ -285,7 +285,11 @@ def _inside_longer_name(text: str, start: int, record: Record, surface: str) -> 
     if record.kind != "org" or " " not in surface or surface.isupper():
         return False
     before = re.search(r"(?:^|[ \t])([A-Z][\w'’.-]*) $", text[max(0, start - 40) : start])
-    return before is not None and before.group(1) not in _FUNCTION_WORDS
+    return (
+        before is not None
+        and before.group(1) not in _FUNCTION_WORDS
+        and not re.search(r"-[a-z]", before.group(1))  # "Prize-winning International ..."
+    )
 
 
 def _is_common_word(surface: str, record: Record) -> bool:

@@ -154,7 +154,7 @@ class Encoder:
         marks = _merge(
             treaties,
             dates,
-            [p for s in signatories for p in (s.person, s.role, s.org) if p is not None],
+            _signer_marks(signatories, names + places),
             names,
             places,
         )
@@ -375,6 +375,23 @@ def _merge(*groups: list[Detection]) -> list[Detection]:
             kept.append(detection)
             taken.add(detection.start, detection.end)
     return sorted(kept, key=lambda d: (d.start, d.end))
+
+
+def _signer_marks(signatories: list[DetectedSignatory], names: list[Detection]) -> list[Detection]:
+    """The signers' names, roles and bodies to mark in the text; a role that holds a
+    registered name ("Head of the ICRC Barda Sub-Delegation") is left to the names inside
+    it (the header's affiliation still gives the whole role)."""
+    out = []
+    for signer in signatories:
+        for part in (signer.person, signer.role, signer.org):
+            if part is None:
+                continue
+            if part.kind == "role" and any(
+                part.start <= n.start and n.end <= part.end for n in names
+            ):
+                continue
+            out.append(part)
+    return out
 
 
 def _by_position(*groups: list[DetectedSignatory]) -> list[DetectedSignatory]:
