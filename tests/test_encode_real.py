@@ -18,6 +18,7 @@ from archive.document.tei import NS
 from archive.encode import Encoder
 from archive.errors import BadQuery
 from archive.storage.store import corpus_validator
+from tests.test_encode import dates_of
 
 TODAY = date(2026, 1, 1)
 LEAGUE = """        <org xml:id="lakeside-league" type="ngo">
@@ -151,10 +152,6 @@ def test_web_page_furniture_is_not_a_signer(encoder):
 
 
 # -- dates and the issue date ---------------------------------------------------------------
-
-
-def dates_of(result) -> dict[str, str]:
-    return {d.text: d.value for d in result.of_kind("date")}
 
 
 def test_date_forms_of_real_statements(encoder):

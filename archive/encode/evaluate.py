@@ -246,17 +246,7 @@ def _score_signatories(
         )
         for s in result.signatories
     ]
-    remaining = list(expected)
-    for key in found:
-        if key in remaining:
-            remaining.remove(key)
-            score.tp += 1
-        else:
-            score.fp += 1
-            score.misses.append(f"{item.name}: wrong signatory {key}")
-    for key in remaining:
-        score.fn += 1
-        score.misses.append(f"{item.name}: missed signatory {key}")
+    _score_set_of(item.name, "signatory", expected, found, score)
 
 
 def _score_names(item: GoldText, result: EncodingResult, score: Score) -> None:
@@ -273,8 +263,9 @@ def _score_set(item: GoldText, key: str, refs: list[str | None], score: Score) -
 
 
 def _score_set_of(
-    name: str, what: str, expected: list[str], found: list[str], score: Score
+    name: str, what: str, expected: list[Any], found: list[Any], score: Score
 ) -> None:
+    """Count found values against expected ones, each expected value matched once."""
     remaining = list(expected)
     for value in found:
         if value in remaining:
