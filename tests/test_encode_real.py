@@ -25,6 +25,10 @@ LEAGUE = """        <org xml:id="lakeside-league" type="ngo">
           <orgName type="preferred">Lakeside Demining League</orgName>
           <orgName type="abbr">LDL</orgName>
         </org>
+        <org xml:id="ruritania-defender" type="government-agency">
+          <orgName type="preferred">Human Rights Defender of Ruritania</orgName>
+          <orgName type="variant">Ruritanian Human Rights Defender</orgName>
+        </org>
 """
 
 
@@ -118,6 +122,16 @@ def test_a_person_who_delivers_another_s_message_is_not_its_author(encoder):
         "Hugo Brandt, Director of the Office for Disarmament Affairs, to the meeting:"
     )
     assert [s[0] for s in signers(encode(encoder, text, issued="2024-05-06"))] == ["Vera Lindqvist"]
+
+
+def test_an_office_before_the_name_is_both_body_and_role(corpus_copy):
+    registers = _with_league(corpus_copy)
+    text = (
+        "Detainees must be released, Ruritanian Human Rights Defender Ivo Stark said on Friday. "
+        "The Human Rights Defender of Ruritania Ivo Stark issued a statement."
+    )
+    result = Encoder(registers).encode(text, issued="2024-05-06", today=TODAY)
+    assert signers(result) == [("Ivo Stark", "Human Rights Defender", "org:ruritania-defender")]
 
 
 # -- signature blocks without a label -------------------------------------------------------

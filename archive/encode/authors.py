@@ -64,6 +64,15 @@ _PAREN_LIST_RE = re.compile(
     r"(?P<role>Co-Chairs|Co-Chairmen|Chairs|Presidents|Ministers|Heads|Representatives)"
     r"(?P<of>\s+of\s+(?:the\s+)?[^()\n]{2,80}?)?\s*\((?P<list>[^()\n]{10,400})\)"
 )
+_OFFICE_NAME_RE = re.compile(
+    rf"\s+{_NAME}(?=,?\s+(?:(?:{_VERBS})|appeals|appealed|issued|addressed)\b)"
+)
+_OFFICE_LEAD_RE = re.compile(
+    r"^(?:the\s+|[A-Z][\w-]*['’]s\s+|[A-Z][a-z]+(?:ian|ani|ese|ish)\s+"
+    r"|[A-Z][\w-]*\s+(?=Human\s+Rights|Ombuds|Commissioner|Defender))",
+    re.I,
+)
+_OFFICE_TAIL_RE = re.compile(r"\s+of\s+(?:the\s+)?(?:Republic\s+of\s+)?[A-Z][\w-]+$")
 _DELIVERED_RE = re.compile(r"(?:delivered|read\s+out|read|presented)\s+by\s+$", re.IGNORECASE)
 _QUOTE_CHARS = '"“”«»'
 _ISSUER_VERBS = (
@@ -165,6 +174,31 @@ class AuthorFinder:
                 add(*match.span("name"), match.span("app"))
         for match in _ROLE_BEFORE_RE.finditer(text):
             add(*match.span("name"), match.span("app"))
+        for office in orgs:
+            # "Armenian Human Rights Defender Arman X said": an office is body and role.
+            match = _OFFICE_NAME_RE.match(text, office.end)
+            role = _office_role(office)
+            if match is None or role is None:
+                continue
+            earlier = found.get((match.start("name"), match.end("name")))
+            if earlier is not None and earlier.role is not None:
+                continue
+            start, end = match.span("name")
+            if any(x <= start < y for x, y in quotes) or any(
+                x < end and start < y for x, y in taken
+            ):
+                continue
+            person = Detection(
+                "person",
+                text[start:end],
+                start,
+                end,
+                confidence=0.7,
+                evidence="named after the office they hold, speaking for it",
+                needs_review=True,
+                proposed=True,
+            )
+            found[(start, end)] = DetectedSignatory(person, role, office, "prose")
         return sorted(found.values(), key=lambda s: s.person.start)
 
     def issuers(
@@ -204,6 +238,28 @@ class AuthorFinder:
         for org in out:
             seen.setdefault(org.ref or "", org)
         return list(seen.values())
+
+
+def _office_role(office: Detection) -> Detection | None:
+    """The role an office's name holds ("Human Rights Defender" in "Armenian Human Rights
+    Defender", "ombudsman" in "Armenia's ombudsman"); None for a body that is no office."""
+    words = office.text
+    lead = _OFFICE_LEAD_RE.match(words)
+    a = lead.end() if lead and lead.end() < len(words) else 0
+    tail = _OFFICE_TAIL_RE.search(words[a:])
+    b = a + tail.start() if tail else len(words)
+    role = words[a:b]
+    last = re.findall(r"[\w-]+", role.casefold())
+    if not last or not ({"defender", "ombudsman", "ombudsperson", "commissioner"} & set(last)):
+        return None
+    return Detection(
+        "role",
+        role,
+        office.start + a,
+        office.start + b,
+        confidence=0.7,
+        evidence="the office's own name",
+    )
 
 
 def _leads_sentence(text: str, start: int) -> bool:

@@ -284,7 +284,7 @@ def _inside_longer_name(text: str, start: int, record: Record, surface: str) -> 
     on the same line is the tail of a longer name the register lacks."""
     if record.kind != "org" or " " not in surface or surface.isupper():
         return False
-    before = re.search(r"(?:^|[ \t])([A-Z][\w'’.-]*) $", text[max(0, start - 40) : start])
+    before = re.search(r"(?:^|[ \t])([A-Z][\w'’-]*) $", text[max(0, start - 40) : start])
     return (
         before is not None
         and before.group(1) not in _FUNCTION_WORDS
