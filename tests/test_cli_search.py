@@ -113,7 +113,7 @@ def test_stats_reports_corpus_and_index(corpus_copy: Config):
     assert "5 documents" in result.stdout and "up to date with the corpus" in result.stdout
     assert "Types: appeal 2" in result.stdout
     data = json.loads(run(corpus_copy, "stats", "--json").stdout)
-    assert data["index"]["documents"] == 5 and data["corpus"]["treaties"] == 18
+    assert data["index"]["documents"] == 5 and data["corpus"]["treaties"] == 35
 
 
 @pytest.mark.parametrize(

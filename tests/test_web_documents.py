@@ -206,3 +206,28 @@ def test_pages_have_no_inline_script_or_style(client):
     assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/app.js" defer>']
     assert re.findall(r"<script[^>]*>([^<]*)</script>", html) == [""]
     assert " style=" not in html and "<style" not in html
+
+
+def test_articles_cited_are_shown_on_the_document_page(corpus_copy, tmp_path):
+    """rs/@n is the article a citation names (encoded by archive encode from "Article 49 of
+    the Fourth Geneva Convention"); the page lists each once, with its treaty."""
+    text = Corpus(corpus_copy).read_bytes(SEED_ID).decode("utf-8")
+    text = text.replace(
+        '<rs type="treaty" ref="treaty:gc-1949">the 1949 Geneva Conventions</rs>',
+        '<rs type="treaty" ref="treaty:gc-1949" n="common 3">common Article 3 of the 1949 '
+        "Geneva Conventions</rs>",
+        1,
+    ).replace(
+        '<rs type="treaty" ref="treaty:ap-1977">the 1977 Protocols</rs>',
+        '<rs type="treaty" ref="treaty:ap-1977" n="51">Article 51 of the 1977 Protocols</rs>',
+        1,
+    )
+    assert text.count(' n="') >= 2
+    path = tmp_path / f"{SEED_ID}.xml"
+    path.write_text(text, encoding="utf-8")
+    store.add(corpus_copy, [path], message="Articles marked.", now="2026-11-27T10:00:00Z")
+    page = create_app(corpus_copy, testing=True).test_client().get(f"/doc/{SEED_ID}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Articles cited" in html
+    cited = html[html.index("Articles cited") :]
+    assert "common Article 3 of" in cited and "Article 51 of" in cited

@@ -168,6 +168,15 @@ class TreatyCitation:
     text: str
     article: str | None = None
 
+    @property
+    def article_label(self) -> str:
+        """'Article 49', 'Articles 48, 51', 'common Article 3' (rs/@n as words)."""
+        value = self.article or ""
+        common = value.startswith("common ")
+        numbers = value.removeprefix("common ")
+        word = "Articles" if "," in numbers else "Article"
+        return f"{'common ' if common else ''}{word} {numbers}"
+
 
 @dataclass(frozen=True)
 class MentionedDate:
@@ -251,6 +260,16 @@ class Document:
     @property
     def addressee_ids(self) -> list[str]:
         return [a.ref for a in self.addressees]
+
+    @property
+    def articles_cited(self) -> list[TreatyCitation]:
+        """Each article the text cites (rs/@n), once per treaty and article, in text order:
+        a researcher looks for "Article 49 of the Fourth Geneva Convention", not the treaty."""
+        seen: dict[tuple[str, str], TreatyCitation] = {}
+        for citation in self.treaty_citations:
+            if citation.article:
+                seen.setdefault((citation.treaty_id, citation.article), citation)
+        return list(seen.values())
 
     def to_dict(self) -> dict[str, Any]:
         """The document as JSON-ready data: the shape every JSON output of the archive uses."""

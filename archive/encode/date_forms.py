@@ -36,7 +36,7 @@ _EVENT = (
 
 # A day with its month and optional year, in either order: the building block of the rest.
 _DMY = rf"(?:{_WEEKDAY}?(?:the\s+)?(?P<{{p}}d1>{_DAY})(?:\s+of)?\s+(?P<{{p}}m1>{_MONTH})(?:,?\s+(?P<{{p}}y1>{YEAR}))?)"
-_MDY = rf"(?:{_WEEKDAY}?(?P<{{p}}m2>{_MONTH})\s+(?P<{{p}}d2>{_DAY})(?:,?\s+(?P<{{p}}y2>{YEAR}))?)"
+_MDY = rf"(?:{_WEEKDAY}?(?P<{{p}}m2>{_MONTH})(?:\s+|(?<=\.))(?P<{{p}}d2>{_DAY})(?:,?\s+(?P<{{p}}y2>{YEAR}))?)"
 
 
 def _day(prefix: str) -> str:
@@ -55,8 +55,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "days-of-month",
         re.compile(
-            rf"(?:\b(?i:from|between)\s+)?\b(?:(?P<d1>{_DAY})(?:{_DASH}|\s+(?:to|and)\s+)(?P<d2>{_DAY})\s+(?P<m>{_MONTH}),?\s+(?P<y>{YEAR})"
-            rf"|(?P<mb>{_MONTH})\s+(?P<d1b>{_DAY})(?:{_DASH}|\s+(?:to|and)\s+)(?P<d2b>{_DAY}),?\s+(?P<yb>{YEAR}))(?![\w-])"
+            rf"(?:\b(?i:from|between)\s+)?\b(?:(?P<d1>{_DAY})(?:{_DASH}|\s+(?:to|and|until|till)\s+)(?P<d2>{_DAY})\s+(?P<m>{_MONTH})(?:,?\s+(?P<y>{YEAR}))?"
+            rf"|(?P<mb>{_MONTH})\s+(?P<d1b>{_DAY})(?:{_DASH}|\s+(?:to|and|until|till)\s+)(?P<d2b>{_DAY})(?:,?\s+(?P<yb>{YEAR}))?)(?![\w-])"
         ),
     ),
     # "from 1988 to 1994", "between 1988 and 1994", "1988–1994"
@@ -68,13 +68,13 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")),
-    ("numeric", re.compile(r"\b(?P<d>\d{1,2})(?P<sep>[./])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})\b")),
-    ("day", re.compile(rf"\b{_day('a')}(?![\w-])")),
+    ("numeric", re.compile(r"\b(?P<d>\d{1,2})(?P<sep>[./-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})\b")),
+    ("day", re.compile(rf"(?<!since )(?<!Since )\b{_day('a')}(?!\w|-\w)")),
     # "since November 2020", "since 2016", "since 4 September"
     (
         "since",
         re.compile(
-            rf"\b(?i:since)\s+(?:(?:the\s+)?(?P<d>{_DAY})\s+(?:of\s+)?)?(?:(?P<m>{_MONTH})\s*,?\s*)?(?P<y>{YEAR})?(?![\w-])"
+            rf"\b(?i:since)\s+(?:(?:early|mid-?|late)\s+)?(?:(?:the\s+)?(?P<d>{_DAY})\s+(?:of\s+)?)?(?:(?P<m>{_MONTH})\s*,?\s*)?(?P<y>{YEAR})?(?![\w-])"
         ),
     ),
     # "November 2020", "September–November 2020"
@@ -82,6 +82,16 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "month",
         re.compile(
             rf"\b(?:(?P<m1>{_MONTH})(?:{_DASH}|\s+(?:to|and)\s+))?(?P<m>{_MONTH})(?:\s+of)?,?\s+(?P<y>{YEAR})(?![\w-])"
+        ),
+    ),
+    # "the 1990s", "the 90s", "the '90s": a decade
+    ("decade", re.compile(r"\b(?i:the)\s+(?P<core>(?P<c>1[89]|20)?['’]?(?P<dd>\d)0['’]?s)\b")),
+    # "March this year", "last December", "the first half of 2024"
+    (
+        "relative-month",
+        re.compile(
+            rf"\b(?:(?P<m>{_MONTH})\s+(?:of\s+)?this\s+year|(?i:last)\s+(?P<ml>{_MONTH})"
+            rf"|(?i:the)\s+(?P<half>first|second)\s+half\s+of\s+(?P<y>{YEAR}))(?![\w-])"
         ),
     ),
     # "the last four months", "over the past year", "in the previous two weeks"
@@ -107,7 +117,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "year",
         re.compile(
-            rf"\b(?:in|during|the\s+year|early|late|mid-?)\s+(?P<core>(?P<y>{YEAR}))(?![\w-])"
+            rf"\b(?:(?i:in)|(?i:during)|the\s+year|early|late|mid-?|the(?=\s+{YEAR}\s+(?:[A-Z][\w-]*\s+){{0,3}}{_EVENT}))\s+(?P<core>(?P<y>{YEAR}))(?![\w-])"
             r"(?!\s+(?!(?:was|has|is|as|its|this|thus)\b)(?:[a-z]+s|people|children|men|women)\b)"
         ),
     ),

@@ -110,9 +110,20 @@ def _duration(n: int, unit: str) -> tuple[str, relativedelta]:
     return f"P{n}Y", relativedelta(years=n)
 
 
-def _context_year(text: str, start: int, found: list[tuple[str, re.Match[str]]]) -> int | None:
-    """The year of the nearest earlier date in the same paragraph, if it names one."""
+_RECENT_RE = re.compile(r"\b(?:has|have|recently|to\s+date|so\s+far|this\s+year)\b", re.I)
+
+
+def _sentence(text: str, start: int) -> str:
+    return text[text.rfind(".", 0, start) + 1 : text.find(".", start) + 1 or len(text)]
+
+
+def _context_year(
+    text: str, start: int, found: list[tuple[str, re.Match[str]]], sentence: bool = False
+) -> int | None:
+    """The year of the nearest earlier date in the same paragraph (or sentence), if any."""
     paragraph_start = text.rfind("\n", 0, start) + 1
+    if sentence:
+        paragraph_start = max(paragraph_start, text.rfind(". ", 0, start) + 1)
     years = [
         int(y)
         for kind, m in found
@@ -123,10 +134,31 @@ def _context_year(text: str, start: int, found: list[tuple[str, re.Match[str]]])
 
 
 def _year_for(
-    month: int, day: int, text: str, start: int, context: DateContext, found
+    month: int,
+    day: int,
+    text: str,
+    start: int,
+    context: DateContext,
+    found,
+    starts_range: bool = False,
 ) -> tuple[int | None, str, str | None]:
-    """(year, evidence, cert) for a day and month the text gives without a year."""
+    """(year, evidence, cert) for a day and month the text gives without a year.
+
+    A year from an earlier sentence of the paragraph that lies more than a year from the
+    issue date is not borrowed by a sentence in the present perfect or saying "recently"
+    ("signed on 3-4 December 1997. ... have ratified the treaty, most recently Romania on
+    30 November", in a text of December 2000, is 2000); "The war began on 27 September
+    2020. On 4 October, Ganja was shelled" keeps 2020. A period that starts on or just
+    after the issue date stays in the issue date's year."""
     year = _context_year(text, start, found)
+    if (
+        year is not None
+        and context.issued is not None
+        and abs(context.issued.year - year) > 1
+        and _context_year(text, start, found, sentence=True) is None
+        and _RECENT_RE.search(_sentence(text, start))
+    ):
+        year = None
     if year is not None:
         return year, f"year {year} from the date before it in the same paragraph", None
     if context.issued is None:
@@ -138,6 +170,8 @@ def _year_for(
         candidate = date(year, month, day)
     except ValueError:
         return None, "no such day in the issue year", None
+    if starts_range and 0 <= (candidate - context.issued).days <= 31:
+        return year, f"year {year}: a period starting at the issue date", "medium"
     if candidate > context.issued and not future:
         year -= 1
         return year, f"year {year}: the last {candidate:%d %B} before the issue date", "medium"
@@ -187,6 +221,8 @@ def _resolve(kind, match, text, context, anchor, found) -> Detection | None:
         return _resolve_days(kind, g, text, start, context, found, detection)
     if kind == "days-of-month":
         month = g["m"] or g["mb"]
+        if not (g["y"] or g["yb"]):
+            return _resolve_days_of_month(g, text, start, context, found, detection)
         year = int(g["y"] or g["yb"])
         first = _calendar(g["d1"] or g["d1b"], month, year)
         last = _calendar(g["d2"] or g["d2b"], month, year)
@@ -218,6 +254,12 @@ def _resolve(kind, match, text, context, anchor, found) -> Detection | None:
         return detection(DateSpan(when=f"{year}-{month:02d}"), 0.95, "month and year")
     if kind == "year":
         return detection(DateSpan(when=g["y"]), 0.8, "a year standing alone")
+    if kind == "decade":
+        century = g["c"] or ("19" if int(g["dd"]) >= 3 else "20")
+        first = f"{century}{g['dd']}0"
+        return detection(DateSpan(from_=first, to=f"{first[:3]}9"), 0.8, "a decade")
+    if kind == "relative-month":
+        return _resolve_relative_month(g, context, detection)
     if kind == "since":
         return _resolve_since(g, text, start, context, found, detection)
     if kind == "last":
@@ -273,7 +315,16 @@ def _resolve_days(kind, g, text, start, context, found, detection):
         # "27 September – 10 November 2020": the first date borrows the second's year.
         (d1, m1, y1), (d2, m2, y2) = parts
         if y2 is None and y1 is None:
-            return None
+            # "From March 30 till April 1 this year": the year of its first day.
+            month_no = _month_number(m1)
+            if month_no is None:
+                return None
+            resolved, _evidence, _cert = _year_for(
+                month_no, _day_number(d1), text, start, context, found, starts_range=True
+            )
+            if resolved is None:
+                return None
+            y1 = y2 = str(resolved)
         first = _calendar(d1, m1, int(y1 or y2))
         last = _calendar(d2, m2, int(y2 or y1))
         if not first or not last or first > last:
@@ -297,6 +348,44 @@ def _resolve_days(kind, g, text, start, context, found, detection):
     if found_day is None:
         return None
     return detection(DateSpan(when=_iso(found_day), cert=cert), 0.75, evidence)
+
+
+def _resolve_days_of_month(g, text, start, context, found, detection):
+    """'from 14 to 17 October', '19 and 20 October' without a year: the issue date's."""
+    month = g["m"] or g["mb"]
+    month_no = _month_number(month)
+    if month_no is None:
+        return None
+    d1, d2 = g["d1"] or g["d1b"], g["d2"] or g["d2b"]
+    resolved, evidence, cert = _year_for(
+        month_no, _day_number(d1), text, start, context, found, starts_range=True
+    )
+    if resolved is None:
+        return detection(DateSpan(), 0.3, f"days of a month without a year: {evidence}", True)
+    first, last = _calendar(d1, month, resolved), _calendar(d2, month, resolved)
+    if not first or not last or first > last:
+        return None
+    return detection(DateSpan(from_=_iso(first), to=_iso(last), cert=cert), 0.75, evidence)
+
+
+def _resolve_relative_month(g, context, detection):
+    """'March this year', 'last December' (before the issue date), 'the first half of 2024'."""
+    if g["half"]:
+        first, last = ("01", "06") if g["half"] == "first" else ("07", "12")
+        return detection(
+            DateSpan(from_=f"{g['y']}-{first}", to=f"{g['y']}-{last}"), 0.85, "half a year"
+        )
+    if context.issued is None:
+        return detection(DateSpan(), 0.3, "a month counted from an unknown issue date", True)
+    month = _month_number(g["m"] or g["ml"])
+    if month is None:
+        return None
+    year = context.issued.year
+    if g["ml"] and month >= context.issued.month:
+        year -= 1
+    return detection(
+        DateSpan(when=f"{year}-{month:02d}"), 0.8, f"counted from the issue date {context.issued}"
+    )
 
 
 def _resolve_since(g, text, start, context, found, detection):

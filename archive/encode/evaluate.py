@@ -26,6 +26,9 @@ from archive.encode.results import Detection, EncodingResult, date_attributes
 
 SPAN_KINDS = ("treaty", "date", "org", "place")
 KINDS = (*SPAN_KINDS, "signatory", "issued")
+# Scored on the development set of real statements too (bench/encode_eval.py): signers by
+# name alone, and the document's issuing organisations and addressees as sets of ids.
+DEVSET_KINDS = (*SPAN_KINDS, "signatory", "signatory-name", "issuer", "addressee", "issued")
 _DATE_KEYS = ("when", "from", "to", "notBefore", "notAfter")
 
 
@@ -37,6 +40,12 @@ class Score:
     fp: int = 0
     fn: int = 0
     misses: list[str] = field(default_factory=list)
+
+    def add(self, other: Score) -> None:
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+        self.misses.extend(other.misses)
 
     @property
     def precision(self) -> float:
@@ -69,22 +78,41 @@ def load_gold(folder: Path) -> list[GoldText]:
 
 
 def evaluate(
-    gold: list[GoldText], registers: Registers, today: date = date(2026, 1, 1)
+    gold: list[GoldText],
+    registers: Registers,
+    today: date = date(2026, 1, 1),
+    *,
+    devset: bool = False,
+    per_document: dict[str, dict[str, Score]] | None = None,
 ) -> dict[str, Score]:
-    """Encode each gold text and score the detections per kind."""
+    """Encode each gold text and score the detections per kind.
+
+    `devset` scores as the development set of real statements is labelled: a label names the
+    record id it should have (registered or not yet), so an id is compared as it is, and a
+    proposed record with the labelled id counts; names alone, issuers and addressees are
+    scored too. `per_document`, when given, receives each text's own scores."""
     encoder = Encoder(registers)
-    scores = {kind: Score() for kind in KINDS}
+    kinds = DEVSET_KINDS if devset else KINDS
+    scores = {kind: Score() for kind in kinds}
+    ids = _record_id if devset else _registered
     for item in gold:
+        mine = {kind: Score() for kind in kinds}
         result = encoder.encode(item.text, issued=item.labels.get("issued"), today=today)
         for kind in SPAN_KINDS:
-            _score_spans(item, kind, result, registers, scores[kind])
-        _score_signatories(item, result, registers, scores["signatory"])
+            _score_spans(item, kind, result, registers, mine[kind], ids)
+        _score_signatories(item, result, registers, mine["signatory"], ids)
+        if devset:
+            _score_names(item, result, mine["signatory-name"])
+            _score_set(item, "issuers", [d.ref for d in result.authors], mine["issuer"])
+            _score_set(item, "addressees", [d.ref for d in result.addressees], mine["addressee"])
         expected = item.labels.get("expect_issued")
         if expected:
             found = result.issued.when if result.issued else None
-            _count(
-                scores["issued"], found == expected, f"{item.name}: issued {found} != {expected}"
-            )
+            _count(mine["issued"], found == expected, f"{item.name}: issued {found} != {expected}")
+        for kind, score in mine.items():
+            scores[kind].add(score)
+        if per_document is not None:
+            per_document[item.name] = mine
     return scores
 
 
@@ -103,6 +131,12 @@ def _gold_spans(item: GoldText, kind: str) -> list[tuple[int, int, dict[str, Any
     after: dict[str, int] = {}
     for label in item.labels.get(key, []):
         words = label["text"]
+        if "start" in label:  # the development set names the occurrence by its offset
+            start = label["start"]
+            if item.text[start : start + len(words)] != words:
+                raise ValueError(f"{item.name}: gold {kind} {words!r} is not at {start}")
+            spans.append((start, start + len(words), label))
+            continue
         pattern = re.compile(rf"(?<!\w){re.escape(words)}(?!\w)")
         match = pattern.search(item.text, after.get(words, 0))
         if match is None:
@@ -112,14 +146,16 @@ def _gold_spans(item: GoldText, kind: str) -> list[tuple[int, int, dict[str, Any
     return spans
 
 
-def _value(kind: str, detection: Detection, registers: Registers, label: dict[str, Any]) -> Any:
+def _value(
+    kind: str, detection: Detection, registers: Registers, label: dict[str, Any], ids: Any
+) -> Any:
     if kind == "date":
         attributes = date_attributes(detection.date) if detection.date else {}
         keys = (*_DATE_KEYS, "dur") if "dur" in label else _DATE_KEYS
         return {k: attributes.get(k) for k in keys}
     if kind == "treaty":
-        return (_registered(detection.ref, registers), detection.article)
-    return _registered(detection.ref, registers)
+        return (ids(detection.ref, registers), detection.article)
+    return ids(detection.ref, registers)
 
 
 def _expected(kind: str, label: dict[str, Any]) -> Any:
@@ -139,8 +175,19 @@ def _registered(ref: str | None, registers: Registers) -> str | None:
     return record_id if registers.lookup(kind, record_id) is not None else None
 
 
+def _record_id(ref: str | None, registers: Registers) -> str | None:
+    """The id a reference points to, registered or proposed (the development set's labels
+    name the id a record has or should have)."""
+    return ref.split(":", 1)[1] if ref else None
+
+
 def _score_spans(
-    item: GoldText, kind: str, result: EncodingResult, registers: Registers, score: Score
+    item: GoldText,
+    kind: str,
+    result: EncodingResult,
+    registers: Registers,
+    score: Score,
+    ids: Any = _registered,
 ) -> None:
     predicted = [d for d in result.detections if d.kind == kind]
     used: set[int] = set()
@@ -150,7 +197,7 @@ def _score_spans(
         for i, detection in enumerate(predicted):
             if i in used or not (detection.start < end and start < detection.end):
                 continue
-            if _value(kind, detection, registers, label) == expected:
+            if _value(kind, detection, registers, label, ids) == expected:
                 hit = i
                 break
         if hit is None:
@@ -179,7 +226,11 @@ def _signer_key(
 
 
 def _score_signatories(
-    item: GoldText, result: EncodingResult, registers: Registers, score: Score
+    item: GoldText,
+    result: EncodingResult,
+    registers: Registers,
+    score: Score,
+    ids: Any = _registered,
 ) -> None:
     expected = [
         _signer_key(s["name"], s["person"], s.get("role"), s.get("org"), s.get("org_name"))
@@ -190,22 +241,42 @@ def _score_signatories(
             s.name,
             _registered(s.person.ref, registers),
             s.role.text if s.role else None,
-            _registered(s.org.ref, registers) if s.org else None,
+            ids(s.org.ref, registers) if s.org else None,
             s.org.text if s.org else None,
         )
         for s in result.signatories
     ]
+    _score_set_of(item.name, "signatory", expected, found, score)
+
+
+def _score_names(item: GoldText, result: EncodingResult, score: Score) -> None:
+    """Signers by name alone: who issued the text, whatever role and body were found."""
+    expected = [normalize_name(s["name"]) for s in item.labels.get("signatories", [])]
+    _score_set_of(
+        item.name, "signer", expected, [normalize_name(s.name) for s in result.signatories], score
+    )
+
+
+def _score_set(item: GoldText, key: str, refs: list[str | None], score: Score) -> None:
+    found = [ref.split(":", 1)[1] for ref in refs if ref]
+    _score_set_of(item.name, key.rstrip("s"), list(item.labels.get(key, [])), found, score)
+
+
+def _score_set_of(
+    name: str, what: str, expected: list[Any], found: list[Any], score: Score
+) -> None:
+    """Count found values against expected ones, each expected value matched once."""
     remaining = list(expected)
-    for key in found:
-        if key in remaining:
-            remaining.remove(key)
+    for value in found:
+        if value in remaining:
+            remaining.remove(value)
             score.tp += 1
         else:
             score.fp += 1
-            score.misses.append(f"{item.name}: wrong signatory {key}")
-    for key in remaining:
+            score.misses.append(f"{name}: wrong {what} {value}")
+    for value in remaining:
         score.fn += 1
-        score.misses.append(f"{item.name}: missed signatory {key}")
+        score.misses.append(f"{name}: missed {what} {value}")
 
 
 def format_table(scores: dict[str, Score]) -> str:

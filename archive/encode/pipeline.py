@@ -14,20 +14,30 @@ from datetime import date
 from typing import Any
 
 from archive.config import CANONICAL_BASE_URL
-from archive.document import DOC_ID_RE, DateSpan, Registers, human_date, parse_iso
+from archive.document import (
+    DOC_ID_RE,
+    DateSpan,
+    Registers,
+    human_date,
+    normalize_name,
+    parse_iso,
+)
+from archive.encode.authors import AuthorFinder
 from archive.encode.dates import DateContext, detect_dates
 from archive.encode.draft import DraftFacts, build_draft
+from archive.encode.gazetteer import Gazetteer, default_gazetteer
 from archive.encode.names import NameFinder
 from archive.encode.results import (
+    DetectedSignatory,
     Detection,
     EncodingResult,
     ReviewPoint,
 )
-from archive.encode.review import detection_points, propose
+from archive.encode.review import detection_points, propose, propose_places
 from archive.encode.signatories import SignatoryFinder, slug
 from archive.encode.spans import SpanSet
-from archive.encode.text import Block, split_blocks
-from archive.encode.treaties import TreatyDetector
+from archive.encode.text import Block, debris_lines, split_blocks
+from archive.encode.treaties import TreatyDetector, unknown_instruments
 from archive.errors import BadQuery
 
 DOCUMENT_TYPES = (
@@ -43,18 +53,25 @@ DOCUMENT_TYPES = (
     ("speech", "speech"),
     ("report", "report"),
 )
-_DATELINE_LEAD_RE = re.compile(r"^[\w\s,.:()'’-]{0,40}$")
+_DATELINE_LEAD_RE = re.compile(r"^[\w\s,.:()'’/•|-]{0,40}$")
 
 
 class Encoder:
     """Encodes texts against one set of registers; build it once, encode many texts."""
 
-    def __init__(self, registers: Registers, base_url: str = CANONICAL_BASE_URL) -> None:
+    def __init__(
+        self,
+        registers: Registers,
+        base_url: str = CANONICAL_BASE_URL,
+        gazetteer: Gazetteer | None = None,
+    ) -> None:
         self.registers = registers
+        self.gazetteer = gazetteer or default_gazetteer()
         self.base_url = base_url.rstrip("/")
         self.treaties = TreatyDetector(registers.treaties)
         self.names = NameFinder(registers)
         self.signers = SignatoryFinder(self.names)
+        self.authors = AuthorFinder()
 
     def encode(
         self,
@@ -74,12 +91,40 @@ class Encoder:
             raise BadQuery(
                 f"--id {doc_id!r}: ids are 3 to 100 lowercase letters, digits and hyphens"
             )
+        if doc_id is not None and not doc_id[0].isalpha():
+            raise BadQuery(
+                f"--id {doc_id!r}: the id is also the TEI's xml:id, which must start with a "
+                f"letter: try {'doc-' + doc_id!r}"
+            )
         if source_url is not None and not re.match(r"^https?://\S+$", source_url):
             raise BadQuery(f"--source {source_url!r} is not an http(s) URL")
         today = today or date.today()
         review: list[ReviewPoint] = []
         blocks = split_blocks(text)
+        debris = debris_lines(text, blocks)
+        for start, end in debris:
+            review.append(
+                ReviewPoint(
+                    "page-debris",
+                    f"{text[start:end]!r} looks like web-page furniture, not the statement: "
+                    "it is kept in the draft's text but not used for the title or the id; "
+                    "delete it if it is not part of the document",
+                    start,
+                    end,
+                )
+            )
         treaties = self.treaties.detect(text)
+        for start, end in unknown_instruments(text, treaties):
+            review.append(
+                ReviewPoint(
+                    "unknown-treaty",
+                    f"{text[start:end]!r} reads like a treaty the register lacks: add it to "
+                    "treaties.xml (or an alias of the record it is) and mark it "
+                    "rs[@type='treaty'] with @ref",
+                    start,
+                    end,
+                )
+            )
         blocked = [(d.start, d.end) for d in treaties]
 
         issued_span, issued_words, dating_note = self._issue_date(text, blocks, blocked, issued)
@@ -89,16 +134,31 @@ class Encoder:
         dates = detect_dates(text, DateContext(issued_day, issued_span.cert), blocked)
         blocked += [(d.start, d.end) for d in dates]
         names = self.names.detect(text, blocked)
-        signatories, _ = self.signers.detect(text, names)
+        signatories, regions = self.signers.detect(text, names)
+        signatories = _by_position(
+            signatories,
+            self.authors.detect(text, names, blocked + regions),
+        )
         signatories, proposals = propose(text, signatories, self.registers, review)
+        taken = blocked + [(d.start, d.end) for d in names]
+        taken += [(p.start, p.end) for s in signatories for p in (s.person, s.role, s.org) if p]
+        places = propose_places(
+            text,
+            self.gazetteer.find(text, taken),
+            self.gazetteer,
+            self.registers,
+            review,
+            proposals,
+        )
 
         marks = _merge(
             treaties,
             dates,
-            [p for s in signatories for p in (s.person, s.role, s.org) if p is not None],
+            _signer_marks(signatories, names + places),
             names,
+            places,
         )
-        head_block, title = self._title(text, blocks, title, marks, review)
+        head_block, title = self._title(text, blocks, title, marks, review, debris)
         doc_type = self._type(text, title, doc_type, review)
         if issued_day is None:
             review.append(
@@ -125,7 +185,8 @@ class Encoder:
         review.extend(detection_points(marks))
 
         treaty_refs = list(dict.fromkeys(d.ref for d in marks if d.kind == "treaty" and d.ref))
-        authors = _unique_refs(s.org for s in signatories if s.org is not None and s.org.ref)
+        authors = _unique_refs(self.authors.issuers(text, marks, signatories))
+        addressees = _unique_refs(self.names.addressees(text, names))
         facts = DraftFacts(
             doc_id=doc_id,
             title=title,
@@ -143,7 +204,7 @@ class Encoder:
                 (ref, self.registers.label("treaty", ref.split(":", 1)[1])) for ref in treaty_refs
             ],
             authors=authors,
-            addressees=_unique_refs(self.names.addressees(text, names)),
+            addressees=addressees,
             signatories=signatories,
             head_block=head_block,
         )
@@ -157,6 +218,8 @@ class Encoder:
             proposals=proposals,
             review_points=sorted(review, key=lambda p: (p.start is not None, p.start or 0)),
             issued=issued_span,
+            authors=authors,
+            addressees=addressees,
         )
 
     # -- header facts -------------------------------------------------------------------
@@ -188,11 +251,19 @@ class Encoder:
         title: str | None,
         marks: list[Detection],
         review: list[ReviewPoint],
+        debris: list[tuple[int, int]] = (),  # type: ignore[assignment]
     ) -> tuple[int | None, str]:
-        first = blocks[0] if blocks else None
+        furniture = set(debris)
+        content = [
+            b
+            for b in blocks
+            if not all(line in furniture or line[0] == line[1] for line in b.lines)
+        ]
+        first_index = blocks.index(content[0]) if content else None
+        first = content[0] if content else None
         heading = (
             first is not None
-            and len(blocks) > 1
+            and len(content) > 1
             and len(first.lines) == 1
             and len(first.text(text)) <= 150
             and not re.search(r"[.,;:]$", first.text(text))
@@ -200,9 +271,9 @@ class Encoder:
             and not any(m.kind == "date" and first.start <= m.start < first.end for m in marks)
         )
         if title:
-            return (0 if heading else None), title
+            return (first_index if heading else None), title
         if heading and first is not None:
-            return 0, " ".join(first.text(text).split())
+            return first_index, " ".join(first.text(text).split())
         review.append(
             ReviewPoint(
                 "missing-title",
@@ -210,7 +281,10 @@ class Encoder:
                 "placeholder made from the first words; write the archive's title",
             )
         )
-        words = " ".join(text.split()[:12])
+        kept = "".join(
+            text[a:b] + " " for block in content for a, b in block.lines if (a, b) not in furniture
+        )
+        words = " ".join(kept.split()[:12])
         return None, f"Draft: {words}\u2026"
 
     def _type(self, text: str, title: str, doc_type: str | None, review: list[ReviewPoint]) -> str:
@@ -280,7 +354,12 @@ def _dateline_date(text: str, blocks: list[Block], dates: list[Detection]) -> De
                 lead = text[line_start : found.start]
                 after = text[found.end : line_end].strip()
                 dash_after = re.match(r"^[-–—:]", after)
-                if _DATELINE_LEAD_RE.match(lead) and (dash_after or len(lead) + len(after) <= 60):
+                # "(4 December 2000, Geneva). On the third anniversary ...": a date line
+                # in brackets opening the first paragraph.
+                bracketed = lead.strip().startswith("(") and re.match(r"^[^()\n]{0,40}\)", after)
+                if _DATELINE_LEAD_RE.match(lead) and (
+                    dash_after or bracketed or len(lead) + len(after) <= 60
+                ):
                     return found
     return None
 
@@ -298,6 +377,32 @@ def _merge(*groups: list[Detection]) -> list[Detection]:
     return sorted(kept, key=lambda d: (d.start, d.end))
 
 
+def _signer_marks(signatories: list[DetectedSignatory], names: list[Detection]) -> list[Detection]:
+    """The signers' names, roles and bodies to mark in the text; a role that holds a
+    registered name ("Head of the ICRC Barda Sub-Delegation") is left to the names inside
+    it (the header's affiliation still gives the whole role)."""
+    out = []
+    for signer in signatories:
+        for part in (signer.person, signer.role, signer.org):
+            if part is None:
+                continue
+            if part.kind == "role" and any(
+                part.start <= n.start and n.end <= part.end for n in names
+            ):
+                continue
+            out.append(part)
+    return out
+
+
+def _by_position(*groups: list[DetectedSignatory]) -> list[DetectedSignatory]:
+    """Signers from signature forms and authors from prose, once each, in the text's order."""
+    seen: dict[str, DetectedSignatory] = {}
+    for group in groups:
+        for signer in group:
+            seen.setdefault(normalize_name(signer.name), signer)
+    return sorted(seen.values(), key=lambda s: s.person.start)
+
+
 def _unique_refs(detections) -> list[Detection]:  # type: ignore[no-untyped-def]
     seen: dict[str, Detection] = {}
     for detection in detections:
@@ -311,4 +416,6 @@ def _proposed_id(title: str, doc_type: str, issued: DateSpan) -> str:
     stem = "-".join(words[:8]) or doc_type
     suffix = issued.when[:10] if issued.when else "undated"
     candidate = f"{stem}-{suffix}"[:100].strip("-")
+    if candidate[:1].isdigit():  # "16-px-..." is no xml:id: an id starts with a letter
+        candidate = f"{doc_type}-{candidate}"[:100].strip("-")
     return candidate if DOC_ID_RE.match(candidate) else f"{doc_type}-{suffix}"

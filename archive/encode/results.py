@@ -153,6 +153,8 @@ class EncodingResult:
     proposals: list[Proposal] = field(default_factory=list)
     review_points: list[ReviewPoint] = field(default_factory=list)
     issued: DateSpan | None = None
+    authors: list[Detection] = field(default_factory=list)  # the issuing bodies (titleStmt/author)
+    addressees: list[Detection] = field(default_factory=list)  # correspAction[@type="received"]
 
     def of_kind(self, kind: str) -> list[Detection]:
         return [d for d in self.detections if d.kind == kind]

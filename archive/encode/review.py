@@ -15,6 +15,7 @@ from lxml import etree
 
 from archive.document import REGISTER_FILES, Registers, normalize_name
 from archive.encode.draft import E
+from archive.encode.gazetteer import Gazetteer, Place, PlaceMatch
 from archive.encode.results import DetectedSignatory, Detection, Proposal, ReviewPoint
 from archive.encode.signatories import slug
 
@@ -57,6 +58,110 @@ def propose(
             )
         out.append(replace(signer, person=person, org=org))
     return out, list(proposals.values())
+
+
+def propose_places(
+    text: str,
+    matches: list[PlaceMatch],
+    gazetteer: Gazetteer,
+    registers: Registers,
+    review: list[ReviewPoint],
+    proposals: list[Proposal],
+) -> list[Detection]:
+    """Places the gazetteer knows and the register lacks: each mention points to the id of
+    a proposed record (with coordinates and the country it lies in) that the report gives
+    ready to paste; a place whose id the register already has points there."""
+    out = []
+    known = {p.ref for p in proposals}
+    for match in matches:
+        place = match.place
+        words = text[match.start : match.end]
+        registered = registers.places.get(place.id) if place.id in registers.places else None
+        if registered is None:
+            found = registers.places.find(place.name)
+            registered = found[0] if len(found) == 1 else None
+        if registered is not None:
+            out.append(
+                Detection(
+                    "place",
+                    words,
+                    match.start,
+                    match.end,
+                    ref=registered.ref,
+                    confidence=0.8,
+                    evidence=f"gazetteer name of {registered.ref}",
+                )
+            )
+            continue
+        ref = f"place:{place.id}"
+        where = gazetteer.country_of(place)
+        evidence = f"gazetteer: {place.type} {place.name}" + (f" in {where.name}" if where else "")
+        detection = Detection(
+            "place",
+            words,
+            match.start,
+            match.end,
+            ref=ref,
+            confidence=0.7,
+            evidence=evidence,
+            proposed=True,
+        )
+        out.append(detection)
+        if ref in known:
+            continue
+        known.add(ref)
+        for extra in _place_proposals(place, where, registers, detection, known):
+            proposals.append(extra)
+        review.append(
+            ReviewPoint(
+                "unknown-place",
+                f"place {words!r} is not in {REGISTER_FILES['place']}: the draft points to "
+                f"{ref} ({evidence}); add the proposed record (or point to an existing one)",
+                match.start,
+                match.end,
+                blocks_validation=True,
+            )
+        )
+    return out
+
+
+def _place_proposals(
+    place: Place, country: Place | None, registers: Registers, detection: Detection, known: set[str]
+) -> list[Proposal]:
+    record = E("place", E("placeName", text=place.name, type="preferred"), type=place.type)
+    record.set("{http://www.w3.org/XML/1998/namespace}id", place.id)
+    extra: list[Proposal] = []
+    if place.lat is not None and place.lon is not None:
+        location = E("location", E("geo", text=f"{place.lat} {place.lon}"))
+        if country is not None:
+            found = registers.places.find(country.name)
+            if len(found) == 1:
+                country_ref = found[0].ref
+            else:
+                country_ref = f"place:{country.id}"
+                if country_ref not in known:
+                    known.add(country_ref)
+                    extra += _place_proposals(country, None, registers, detection, known)
+            location.append(E("placeName", text=country.name, ref=country_ref))
+        record.append(location)
+    if place.geonames:
+        record.append(E("idno", text=f"https://www.geonames.org/{place.geonames}", type="URI"))
+    tei = etree.tostring(record, encoding="unicode").replace(
+        ' xmlns="http://www.tei-c.org/ns/1.0"', ""
+    )
+    return [
+        Proposal(
+            kind="place",
+            id=place.id,
+            name=place.name,
+            start=detection.start,
+            end=detection.end,
+            register_file=REGISTER_FILES["place"],
+            tei=tei,
+            evidence=detection.evidence,
+        ),
+        *extra,
+    ]
 
 
 def _free_id(registers: Registers, kind: str, name: str) -> str:
@@ -127,6 +232,21 @@ def detection_points(marks: list[Detection]) -> list[ReviewPoint]:
                     "ambiguous-treaty",
                     f"{mark.text!r} may be {' or '.join(mark.candidates)}: {mark.evidence}. "
                     "The draft marks it without @ref; add the right one",
+                    mark.start,
+                    mark.end,
+                )
+            )
+        elif mark.kind == "org" and mark.needs_review and mark.text.startswith("Red"):
+            points.append(
+                ReviewPoint(
+                    "ambiguous-org",
+                    f"{mark.text!r}: {mark.evidence}. "
+                    + (
+                        f"The draft points to {mark.ref}; check it"
+                        if mark.ref
+                        else "The draft marks it without @ref; add the right one "
+                        f"({' or '.join(mark.candidates)})"
+                    ),
                     mark.start,
                     mark.end,
                 )

@@ -18,6 +18,7 @@ from archive.encode.names import NameFinder
 from archive.encode.results import DetectedSignatory, Detection
 from archive.encode.signer_words import NOT_NAME_WORDS, ORG_WORDS, ROLE_NOUNS, ROLE_WORDS
 from archive.encode.spans import Marks, SpanSet
+from archive.encode.text import is_debris
 
 _TITLES = r"(?:(?:Dr|Prof|Mr|Mrs|Ms|Mx)\.?|Sir|Dame)\s+"
 _NAME_TOKEN = r"(?:[A-ZÀ-ÖØ-ÞĀ-ŽƏ](?:[a-zß-öø-ÿā-žəğış'’]+(?:-[A-ZÀ-ÖØ-ÞĀ-ŽƏ]?[a-zß-öø-ÿā-žəğış'’]+)?)|[A-Z]\.)"
@@ -81,6 +82,10 @@ class SignatoryFinder:
             if not covered.overlaps(match.end(), match.end() + 1):
                 regions.append((match.end(), _block_end(text, match.end()), "block"))
                 covered.add(match.end(), regions[-1][1] + 1)
+        if not any(how == "block" for _, _, how in regions):
+            tail = _unlabelled_block(text)
+            if tail is not None and not covered.overlaps(*tail):
+                regions.append((*tail, "block"))
         regions.sort()
         merged: list[tuple[int, int, str]] = []
         for region in regions:
@@ -188,6 +193,22 @@ class SignatoryFinder:
     ) -> DetectedSignatory:
         role: Detection | None = None
         org: Detection | None = None
+        lines = [(a, b) for a, b in entry.parts if "\n" not in text[a:b].strip()]
+        if how == "block" and len(lines) >= 2 and len(lines) == len(entry.parts):
+            # "Minister of Defence / Republic of Estonia": one line the role, the next the body.
+            a, b = _strip(text, *lines[0])
+            if _role_span(text, a, b) and not any(
+                d.kind == "org" and a <= d.start and d.end <= b for d in inside
+            ):
+                role = Detection(
+                    "role",
+                    text[a:b],
+                    a,
+                    b,
+                    confidence=0.85,
+                    evidence="the line under the signer's name",
+                )
+                entry = _Entry(entry.person, entry.parts[1:])
         for a, b in entry.parts:
             a, b = _strip(text, a, b)
             if b <= a:
@@ -248,6 +269,47 @@ class SignatoryFinder:
             needs_review=True,
             proposed=True,
         )
+
+
+_SHORT_LINE = 90
+
+
+def _unlabelled_block(text: str) -> tuple[int, int] | None:
+    """A signature block with no label or salute: at the foot of the text, short lines
+    starting with a line that is a name alone, then role, body or country lines ("Jana Kask /
+    Minister of Defence / Republic of Estonia"), one signer after another; an address or
+    a contact line ends it. The run of short lines must follow the prose."""
+    end = _block_end(text, 0)
+    lines = []
+    offset = 0
+    for raw in text[:end].split("\n"):
+        lines.append((offset, offset + len(raw), raw.strip()))
+        offset += len(raw) + 1
+    first = None
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index][2]
+        if not line or is_debris(line):
+            continue
+        if len(line) > _SHORT_LINE or re.search(r"[.!?;]\s+\S", line):
+            break
+        name = _NAME_RUN_RE.fullmatch(line)
+        if name is not None and len(name.group("name").split()) <= 4:
+            words = [w.casefold().strip("'’") for w in name.group("name").split()]
+            if not any(w in ORG_WORDS or w in ROLE_WORDS or w in NOT_NAME_WORDS for w in words):
+                first = index
+    if first is None or first == 0:
+        return None
+    stop = len(lines)
+    for index in range(first + 1, len(lines)):
+        line = lines[index][2]
+        if is_debris(line) or re.match(
+            r"(?i)(?:P\.?\s*O\.?\s*Box|Tel|Fax|e-?mail|https?://|www\.|\+?\d[\d\s()-]{6,})", line
+        ):
+            stop = index
+            break
+    start = lines[first][0]
+    finish = lines[stop - 1][1]
+    return (start, finish) if finish > start else None
 
 
 def _sentence_end(text: str, start: int) -> int:

@@ -53,6 +53,10 @@ ROLE_NOUNS = {
     "campaigner",
     "treasurer",
     "trustee",
+    "delegate",
+    "defender",
+    "ceo",
+    "deputy",
 }
 ROLE_MODIFIERS = {
     "vice", "executive", "deputy", "prime", "board", "senior", "legal", "programme", "program",
@@ -72,7 +76,8 @@ ORG_WORDS = {
     "lawyers", "doctors", "aid", "relief", "rights", "red", "crescent", "cross", "school",
     "academy", "bar", "chamber", "platform", "collective", "assembly", "parliament",
     "studies", "law", "justice", "peace", "development", "humanitarian", "families",
-    "missing", "demining", "mine", "mines", "landmines",
+    "missing", "demining", "mine", "mines", "landmines", "affairs", "defence", "defense",
+    "kingdom", "interior", "embassy",
 }  # fmt: skip
 NOT_NAME_WORDS = {
     "the", "signed", "signatories", "signatures", "on", "behalf", "of", "we", "sincerely",

@@ -149,3 +149,29 @@ def split_blocks(text: str) -> list[Block]:
     if current:
         blocks.append(Block(current[0][0], current[-1][1], tuple(current)))
     return blocks
+
+
+# Lines a web page leaves in a pasted text: widgets, navigation, archive banners, share
+# buttons. They are flagged and never become the title or the id (on the development set:
+# "Archived page: may contain outdated information!", "Send page", "Show More", "Back to top
+# button", "Printer Friendly Version", "Read: 981"; the issue's "16 px" font-size widget).
+_DEBRIS_RE = re.compile(
+    r"^\s*(?:[•·*|-]\s*)?(?:\d{1,2}\s*px|(?:A[-+]?\s*){2,}|Archived\s+page\b.*|Send\s+page|Print\s+page"
+    r"|Printer[\s-]+Friendly\s+Version.*|Tell\s+a\s+friend.*|Skip\s+to\s+(?:main\s+)?content|Show\s+More"
+    r"|Back\s+to\s+top(?:\s+button)?|(?:Facebook\s+)?Share(?:\s+this)?|Main\s+menu|Advanced\s+search"
+    r"|Select\s+this\s+search\s+icon.*|Read:\s*\d+|News\s+Line|Printed\s+from:.*|Print|Email"
+    r"|In\s+progress\s+at\s+UNHQ|Subscribe.*newsletter.*|Related\s+news|Jump\s+to\s+navigation)\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_debris(line: str) -> bool:
+    """Whether one line is web-page furniture ("Show More", "Archived page ...")."""
+    return _DEBRIS_RE.match(line) is not None
+
+
+def debris_lines(text: str, blocks: list[Block]) -> list[tuple[int, int]]:
+    """The spans of lines that are web-page furniture rather than the statement."""
+    return [
+        (a, b) for block in blocks for a, b in block.lines if b > a and _DEBRIS_RE.match(text[a:b])
+    ]

@@ -32,7 +32,7 @@ _ARTICLE_LIST = rf"{_ARTICLE_NUMBER}(?:\s*(?:,|and|&)\s*{_ARTICLE_NUMBER})*"
 # "Article 51 of", "Articles 48 and 51 of the", "Art. 8(2)(b) of", "Article 3 common to the"
 _ARTICLE_BEFORE_RE = re.compile(
     rf"(?P<common>common\s+)?\b(?:Articles?|Arts?\.)\s*(?P<n>{_ARTICLE_LIST})\s*,?\s+"
-    rf"(?P<link>common\s+to|of)\s+(?:the\s+)?$",
+    rf"(?:(?P<link>common\s+to|of)\s+(?:the\s+)?)?$",
     re.IGNORECASE,
 )
 # "Additional Protocol I, Article 51" or "(Art. 51)" right after the name
@@ -47,6 +47,45 @@ _LEADING_RE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END_RE = re.compile(r"[.!?;]\s|\n")
+# The name of an instrument the register may lack: capitalised words around a treaty noun
+# ("the Treaty of Oldtown on Lakes", "Kampala Convention", "Optional Protocol to ...").
+_INSTRUMENT_RE = re.compile(
+    r"\b(?:[A-Z][\w'’-]*\s+(?:(?:of|on|for|against|to|relating\s+to)\s+)*){0,8}"
+    r"(?:Convention|Treaty|Covenant|Protocol|Charter|Statute)"
+    r"(?:\s+(?:of|on|for|against|to|relating\s+to)\s+(?:the\s+)?[A-Z][\w'’-]*"
+    r"(?:\s+(?:(?:of|on|for|in)\s+(?:the\s+)?)?[A-Z][\w'’-]*)*)?"
+)
+
+
+_TREATY_NOUNS = {"Convention", "Treaty", "Covenant", "Protocol", "Charter", "Statute"}
+_LEADS = {"A", "An", "The", "This", "That", "These", "Its", "Their", "Our", "Sign", "Ratify", "And"}
+
+
+def unknown_instruments(text: str, found: list[Detection]) -> list[tuple[int, int]]:
+    """Spans naming a treaty-like instrument that no register name matched: the report
+    asks about each rather than skipping it in silence. A bare "the Convention" (a treaty
+    the text named before) is no new instrument."""
+    out = []
+    for match in _INSTRUMENT_RE.finditer(text):
+        start, end = match.span()
+        words = match.group()
+        if len(words.split()) < 2 or any(d.start < end and start < d.end for d in found):
+            continue
+        tokens = words.split()
+        noun = next(
+            i
+            for i, w in enumerate(tokens)
+            if w in _TREATY_NOUNS and (i == 0 or tokens[i - 1] != "to")
+        )
+        named_before = noun > 0 and tokens[noun - 1][0].isupper() and tokens[noun - 1] not in _LEADS
+        if not named_before and noun == len(tokens) - 1:
+            continue  # "the Treaty", "Sign and Ratify the Treaty": no name
+        lead = 0
+        while lead < noun and tokens[lead] in _LEADS:
+            lead += 1
+        start += len(" ".join(tokens[:lead])) + (1 if lead else 0)
+        out.append((start, end))
+    return out
 
 
 @dataclass(frozen=True)
@@ -314,8 +353,12 @@ def _is_abbreviation(name: str) -> bool:
 
 
 def _pattern(name: str) -> str:
-    parts = [re.escape(word).replace(r"\-", "[-\u2010\u2011 ]?") for word in name.split()]
-    body = r"[\s\u00a0]+".join(parts)
+    words = name.split()
+    parts = [re.escape(word).replace(r"\-", "[-\u2010\u2011 ]?") for word in words]
+    body = parts[0] if parts else ""
+    for word, part in zip(words[1:], parts[1:], strict=True):
+        # "Additional protocol1": a numeral may be glued to the word before it.
+        body += (r"[\s\u00a0]*" if word.isdigit() else r"[\s\u00a0]+") + part
     return body if _is_abbreviation(name) else f"(?i:{body})"
 
 
@@ -367,7 +410,7 @@ def _article(text: str, start: int, end: int) -> tuple[str | None, int, int]:
     before = _ARTICLE_BEFORE_RE.search(text[max(0, start - 80) : start])
     if before:
         numbers = _article_numbers(before.group("n"))
-        common = before.group("common") or before.group("link").lower().startswith("common")
+        common = before.group("common") or (before.group("link") or "").lower().startswith("common")
         new_start = start - (len(text[max(0, start - 80) : start]) - before.start())
         return ("common " if common else "") + numbers, new_start, end
     after = _ARTICLE_AFTER_RE.match(text[end : end + 60])
