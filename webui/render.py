@@ -161,7 +161,10 @@ class Renderer:
     def _date(self, el):  # type: ignore[no-untyped-def]
         span: DateSpan = date_span(el)
         machine = span.when or span.from_ or span.not_before or span.to or span.not_after
-        return self._wrap("time", el, class_="date", datetime=machine, title=span.label())
+        # <time> without a datetime must hold a machine-readable date itself (HTML): a
+        # date the text gives without one is marked as a plain span.
+        tag = "time" if machine else "span"
+        return self._wrap(tag, el, class_="date", datetime=machine, title=span.label())
 
     def _linked(self, el: etree._Element, kind: str, css: str, attribute: str = "ref") -> Markup:
         refs = [(k, i) for k, i in split_refs(el.get(attribute)) if k == kind]
