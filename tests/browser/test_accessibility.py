@@ -74,3 +74,16 @@ def test_axe_reports_what_the_pages_once_had(axe_page, every_page_type_server):
     )
     found = {v["id"] for v in axe_violations(axe_page)}
     assert {"nested-interactive", "label-content-name-mismatch"} <= found, found
+
+
+def test_filter_chips_are_named_by_the_words_they_show(axe_page, every_page_type_server):
+    """A screen reader hears what a sighted reader sees, with what the link does before it."""
+    axe_page.goto(every_page_type_server + PAGE_TYPES[1][1])
+    chips = axe_page.locator("ul.active-filters")
+    assert chips.get_by_role("link", name="Remove the filter Type: appeal", exact=True).count() == 1
+    assert (
+        chips.get_by_role(
+            "link", name="Remove the filter not Treaty: Geneva Conventions 1949", exact=True
+        ).count()
+        == 1
+    )
