@@ -81,7 +81,11 @@ class Renderer:
         return Markup(f"<{tag}{rendered}>") + self._children(el) + Markup(f"</{tag}>")
 
     def _div(self, el):  # type: ignore[no-untyped-def]
-        return self._wrap("section", el, class_=f"tei-div {el.get('type') or ''}".strip())
+        # A section is a part with a heading; a TEI div without a head is a plain division
+        # (an unnamed section is what the Nu HTML Checker warns about).
+        headed = any(_local(child) == "head" for child in el if isinstance(child.tag, str))
+        tag = "section" if headed else "div"
+        return self._wrap(tag, el, class_=f"tei-div {el.get('type') or ''}".strip())
 
     def _head(self, el):  # type: ignore[no-untyped-def]
         return self._wrap("h3", el)
