@@ -31,7 +31,7 @@ def test_export_writes_the_whole_archive_to_the_file(corpus_copy, tmp_path):
     assert result.exit_code == 0, result.output
     assert "5 documents" in result.stderr
     with zipfile.ZipFile(out) as archive:
-        data = [n for n in archive.namelist() if "/data/" in n]
+        data = [n for n in archive.namelist() if "/data/documents/" in n]
     assert len(data) == 5
     assert sorted(out.parent.iterdir()) == [out]  # no temporary file left beside it
 

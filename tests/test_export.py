@@ -6,9 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import tracemalloc
 import zipfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import bagit
 import bibtexparser
@@ -27,7 +29,8 @@ from archive.search.indexing import update_index
 from archive.search.request import SearchRequest
 from archive.storage import cache, store
 from archive.storage.store import Corpus
-from tests.synthetic import make_corpus
+from tests.conftest import SEED_ID as SEED
+from tests.synthetic import make_corpus, revise_seed
 
 NOW = datetime(2026, 11, 27, 9, 30, 0, tzinfo=UTC)
 
@@ -52,12 +55,18 @@ def test_zip_is_a_bagit_bag_that_validates_and_holds_the_stored_bytes(synthetic,
     assert {n.split("/", 1)[0] for n in names} == {root.name}
     bag = bagit.Bag(str(root))
     bag.validate()  # checksums, Payload-Oxum, completeness; raises BagValidationError
+    validate_with_bagit_py(root)
     assert bag.version_info == (1, 0)
     corpus = Corpus(synthetic)
-    assert sorted(p.stem for p in (root / "data").iterdir()) == corpus.ids()
+    assert sorted(p.stem for p in (root / "data" / "documents").iterdir()) == corpus.ids()
     for doc_id in corpus.ids():
-        assert (root / "data" / f"{doc_id}.xml").read_bytes() == corpus.read_bytes(doc_id)
-    assert set(bag.entries) >= {"data/ngo-appeal-mine-maps-2021.xml"}
+        stored = corpus.read_bytes(doc_id)
+        assert (root / "data" / "documents" / f"{doc_id}.xml").read_bytes() == stored
+    for name in ("treaties.xml", "persons.xml", "organisations.xml", "places.xml"):
+        assert (root / "data/authority" / name).read_bytes() == (
+            synthetic.authority_dir / name
+        ).read_bytes()
+    assert set(bag.entries) >= {"data/documents/ngo-appeal-mine-maps-2021.xml"}
 
 
 def test_bag_info_states_who_when_what_and_how_much(synthetic, tmp_path):
@@ -66,8 +75,11 @@ def test_bag_info_states_who_when_what_and_how_much(synthetic, tmp_path):
     info = bagit.Bag(str(tmp_path / "appeals-archive-all-20261127T093000Z")).info
     corpus = Corpus(synthetic)
     octets = sum(len(corpus.read_bytes(i)) for i in corpus.ids())
-    assert info["Payload-Oxum"] == f"{octets}.{len(corpus.ids())}"
+    registers = [p.read_bytes() for p in synthetic.authority_dir.glob("*.xml")]
+    octets += sum(len(r) for r in registers)
+    assert info["Payload-Oxum"] == f"{octets}.{len(corpus.ids()) + len(registers)}"
     assert info["Document-Count"] == str(len(corpus.ids()))
+    assert info["Export-Versions"] == "current"
     assert info["Bagging-Date"] == "2026-11-27"
     assert info["Source-Organization"] == "Appeals Archive"
     assert info["Export-Selection"] == "all current documents of the archive"
@@ -96,7 +108,9 @@ def test_tei_corpus_validates_against_tei_all_and_keeps_each_header(synthetic, t
     root = tree.getroot()
     assert root.tag == f"{{{NS['t']}}}teiCorpus"
     members = root.findall("t:TEI", NS)
-    assert [m.get(XML_ID) for m in members] == Corpus(synthetic).ids()
+    registers = ["authority-treaties", "authority-persons", "authority-organisations"]
+    registers.append("authority-places")
+    assert [m.get(XML_ID) for m in members] == [*Corpus(synthetic).ids(), *registers]
     seed = root.find("t:TEI[@xml:id='ngo-appeal-mine-maps-2021']", {**NS, "xml": _XML})
     titles = seed.findall("t:teiHeader/t:fileDesc/t:titleStmt/t:title", NS)
     assert titles[0].text.startswith("Appeal of Azerbaijani civil society organisations")
@@ -286,3 +300,107 @@ def test_memory_does_not_grow_with_the_documents(small_and_large, fmt, per_docum
     # of interned strings growing) are not the export's.
     growth = min(_peak(large, fmt) for _ in range(2)) - min(_peak(small, fmt) for _ in range(2))
     assert growth < 300 * per_document, f"{fmt}: {growth} bytes more for 300 more documents"
+
+
+# --- self-contained packages -------------------------------------------------------
+
+
+def pointers(root: etree._Element) -> list[str]:
+    """Every private pointer (`treaty:gc-1949`, `doc:x`) a TEI element's attributes hold."""
+    found = []
+    for element in root.iter():
+        for name in ("ref", "target", "corresp", "who"):
+            for token in (element.get(name) or "").split():
+                if ":" in token and not token.startswith(("http:", "https:")):
+                    found.append(token)
+    return found
+
+
+def expand(root: etree._Element, pointer: str) -> str:
+    """A pointer expanded by the prefixDef of the TEI it is in, as a TEI processor does."""
+    prefix, _, value = pointer.partition(":")
+    for prefix_def in root.iterfind(".//t:prefixDef", NS):
+        if prefix_def.get("ident") == prefix:
+            match = re.fullmatch(prefix_def.get("matchPattern"), value)
+            assert match, pointer
+            return match.expand(prefix_def.get("replacementPattern").replace("$", "\\"))
+    raise AssertionError(f"no prefixDef for {pointer}")
+
+
+def ids_in(path: Path) -> set[str]:
+    return {e.get(XML_ID) for e in etree.parse(str(path)).iter() if e.get(XML_ID)}
+
+
+def test_every_pointer_of_a_bag_resolves_inside_the_bag(synthetic, tmp_path):
+    with zipfile.ZipFile(io.BytesIO(export(synthetic, "zip"))) as archive:
+        archive.extractall(tmp_path)
+    data = tmp_path / "appeals-archive-all-20261127T093000Z" / "data"
+    checked = 0
+    for path in [*(data / "documents").glob("*.xml"), *(data / "authority").glob("*.xml")]:
+        root = etree.parse(str(path)).getroot()
+        for pointer in pointers(root):
+            target, _, fragment = expand(root, pointer).partition("#")
+            resolved = (path.parent / target).resolve()
+            assert resolved.is_relative_to(data.resolve()), (path.name, pointer)
+            assert resolved.is_file(), (path.name, pointer, target)
+            assert not fragment or fragment in ids_in(resolved), (path.name, pointer)
+            checked += 1
+    assert checked > 100
+
+
+def test_every_pointer_of_a_tei_corpus_resolves_inside_the_file(synthetic):
+    root = etree.fromstring(export(synthetic, "tei"))
+    ids = {e.get(XML_ID) for e in root.iter() if e.get(XML_ID)}
+    checked = 0
+    for member in root.findall("t:TEI", NS):
+        for pointer in pointers(member):
+            target = expand(member, pointer)
+            assert target.startswith("#") and target[1:] in ids, (member.get(XML_ID), pointer)
+            checked += 1
+    assert checked > 100
+
+
+def test_a_bag_of_every_version_holds_each_version_and_tombstone_and_validates(
+    corpus_copy, tmp_path
+):
+
+    revise_seed(corpus_copy)
+    store.withdraw(corpus_copy, "bonn-declaration-mine-maps-2021", "Duplicate record.")
+    data = export(corpus_copy, "zip", versions="all")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        archive.extractall(tmp_path / "out")
+    root = next((tmp_path / "out").iterdir())
+    bagit.Bag(str(root)).validate()
+    validate_with_bagit_py(root)
+    corpus = Corpus(corpus_copy)
+    for number in (1, 2):
+        held = (root / "data/versions" / f"{SEED}.v{number}.xml").read_bytes()
+        assert held == corpus.read_version(SEED, number)
+    gone = "bonn-declaration-mine-maps-2021"
+    assert (root / "data/versions" / f"{gone}.v1.xml").is_file()
+    tombstone = json.loads((root / "data/withdrawn" / f"{gone}.json").read_text())
+    assert tombstone["reason"] == "Duplicate record."
+    assert not (root / "data/documents" / f"{gone}.xml").exists()
+    # An old version's pointers resolve too: versions/ is one folder deep, like documents/.
+    old = etree.parse(str(root / "data/versions" / f"{SEED}.v1.xml")).getroot()
+    target = expand(old, "treaty:gc-1949-iv").partition("#")[0]
+    assert (root / "data/versions" / target).resolve().is_file()
+
+
+def test_every_version_is_a_bag_option_only(bundled_config):
+    with pytest.raises(BadQuery, match="versions=all needs format zip"):
+        export(bundled_config, "tei", versions="all")
+    with pytest.raises(BadQuery, match="unknown versions 'some'"):
+        export(bundled_config, "zip", versions="some")
+
+
+def validate_with_bagit_py(root: Path) -> None:
+    """The Library of Congress command-line validator, as an archive receiving the bag runs it."""
+    import shutil
+    import subprocess
+
+    tool = shutil.which("bagit.py")
+    assert tool, "bagit.py (from the bagit test dependency) is not on PATH"
+    done = subprocess.run([tool, "--validate", str(root)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "is valid" in done.stderr

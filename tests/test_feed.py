@@ -94,7 +94,9 @@ def test_a_new_version_is_a_new_entry_and_old_ids_stay(corpus_copy, tmp_path):
     _, before = get_feed(client)
     before_ids = before.xpath("a:entry/a:id/text()", namespaces=NS)
     revise_seed(corpus_copy, message="Second reading of the source.", now="2026-12-01T10:00:00Z")
-    store.withdraw(corpus_copy, "bonn-declaration-mine-maps-2021", "Duplicate.")
+    store.withdraw(
+        corpus_copy, "bonn-declaration-mine-maps-2021", "Duplicate.", now="2026-12-01T09:00:00Z"
+    )
     _, feed = get_feed(client)
     check_rfc4287(feed)
     first = feed.find("a:entry", NS)
@@ -105,8 +107,9 @@ def test_a_new_version_is_a_new_entry_and_old_ids_stay(corpus_copy, tmp_path):
     assert feed.findtext("a:updated", namespaces=NS) == "2026-12-01T10:00:00Z"
     assert first.find("a:link", NS).get("href") == f"http://localhost/doc/{SEED_ID}/v2"
     after_ids = feed.xpath("a:entry/a:id/text()", namespaces=NS)
-    withdrawn = "https://appeals-archive.org/doc/bonn-declaration-mine-maps-2021/v1"
-    assert set(after_ids) == set(before_ids) - {withdrawn} | {first.findtext("a:id", namespaces=NS)}
+    withdrawn = "https://appeals-archive.org/doc/bonn-declaration-mine-maps-2021"
+    expected = set(before_ids) - {f"{withdrawn}/v1"} | {f"{withdrawn}#withdrawn"}
+    assert set(after_ids) == expected | {first.findtext("a:id", namespaces=NS)}
     assert client.get(f"/doc/{SEED_ID}/v2").status_code == 200  # the entry's link resolves
 
 
@@ -121,3 +124,46 @@ def test_the_feed_holds_the_latest_fifty_latest_first(tmp_path):
     # The bundled documents (versions of 2026) first, then the copies (of 2025), latest first.
     assert entries[5].findtext("a:id", namespaces=NS).endswith(f"/doc/{copy_id(79)}/v1")
     assert entries[49].findtext("a:id", namespaces=NS).endswith(f"/doc/{copy_id(35)}/v1")
+
+
+def test_an_old_version_keeps_its_own_title_and_authors(corpus_copy, tmp_path):
+    text = store.Corpus(corpus_copy).read_bytes(SEED_ID).decode("utf-8")
+    old_title = "Appeal of Azerbaijani civil society organisations to the UN"
+    assert old_title in text
+    revised = text.replace(old_title, "Corrected title of the appeal to the UN", 1)
+    revised = revised.replace("Mammadhasan Hasanov", "Mammadhasan Hasanli")
+    path = tmp_path / f"{SEED_ID}.xml"
+    path.write_text(revised, encoding="utf-8")
+    store.add(
+        corpus_copy, [path], message="Title and a name corrected.", now="2026-12-01T10:00:00Z"
+    )
+    _, feed = get_feed(create_app(corpus_copy, testing=True).test_client())
+    entries = {e.findtext("a:id", namespaces=NS): e for e in feed.findall("a:entry", NS)}
+    v1 = entries[f"https://appeals-archive.org/doc/{SEED_ID}/v1"]
+    v2 = entries[f"https://appeals-archive.org/doc/{SEED_ID}/v2"]
+    assert v1.findtext("a:title", namespaces=NS).startswith(old_title)
+    assert v2.findtext("a:title", namespaces=NS).startswith("Corrected title")
+    names = lambda e: e.xpath("a:author/a:name/text()", namespaces=NS)  # noqa: E731
+    assert "Mammadhasan Hasanov" in names(v1) and "Mammadhasan Hasanli" not in names(v1)
+    assert "Mammadhasan Hasanli" in names(v2)
+
+
+def test_a_withdrawal_is_news_and_moves_the_feed(corpus_copy):
+    client = create_app(corpus_copy, testing=True).test_client()
+    gone = "bonn-declaration-mine-maps-2021"
+    store.withdraw(corpus_copy, gone, "Duplicate of another record.", now="2026-12-02T08:00:00Z")
+    data, feed = get_feed(client)
+    check_rfc4287(feed)
+    assert feed.findtext("a:updated", namespaces=NS) == "2026-12-02T08:00:00Z"
+    first = feed.find("a:entry", NS)
+    assert (
+        first.findtext("a:id", namespaces=NS) == f"https://appeals-archive.org/doc/{gone}#withdrawn"
+    )
+    assert first.findtext("a:title", namespaces=NS).startswith("Withdrawn: Declaration")
+    assert "Duplicate of another record." in first.findtext("a:summary", namespaces=NS)
+    href = first.find("a:link", NS).get("href")
+    assert href == f"http://localhost/doc/{gone}"
+    assert client.get(href).status_code == 410  # the tombstone page
+    parsed = feedparser.parse(data)
+    assert not parsed.bozo
+    assert parsed.entries[0].title.startswith("Withdrawn:")

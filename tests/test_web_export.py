@@ -51,7 +51,10 @@ def test_every_format_downloads_with_a_generated_file_name(client, fmt, media_ty
 def test_the_downloads_hold_every_document(client, bundled_config):
     ids = Corpus(bundled_config).ids()
     with zipfile.ZipFile(io.BytesIO(client.get("/export?format=zip").data)) as bag:
-        assert sorted(n.rsplit("/", 1)[1][:-4] for n in bag.namelist() if "/data/" in n) == ids
+        assert (
+            sorted(n.rsplit("/", 1)[1][:-4] for n in bag.namelist() if "/data/documents/" in n)
+            == ids
+        )
     lines = client.get("/export?format=jsonl").get_data(as_text=True).splitlines()
     assert [json.loads(line)["id"] for line in lines] == ids
     rows = csv.DictReader(io.StringIO(client.get("/export?format=csv").get_data(as_text=True)))
@@ -59,7 +62,9 @@ def test_the_downloads_hold_every_document(client, bundled_config):
     library = bibtexparser.parse_string(client.get("/export?format=bibtex").get_data(as_text=True))
     assert len(library.entries) == 5
     assert len(rispy.loads(client.get("/export?format=ris").get_data(as_text=True))) == 5
-    assert client.get("/export?format=tei").data.count(b"<TEI ") == 5
+    assert (
+        client.get("/export?format=tei").data.count(b"<TEI ") == 5 + 4
+    )  # the documents, then the four registers
 
 
 def test_the_response_streams_in_chunks_as_they_are_made(tmp_path):
@@ -121,3 +126,13 @@ def test_a_search_export_holds_exactly_the_search_results_in_order(client):
     found = client.get("/search.json?q=mines&sort=-date").json
     assert exported == [hit["id"] for hit in found["hits"]] and len(exported) == found["total"]
     assert 'filename="appeals-archive-search-' in response.headers["Content-Disposition"]
+
+
+def test_a_bag_of_every_version_from_the_web_and_a_clear_400_for_other_formats(client):
+    response = client.get("/export?format=zip&versions=all")
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(response.data)) as bag:
+        assert any("/data/versions/ngo-appeal-mine-maps-2021.v1.xml" in n for n in bag.namelist())
+    refused = client.get("/export?format=csv&versions=all")
+    assert refused.status_code == 400
+    assert "versions=all needs format zip" in refused.get_data(as_text=True)

@@ -10,7 +10,15 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, request, stream_with_context, url_for
 
 from archive.errors import BadQuery
-from archive.publish import FORMATS, PAGING_PARAMS, check_format, export_chunks, export_name, select
+from archive.publish import (
+    FORMATS,
+    PAGING_PARAMS,
+    check_format,
+    check_versions,
+    export_chunks,
+    export_name,
+    select,
+)
 from archive.search import SearchRequest
 from webui.context import archive
 
@@ -24,11 +32,17 @@ def export() -> Response:
         choices = ", ".join(FORMATS)
         raise BadQuery(f"give one export format: format= one of {choices}")
     fmt = check_format(formats[0])
+    versions = request.args.getlist("versions") or ["current"]
+    if len(versions) != 1:
+        raise BadQuery("give versions= once: current or all")
+    check_versions(versions[0], fmt.name)
     ctx = archive()
     search = SearchRequest.from_params(request.args.to_dict(flat=False))
     selection = select(ctx.corpus, search, ctx.engine)
     now = datetime.now(UTC).replace(microsecond=0)
-    chunks = export_chunks(fmt.name, selection, ctx.config, now=now, registers=ctx.registers)
+    chunks = export_chunks(
+        fmt.name, selection, ctx.config, now=now, registers=ctx.registers, versions=versions[0]
+    )
     # The name is the archive's own (scope and time), never anything from the request.
     filename = f"{export_name(selection, now)}.{fmt.extension}"
     return Response(

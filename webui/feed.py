@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request, url_for
 
-from archive.publish import Catalogue, FeedLinks, atom_feed, current_reader
+from archive.publish import (
+    Catalogue,
+    FeedLinks,
+    Withdrawn,
+    atom_feed,
+    current_reader,
+    version_reader,
+)
 from archive.storage import ModelCache
 from webui.context import archive
 
@@ -20,13 +27,28 @@ def feed() -> Response:
         version_url=lambda doc_id, n: url_for(
             "documents.version", doc_id=doc_id, version=n, _external=True
         ),
+        document_url=lambda doc_id: url_for("documents.latest", doc_id=doc_id, _external=True),
     )
     catalogue = Catalogue(ctx.config, ctx.registers)
     try:
         catalogue.refresh()
         with ModelCache(ctx.config, catalogue.conn) as models:
             read = current_reader(ctx.corpus.read_bytes, models.document)
-            body = atom_feed(catalogue, read, ctx.registers, ctx.config, links)
+            read_version = version_reader(ctx.corpus.read_version, models.document)
+            withdrawn = [
+                Withdrawn(w.doc_id, doc.title if doc else w.doc_id, w.when, w.reason)
+                for w in ctx.corpus.withdrawals()
+                for doc in [read_version(w.doc_id, w.last_version)]
+            ]
+            body = atom_feed(
+                catalogue,
+                read,
+                ctx.registers,
+                ctx.config,
+                links,
+                read_version=read_version,
+                withdrawn=withdrawn,
+            )
     finally:
         catalogue.close()
     return Response(body, content_type="application/atom+xml; charset=utf-8")

@@ -16,7 +16,7 @@ from archive.cli.group import main, pass_config, reports_errors
 from archive.cli.index import ready_engine
 from archive.cli.search import search_options, search_params
 from archive.config import Config
-from archive.publish import FORMATS, ExportStats, export_chunks, select
+from archive.publish import FORMATS, VERSIONS, ExportStats, check_versions, export_chunks, select
 from archive.search import SearchEngine, SearchRequest
 from archive.storage import Corpus, unnamed_atomic_writer
 
@@ -52,20 +52,30 @@ def _terminate_as_exit() -> Iterator[None]:
     type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
     help="File to write ('-' for standard output). It appears complete or not at all.",
 )
+@click.option(
+    "--versions",
+    type=click.Choice(VERSIONS),
+    default="current",
+    show_default=True,
+    help="all: every stored version and the tombstones of withdrawn documents (zip only).",
+)
 @pass_config
 @reports_errors
-def export_command(config: Config, format_name: str, output: Path, **search: Any) -> None:
+def export_command(
+    config: Config, format_name: str, output: Path, versions: str, **search: Any
+) -> None:
     """Export the documents a search selects (all documents without QUERY or filters).
 
     Shows a progress bar on a terminal. The output file is written under no name and only
     linked into place when complete: an interrupted export (Ctrl-C, SIGTERM, even SIGKILL)
     leaves no file.
     """
+    check_versions(versions, format_name)
     request = SearchRequest.from_params(search_params(**search))
     with SearchEngine(config) as engine:
         chosen = select(Corpus(config), request, ready_engine(engine, config))
         stats = ExportStats()
-        chunks = export_chunks(format_name, chosen, config, stats=stats)
+        chunks = export_chunks(format_name, chosen, config, stats=stats, versions=versions)
         with _terminate_as_exit():
             if str(output) == "-":
                 _copy(chunks, sys.stdout.buffer, stats, chosen.total)

@@ -12,18 +12,21 @@ from archive.publish.catalogue import Catalogue
 from archive.publish.cite import Citation, citation_for
 from archive.publish.export import (
     FORMATS,
+    VERSIONS,
     ExportStats,
     check_format,
+    check_versions,
     export_chunks,
     export_name,
 )
-from archive.publish.feed import FeedLinks, atom_feed, current_reader
+from archive.publish.feed import FeedLinks, Withdrawn, atom_feed, current_reader, version_reader
 from archive.publish.oai import OaiProvider, OaiSettings, token_key
 from archive.publish.selection import PAGING_PARAMS, Selection, select
 
 __all__ = [
     "FORMATS",
     "PAGING_PARAMS",
+    "VERSIONS",
     "Catalogue",
     "Citation",
     "ExportStats",
@@ -31,8 +34,10 @@ __all__ = [
     "OaiProvider",
     "OaiSettings",
     "Selection",
+    "Withdrawn",
     "atom_feed",
     "check_format",
+    "check_versions",
     "citation_for",
     "cite",
     "current_reader",
@@ -40,4 +45,5 @@ __all__ = [
     "export_name",
     "select",
     "token_key",
+    "version_reader",
 ]

@@ -9,7 +9,7 @@ made memory grow with the export) are spilled to a temporary file of ~0.2 KB a d
 
 Layout (BagIt 1.0, RFC 8493):
     <name>/bagit.txt
-    <name>/data/<id>.xml               each document's current version, byte for byte
+    <name>/data/<path>                 the payload files the caller gives (see export.py)
     <name>/bag-info.txt                who, when, which selection, Payload-Oxum
     <name>/manifest-sha256.txt         sha256 of every data file
     <name>/tagmanifest-sha256.txt      sha256 of the three tag files above
@@ -22,7 +22,7 @@ import io
 import pickle
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import BinaryIO
 
@@ -101,17 +101,19 @@ def bag_info_text(fields: Iterable[tuple[str, str]]) -> bytes:
 
 
 def zipped_bag(
-    documents: Iterable[tuple[str, bytes]],
+    payload: Iterable[tuple[str, bytes]],
     *,
     name: str,
     info: list[tuple[str, str]],
     when: datetime,
     chunk_size: int = CHUNK_SIZE,
+    late_info: Callable[[], list[tuple[str, str]]] = list,
 ) -> Iterator[bytes]:
-    """Yield the bytes of a zipped bag named `name` holding `documents` ((id, bytes) pairs).
+    """Yield the bytes of a zipped bag named `name` holding `payload`: (path under data/,
+    bytes) pairs, in the order given.
 
-    `info` are the bag-info.txt fields known in advance; Payload-Oxum and the document count
-    are added when the last document has been written.
+    `info` are the bag-info.txt fields known in advance; `late_info()` gives those known
+    only once the payload is written (counts), and Payload-Oxum is added after them.
     """
     sink = ChunkSink()
     date_time = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
@@ -141,15 +143,14 @@ def zipped_bag(
             return hashlib.sha256(data).digest()
 
         tag_digests.append(("bagit.txt", add("bagit.txt", BAGIT_TXT).hex()))
-        for doc_id, data in documents:
-            digests += add(f"data/{doc_id}.xml", data)
+        for path, data in payload:
+            digests += add(f"data/{path}", data)
             octets += len(data)
             count += 1
             chunk = sink.take(chunk_size)
             if chunk:
                 yield chunk
-        fields = [*info, ("Document-Count", str(count))]
-        fields.append(("Payload-Oxum", f"{octets}.{count}"))
+        fields = [*info, *late_info(), ("Payload-Oxum", f"{octets}.{count}")]
         tag_digests.append(("bag-info.txt", add("bag-info.txt", bag_info_text(fields)).hex()))
         manifest = hashlib.sha256()
         with archive.open(entry("manifest-sha256.txt"), "w") as out:

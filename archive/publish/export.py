@@ -9,6 +9,21 @@ whatever the size of the selection, and nothing is written to disk on the way.
 
 Models for JSON Lines, CSV, BibTeX and RIS come through `archive.storage.cache.ModelCache`, so a
 repeated export reads no TEI into the model twice.
+
+The TEI formats are self-contained: every document points into the registers
+(`treaty:gc-1949-iv` -> `../authority/treaties.xml#gc-1949-iv`), so the package carries them.
+The bag lays its payload out as the corpus does, so those pointers resolve inside it:
+
+    data/documents/<id>.xml          current versions, byte for byte
+    data/authority/<register>.xml    the four registers, byte for byte
+    data/versions/<id>.v<n>.xml      with versions="all": every stored version, byte for byte
+                                     (one folder deep, so `../authority/` resolves here too)
+    data/withdrawn/<id>.json         with versions="all" and no search: tombstones
+
+A teiCorpus is one file: it holds the registers as TEI elements after the documents, their
+records' ids prefixed by kind (`person.umud-mirzayev`), and every `prefixDef` of the copy
+rewritten to point inside the file (`#person.$1`, documents `#$1`). The stored bytes are not
+changed by either; the teiCorpus is a re-serialisation anyway.
 """
 
 from __future__ import annotations
@@ -16,15 +31,16 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from lxml import etree
 
 from archive import __version__
 from archive.config import ARCHIVE_NAME, Config
-from archive.document import TEI_NS, Registers, parse_tei, t
+from archive.document import NS, REGISTER_FILES, TEI_NS, XML_ID, Registers, parse_tei, t
 from archive.errors import BadQuery, Gone, NotFound
 from archive.publish import bag, cite, table
 from archive.publish.selection import Selection
@@ -54,6 +70,11 @@ FORMATS: dict[str, Format] = {
 }
 
 
+# Which versions a package holds: the current one of each document, or every stored version
+# (and the tombstones of withdrawn documents), which only the bag can hold side by side.
+VERSIONS = ("current", "all")
+
+
 @dataclass
 class ExportStats:
     """What an export has done so far: read it while the chunks flow (progress) or after."""
@@ -72,6 +93,17 @@ def check_format(name: str) -> Format:
         raise BadQuery(f"unknown export format {name!r}: choose one of {known}") from None
 
 
+def check_versions(versions: str, format_name: str) -> None:
+    """BadQuery unless `versions` is one of VERSIONS and the format can hold it."""
+    if versions not in VERSIONS:
+        raise BadQuery(f"unknown versions {versions!r}: choose current or all")
+    if versions == "all" and format_name != "zip":
+        raise BadQuery(
+            "versions=all needs format zip: only a BagIt bag holds every version of a "
+            "document side by side"
+        )
+
+
 def export_name(selection: Selection, now: datetime) -> str:
     """A file name stem made only of what the archive chooses (never of user input):
     'appeals-archive-all-20261126T101500Z' or 'appeals-archive-search-...'."""
@@ -88,18 +120,21 @@ def export_chunks(
     now: datetime | None = None,
     registers: Registers | None = None,
     chunk_size: int = bag.CHUNK_SIZE,
+    versions: str = "current",
 ) -> Iterator[bytes]:
     """The export of `selection` in format `format_name`, as chunks of about `chunk_size`
     bytes (the last may be smaller).
 
-    Raises BadQuery at once for an unknown format (before any byte is produced). Documents
-    withdrawn while the export runs are left out and listed in `stats.skipped`.
+    Raises BadQuery at once for an unknown format or `versions` value (before any byte is
+    produced). Documents withdrawn while the export runs are left out and listed in
+    `stats.skipped`.
     """
     check_format(format_name)
+    check_versions(versions, format_name)
     stats = stats if stats is not None else ExportStats()
     now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     writer = _WRITERS[format_name]
-    job = _Job(selection, config, stats, now, registers, chunk_size)
+    job = _Job(selection, config, stats, now, registers, chunk_size, versions)
     return _counted(writer(job), stats)
 
 
@@ -111,6 +146,7 @@ class _Job:
     now: datetime
     registers: Registers | None
     chunk_size: int
+    versions: str = "current"
 
     def stored(self) -> Iterator[tuple[str, bytes]]:
         """(id, stored bytes of the current version) for each selected document."""
@@ -161,6 +197,35 @@ def _batched(pieces: Iterable[bytes], size: int) -> Iterator[bytes]:
 # --- the formats --------------------------------------------------------------------
 
 
+def _register_files(config: Config) -> Iterator[tuple[str, bytes]]:
+    """(file name, bytes) of each register, in REGISTER_FILES order."""
+    for name in REGISTER_FILES.values():
+        path = config.authority_dir / name
+        if path.is_file():
+            yield name, path.read_bytes()
+
+
+def _bag_payload(job: _Job) -> Iterator[tuple[str, bytes]]:
+    """The bag's data/ files (see the module docstring for the layout)."""
+    exported: list[str] = []
+    for doc_id, data in job.stored():
+        exported.append(doc_id)
+        yield f"documents/{doc_id}.xml", data
+    for name, data in _register_files(job.config):
+        yield f"authority/{name}", data
+    if job.versions != "all":
+        return
+    corpus = Corpus(job.config)
+    # Tombstones belong to the whole archive, not to a search (which never finds them).
+    withdrawn = corpus.withdrawals() if job.selection.is_everything else []
+    for doc_id in [*exported, *(w.doc_id for w in withdrawn)]:
+        for number in corpus.version_numbers(doc_id):
+            yield f"versions/{doc_id}.v{number}.xml", corpus.read_version(doc_id, number)
+    for withdrawal in withdrawn:
+        text = json.dumps(asdict(withdrawal), ensure_ascii=False, indent=2) + "\n"
+        yield f"withdrawn/{withdrawal.doc_id}.json", text.encode("utf-8")
+
+
 def _zip(job: _Job) -> Iterator[bytes]:
     info = [
         ("Source-Organization", ARCHIVE_NAME),
@@ -173,8 +238,14 @@ def _zip(job: _Job) -> Iterator[bytes]:
         info.append(("Export-Selection", job.selection.summary()))
     info += [(f"Export-{label}", value) for label, value in job.selection.description]
     name = export_name(job.selection, job.now)
+    info.append(("Export-Versions", job.versions))
     yield from bag.zipped_bag(
-        job.stored(), name=name, info=info, when=job.now, chunk_size=job.chunk_size
+        _bag_payload(job),
+        name=name,
+        info=info,
+        when=job.now,
+        chunk_size=job.chunk_size,
+        late_info=lambda: [("Document-Count", str(job.stats.documents))],
     )
 
 
@@ -198,6 +269,32 @@ def _tei_header(job: _Job) -> etree._Element:
     return header
 
 
+_KIND_OF_REGISTER = {name: kind for kind, name in REGISTER_FILES.items()}
+
+
+def _point_inside(root: etree._Element) -> etree._Element:
+    """Rewrite a TEI's prefixDefs to point inside a teiCorpus: register records at
+    `#<kind>.<id>`, documents at `#<id>`."""
+    for prefix_def in root.iterfind(".//t:prefixDef", NS):
+        kind = prefix_def.get("ident")
+        if kind in REGISTER_FILES:
+            prefix_def.set("replacementPattern", f"#{kind}.$1")
+        elif kind == "doc":
+            prefix_def.set("replacementPattern", "#$1")
+    return root
+
+
+def _register_element(name: str, data: bytes, config: Config) -> etree._Element:
+    """A register as a teiCorpus member: its records' ids prefixed by their kind, so that
+    they can share one file with the documents and the other registers."""
+    root = parse_tei(data, config.authority_dir / name).getroot()
+    kind = _KIND_OF_REGISTER[name]
+    for element in root.iter():
+        if element is not root and element.get(XML_ID):
+            element.set(XML_ID, f"{kind}.{element.get(XML_ID)}")
+    return _point_inside(root)
+
+
 def _tei(job: _Job) -> Iterator[bytes]:
     sink = bag.ChunkSink()
     with etree.xmlfile(sink, encoding="UTF-8") as xf:
@@ -208,11 +305,14 @@ def _tei(job: _Job) -> Iterator[bytes]:
             corpus = Corpus(job.config)
             for doc_id, data in job.stored():
                 xf.write("\n")
-                xf.write(parse_tei(data, corpus.path(doc_id)).getroot())
+                xf.write(_point_inside(parse_tei(data, corpus.path(doc_id)).getroot()))
                 xf.flush()
                 chunk = sink.take(job.chunk_size)
                 if chunk:
                     yield chunk
+            for name, data in _register_files(job.config):
+                xf.write("\n")
+                xf.write(_register_element(name, data, job.config))
             xf.write("\n")
     sink.write(b"\n")
     yield sink.take()

@@ -2,13 +2,18 @@
 
 One entry per version: a new document and each new version of a document are news to a
 reader following the archive. An entry's id is the version's permalink, which never changes
-and never names anything else, so feed readers see each version once. Withdrawn documents
-leave the feed (their versions stay citable, but they are no longer offered as news).
+and never names anything else, so feed readers see each version once, and an entry says
+what that version said: its own title and authors, read from the version itself (a later
+version may have corrected either). A withdrawal is news too: it is an entry of its own
+(id `<permalink>#withdrawn`, the reason as summary, a link to the tombstone page) and moves
+the feed's `updated`, where an RFC 6721 tombstone would be ignored by most feed readers. The
+versions of a withdrawn document leave the feed (they stay citable, but are no longer
+offered as news).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -31,6 +36,7 @@ class FeedLinks:
     self_url: str  # the feed itself
     site_url: str  # the archive's home page
     version_url: Callable[[str, int], str]  # the page of version n of a document
+    document_url: Callable[[str], str] | None = None  # a document's page (a tombstone)
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,16 @@ def latest_entries(
     return entries[:limit]
 
 
+@dataclass(frozen=True)
+class Withdrawn:
+    """A withdrawal as the feed tells it: which document, its last title, when and why."""
+
+    doc_id: str
+    title: str
+    when: str
+    reason: str
+
+
 def atom_feed(
     catalogue: Catalogue,
     read: Callable[[str], Document | None],
@@ -69,10 +85,14 @@ def atom_feed(
     *,
     limit: int = 50,
     now: datetime | None = None,
+    read_version: Callable[[str, int], Document | None] | None = None,
+    withdrawn: Sequence[Withdrawn] = (),
 ) -> bytes:
     """The feed as UTF-8 XML. `read(id)` gives a current document's model, or None if it
-    has gone since the catalogue was read."""
+    has gone since the catalogue was read; `read_version(id, n)` the model of version n
+    (each entry tells its own version); `withdrawn` the withdrawals to tell."""
     entries = latest_entries(catalogue, read, limit)
+    news = sorted(withdrawn, key=lambda w: (w.when, w.doc_id), reverse=True)[:limit]
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
 
     def add(parent: etree._Element, name: str, text: str | None = None, **attrs: str):  # type: ignore[no-untyped-def]
@@ -84,14 +104,15 @@ def atom_feed(
     add(feed, "title", FEED_TITLE)
     add(feed, "subtitle", "New documents and new versions of documents, latest first.")
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    add(feed, "updated", entries[0].updated if entries else stamp)
+    latest = max([e.updated for e in entries[:1]] + [w.when for w in news[:1]], default=stamp)
+    add(feed, "updated", latest)
     author = add(feed, "author")
     add(author, "name", ARCHIVE_NAME)
     add(author, "uri", config.link_base)
     add(feed, "link", rel="self", type="application/atom+xml", href=links.self_url)
     add(feed, "link", rel="alternate", type="text/html", href=links.site_url)
     for item in entries:
-        doc = item.doc
+        doc = (read_version(item.doc.id, item.version) if read_version else None) or item.doc
         entry = add(feed, "entry")
         add(entry, "id", config.permalink(doc.id, item.version))
         suffix = f" (version {item.version})" if item.version > 1 else ""
@@ -103,7 +124,37 @@ def atom_feed(
         add(entry, "link", rel="alternate", type="text/html", href=url)
         add(entry, "category", term=doc.doc_type, label=doc.doc_type.replace("-", " "))
         add(entry, "summary", item.description or doc.title)
+    for gone in news:
+        entry = add(feed, "entry")
+        add(entry, "id", f"{config.permalink(gone.doc_id)}#withdrawn")
+        add(entry, "title", f"Withdrawn: {gone.title}")
+        add(entry, "updated", gone.when)
+        add(add(entry, "author"), "name", ARCHIVE_NAME)
+        url = links.document_url(gone.doc_id) if links.document_url else None
+        add(entry, "link", rel="alternate", type="text/html", href=url or links.site_url)
+        add(entry, "category", term="withdrawal", label="withdrawal")
+        add(entry, "summary", f"Withdrawn on {gone.when}: {gone.reason}")
+    # Entries in time order, latest first, whatever their kind.
+    entry_elements = feed.findall(f"{{{ATOM_NS}}}entry")
+    for element in entry_elements:
+        feed.remove(element)
+    entry_elements.sort(key=lambda e: e.findtext(f"{{{ATOM_NS}}}updated"), reverse=True)
+    feed.extend(entry_elements[:limit])
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8")
+
+
+def version_reader(
+    version_read: Callable[[str, int], bytes], document: Callable[[bytes], Document]
+) -> Callable[[str, int], Document | None]:
+    """`read_version` for `atom_feed` over a corpus: None for a version not (yet) there."""
+
+    def read(doc_id: str, version: int) -> Document | None:
+        try:
+            return document(version_read(doc_id, version))
+        except (Gone, NotFound):
+            return None
+
+    return read
 
 
 def current_reader(
