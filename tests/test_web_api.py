@@ -159,6 +159,7 @@ def test_error_answers_validate(client, schema_for):
         (f"/doc/{WITHDRAWN_ID}.json", 410),
         ("/schemas/no-such-schema.json", 404),
         ("/export?format=pdf", 400),
+        ("/export?format=jsonl&versions=all", 400),
     ]:
         response = client.get(url, headers={"Accept": "application/json"})
         assert response.status_code == status, url
