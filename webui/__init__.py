@@ -55,4 +55,8 @@ def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
 
     app.register_blueprint(feed_bp)
     app.register_blueprint(browse_bp)
+
+    from webui.api import bp as api_bp
+
+    app.register_blueprint(api_bp)
     return app

@@ -81,7 +81,11 @@ class Renderer:
         return Markup(f"<{tag}{rendered}>") + self._children(el) + Markup(f"</{tag}>")
 
     def _div(self, el):  # type: ignore[no-untyped-def]
-        return self._wrap("section", el, class_=f"tei-div {el.get('type') or ''}".strip())
+        # A section is a part with a heading; a TEI div without a head is a plain division
+        # (an unnamed section is what the Nu HTML Checker warns about).
+        headed = any(_local(child) == "head" for child in el if isinstance(child.tag, str))
+        tag = "section" if headed else "div"
+        return self._wrap(tag, el, class_=f"tei-div {el.get('type') or ''}".strip())
 
     def _head(self, el):  # type: ignore[no-untyped-def]
         return self._wrap("h3", el)
@@ -161,7 +165,10 @@ class Renderer:
     def _date(self, el):  # type: ignore[no-untyped-def]
         span: DateSpan = date_span(el)
         machine = span.when or span.from_ or span.not_before or span.to or span.not_after
-        return self._wrap("time", el, class_="date", datetime=machine, title=span.label())
+        # <time> without a datetime must hold a machine-readable date itself (HTML): a
+        # date the text gives without one is marked as a plain span.
+        tag = "time" if machine else "span"
+        return self._wrap(tag, el, class_="date", datetime=machine, title=span.label())
 
     def _linked(self, el: etree._Element, kind: str, css: str, attribute: str = "ref") -> Markup:
         refs = [(k, i) for k, i in split_refs(el.get(attribute)) if k == kind]
