@@ -23,7 +23,7 @@ from archive.encode.results import (
     EncodingResult,
     ReviewPoint,
 )
-from archive.encode.review import detection_points, propose
+from archive.encode.review import detection_points, draft_standoff, propose
 from archive.encode.signatories import SignatoryFinder, slug
 from archive.encode.spans import SpanSet
 from archive.encode.text import Block, split_blocks
@@ -147,6 +147,8 @@ class Encoder:
             signatories=signatories,
             head_block=head_block,
         )
+        review = sorted(review, key=lambda p: (p.start is not None, p.start or 0))
+        facts.review = draft_standoff(text, review, proposals)
         tei = build_draft(text, blocks, marks, facts)
         return EncodingResult(
             tei_bytes=tei,
@@ -155,7 +157,7 @@ class Encoder:
             detections=marks,
             signatories=signatories,
             proposals=proposals,
-            review_points=sorted(review, key=lambda p: (p.start is not None, p.start or 0)),
+            review_points=review,
             issued=issued_span,
         )
 
