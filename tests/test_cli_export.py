@@ -252,11 +252,8 @@ def test_an_instance_under_a_file_is_refused_in_words(tmp_path, command):
     blocker.write_text("")
     result = run("--instance", str(blocker / "instance"), *command)
     assert result.exit_code != 0
-    assert (
-        "Traceback" not in result.output
-        and result.exception is None
-        or isinstance(result.exception, SystemExit)
-    )
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
     assert (
         f"the instance folder (--instance) {blocker / 'instance'} cannot be created: a part of its path is a file"
         in result.stderr
