@@ -393,7 +393,7 @@ class SearchEngine:
         for (start, end), word in sorted(spans.items()):
             if any(snap.doc_frequency(f, word) for f in TEXT_FIELDS):
                 continue
-            better = self._closest_word(snap, word)
+            better = self._closest_word(snap, word, parsed.text[start:end].lower())
             if better is not None:
                 replacements.append((start, end, better))
         if not replacements:
@@ -404,12 +404,21 @@ class SearchEngine:
         return text if text != parsed.text else None
 
     @staticmethod
-    def _closest_word(snap: Snapshot, word: str) -> str | None:
+    def _closest_word(snap: Snapshot, word: str, typed: str) -> str | None:
         """A known word close in spelling, as a reader would write it: the index holds
-        stems, so the stem found is shown as a word of a document that contains it."""
+        stems, so the stem found is shown as a word of a document that contains it. Two
+        edits are allowed from six letters on, one below (Elasticsearch's "AUTO" fuzziness):
+        two edits turn a short name into another word ("Bonn" into "been")."""
+        if len(typed) < 3:
+            return None
+        maxdist = 1 if len(typed) <= 5 else 2
         for fieldname in ("body", "title"):
             corrector = snap.searcher.corrector(fieldname)
-            for candidate in corrector.suggest(word, limit=3, maxdist=2, prefix=1):
+            if (fieldname, word) in snap.searcher.reader():
+                # The word is in the index, only in no current document (withdrawn): no
+                # misspelling to correct ("Bonn" is not "been").
+                return None
+            for candidate in corrector.suggest(word, limit=3, maxdist=maxdist, prefix=1):
                 postings = snap.postings(fieldname, candidate)
                 live = postings.ids[snap.live[postings.ids]] if len(postings.ids) else []
                 if not len(live):
@@ -418,5 +427,20 @@ class SearchEngine:
                 for match in TOKEN_RE.finditer(text):
                     surface = match.group(0).lower()
                     if stem(surface) == candidate:
-                        return surface
+                        # Close as a stem, but is the word shown close to the one typed?
+                        # ("bonn" is one edit from the stem "bann", three from "banned".)
+                        if _edits(typed, surface) <= maxdist:
+                            return surface
+                        break
         return None
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (two short words: a plain table is enough)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
