@@ -57,6 +57,7 @@ class Hit:
     snippet: str
     score: float | None
     version: int
+    catalogue_record: bool = False  # the archive describes it but holds no text
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +68,7 @@ class Hit:
             "snippet": self.snippet,
             "score": self.score,
             "version": self.version,
+            "catalogue_record": self.catalogue_record,
         }
 
 
@@ -339,6 +341,7 @@ class SearchEngine:
                     snippet=snippet(stored.get("body", ""), stems),
                     score=round(float(scores[i]), 4) if scores is not None else None,
                     version=int(stored.get("version", 1)),
+                    catalogue_record=bool(stored.get("catalogue_record", False)),
                 )
             )
         return hits
