@@ -20,7 +20,6 @@ from typing import Any
 
 import click
 
-from archive import storage
 from archive.cli import pass_config, reports_errors, update_index_with_progress
 from archive.config import Config
 from archive.errors import ArchiveError
@@ -57,6 +56,8 @@ def serve(config: Config, host: str, port: int, threads: int, workers: int) -> N
     searcher and reopens it when the index changes, e.g. after `archive add`.
     """
     if workers == 1:
+        from archive import storage
+
         storage.recover_pending(config)
         report = update_index_with_progress(config)
         click.echo(report.summary(), err=True)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from archive import storage
 from archive.cli.group import main, pass_config, reports_errors
 from archive.cli.index import index_step
 from archive.cli.terminal import document_text
@@ -137,6 +136,8 @@ def add(
     MESSAGE; refused while the records it proposes are missing from the registers, unless
     --with-proposals adds them.
     """
+    from archive import storage
+
     outcomes, register_changes = storage.add_documents(
         config,
         files,
@@ -160,6 +161,8 @@ def add(
 @reports_errors
 def withdraw(config: Config, doc_id: str, reason: str) -> None:
     """Withdraw a document: it keeps its versions and its id, and is shown as withdrawn."""
+    from archive import storage
+
     withdrawal = storage.withdraw(config, doc_id, reason, on_change=index_step(config))
     click.echo(
         f"{withdrawal.doc_id}: withdrawn on {withdrawal.when} (last version {withdrawal.last_version})"

@@ -8,7 +8,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
@@ -17,8 +17,10 @@ from archive.cli.index import check_instance, ready_engine
 from archive.cli.search import search_options, search_params
 from archive.config import Config
 from archive.errors import Conflict, NotFound
-from archive.publish import FORMATS, ExportStats, export_chunks, select
-from archive.storage import Corpus, unnamed_atomic_writer
+from archive.publish import FORMATS
+
+if TYPE_CHECKING:
+    from archive.publish import ExportStats
 
 
 @contextlib.contextmanager
@@ -65,7 +67,9 @@ def export_command(
     leaves no file. An existing OUTPUT is replaced only with --force, and its folder must
     exist: a typing slip neither destroys a file nor scatters folders.
     """
+    from archive.publish import ExportStats, export_chunks, select
     from archive.search import SearchEngine, SearchRequest
+    from archive.storage import Corpus, unnamed_atomic_writer
 
     if str(output) != "-":
         _check_output(output, force)

@@ -27,33 +27,11 @@ from archive.config import Config
 from archive.document import TEI_NS, Registers, parse_tei, t
 from archive.errors import BadQuery, Gone, NotFound
 from archive.publish import bag, cite, table
+from archive.publish.formats import FORMATS, Format
 from archive.publish.selection import Selection
 from archive.storage import Corpus, ModelCache
 
 ARCHIVE_NAME = "Appeals Archive"
-
-
-@dataclass(frozen=True)
-class Format:
-    """An export format: its name in URLs and options, file extension and media type."""
-
-    name: str
-    extension: str
-    media_type: str
-    label: str
-
-
-FORMATS: dict[str, Format] = {
-    f.name: f
-    for f in (
-        Format("zip", "zip", "application/zip", "BagIt bag (zip) of the TEI files"),
-        Format("tei", "xml", "application/tei+xml", "one teiCorpus TEI file"),
-        Format("jsonl", "jsonl", "application/x-ndjson", "JSON Lines, one document per line"),
-        Format("csv", "csv", "text/csv; charset=utf-8", "CSV, one document per row"),
-        Format("bibtex", "bib", "application/x-bibtex; charset=utf-8", "BibTeX"),
-        Format("ris", "ris", "application/x-research-info-systems; charset=utf-8", "RIS"),
-    )
-}
 
 
 @dataclass

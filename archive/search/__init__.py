@@ -7,7 +7,6 @@ language resolves register names to ids (`query`); `SearchEngine` evaluates a
 index generation (`snapshot`) and answers a `SearchResult` with hits, snippets and facet
 counts (`FacetValue`). The command line, the web UI and exports all search through it.
 
-
 The package is loaded lazily (PEP 562 `__getattr__`): `from archive.search import SORTS`
 imports `request` alone, not numpy, Whoosh and the engine (~0.25 s), so that the command
 line can state its options without paying for a search it may never run.
