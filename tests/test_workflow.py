@@ -379,3 +379,47 @@ def test_version_dates_have_one_format(corpus_copy, tmp_path):
     versions = html.get_data(as_text=True).split('class="versions"', 1)[1].split("</ol>", 1)[0]
     assert '<time datetime="2026-11-26">26 November 2026</time>' in versions
     assert '<time datetime="2026-11-27T10:00:00Z">27 November 2026</time>' in versions
+
+
+def test_a_register_change_killed_midway_is_rolled_back_by_the_next_index(corpus_copy, tmp_path):
+    """A kill after the history was written but before the register file: the journal is
+    left, and `archive index` rolls the change back."""
+    import subprocess
+    import sys
+
+    before = snapshot(corpus_copy.corpus)
+    toml = tmp_path / "p.toml"
+    toml.write_text('kind = "person"\nid = "new-person"\nname = "New Person"\n', "utf-8")
+    script = (
+        "import os, signal, sys\n"
+        "from archive.storage import registers\n"
+        "real = registers.atomic_write\n"
+        "def write(path, data, **kw):\n"
+        "    if path.parent.name == 'authority':\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return real(path, data, **kw)\n"
+        "registers.atomic_write = write\n"
+        "from archive.cli import main\n"
+        "main(sys.argv[1:])\n"
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", script, *corpus_copy.arguments("register", "add", str(toml))],
+        capture_output=True,
+    )
+    assert killed.returncode == -9, killed.stderr.decode()
+    assert (corpus_copy.corpus / ".registers-journal.json").exists()
+    result = run(corpus_copy, "index")
+    assert result.exit_code == 0, result.output
+    assert "rolled back an unfinished change to the person register(s)" in result.stderr
+    assert snapshot(corpus_copy.corpus) == before
+
+
+def test_validate_finds_a_register_that_is_not_its_latest_version(corpus_copy, tmp_path):
+    toml = tmp_path / "p.toml"
+    toml.write_text('kind = "person"\nid = "new-person"\nname = "New Person"\n', "utf-8")
+    assert run(corpus_copy, "register", "add", str(toml)).exit_code == 0
+    persons = corpus_copy.authority_dir / "persons.xml"
+    persons.write_text(persons.read_text("utf-8").replace("New Person", "Edited By Hand"), "utf-8")
+    result = run(corpus_copy, "validate")
+    assert result.exit_code == 1
+    assert f"{persons}: differs from its latest version" in result.stderr

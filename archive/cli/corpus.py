@@ -25,7 +25,12 @@ def validate(config: Config, paths: tuple[Path, ...]) -> None:
     its documents, every stored version and the registers (with their history). Prints one
     `path:line: message` per problem, then what was checked, and exits 1 if there is any.
     """
-    from archive.storage import Corpus, corpus_validator, register_history_dir
+    from archive.storage import (
+        Corpus,
+        corpus_validator,
+        register_history_dir,
+        register_integrity_problems,
+    )
 
     folders = (
         config.documents_dir,
@@ -37,6 +42,7 @@ def validate(config: Config, paths: tuple[Path, ...]) -> None:
     report = corpus_validator(config).validate_paths(targets)
     if not paths:
         report.problems.extend(Corpus(config).integrity_problems())
+        report.problems.extend(register_integrity_problems(config))
     for problem in report.problems:
         click.echo(str(problem), err=True)
     counted = _counted(report.files, config) if not paths else _plural(len(report.files), "file")

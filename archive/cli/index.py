@@ -103,6 +103,11 @@ def index_command(config: Config, rebuild: bool) -> None:
     rolled_back = storage.recover_pending(config)
     if rolled_back:
         click.echo(f"rolled back an unfinished change to: {', '.join(rolled_back)}", err=True)
+    registers = storage.recover_pending_registers(config)
+    if registers:
+        click.echo(
+            f"rolled back an unfinished change to the {', '.join(registers)} register(s)", err=True
+        )
     report = update_index_with_progress(config, rebuild=rebuild)
     _refresh_catalogue(config)
     click.echo(report.summary())

@@ -30,8 +30,10 @@ from archive.storage.registers import (
     check_kind,
     merge_records,
     record_history,
+    recover_pending_registers,
     recover_registers,
     register_history_dir,
+    register_integrity_problems,
 )
 from archive.storage.stats import corpus_figures
 from archive.storage.store import (
@@ -66,8 +68,10 @@ __all__ = [
     "merge_records",
     "record_history",
     "recover_pending",
+    "recover_pending_registers",
     "recover_registers",
     "register_history_dir",
+    "register_integrity_problems",
     "review_draft",
     "unnamed_atomic_writer",
     "withdraw",

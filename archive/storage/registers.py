@@ -396,6 +396,39 @@ def recover_registers(config: Config) -> list[str]:
     return [e["kind"] for e in entries]
 
 
+def recover_pending_registers(config: Config) -> list[str]:
+    """Take the lock and roll back a register change a kill left unfinished (`archive
+    index` calls it, as it calls the store's `recover_pending`)."""
+    if not (config.corpus / JOURNAL_NAME).exists():
+        return []
+    with corpus_lock(config):
+        return recover_registers(config)
+
+
+def register_integrity_problems(config: Config) -> list[Problem]:
+    """Disagreements between the registers and their history: versions with gaps, a
+    register that is not its latest kept version, one whose revisionDesc ends elsewhere."""
+    problems = []
+    history = register_history_dir(config)
+    for kind, name in REGISTER_FILES.items():
+        folder = history / _stem(kind)
+        if not folder.is_dir():
+            continue
+        numbers = sorted(int(p.stem) for p in folder.glob("*.xml") if p.stem.isdigit())
+        if numbers != list(range(1, len(numbers) + 1)):
+            problems.append(
+                Problem(str(folder), None, f"versions are {numbers}: expected 1 to {len(numbers)}")
+            )
+            continue
+        current = config.authority_dir / name
+        latest = folder / f"{numbers[-1]}.xml"
+        if current.exists() and current.read_bytes() != latest.read_bytes():
+            problems.append(
+                Problem(str(current), None, f"differs from its latest version {latest}")
+            )
+    return problems
+
+
 def revert_registers(config: Config, changes: Iterable[RegisterChange]) -> None:
     """Undo register changes just made (when the document change that went with them
     failed): each register goes back to the version before, and the new version leaves
