@@ -423,3 +423,21 @@ def test_validate_finds_a_register_that_is_not_its_latest_version(corpus_copy, t
     result = run(corpus_copy, "validate")
     assert result.exit_code == 1
     assert f"{persons}: differs from its latest version" in result.stderr
+
+
+def test_the_served_archive_sees_register_changes_without_a_restart(corpus_copy, tmp_path):
+    from webui import create_app
+
+    assert run(corpus_copy, "index").exit_code == 0
+    client = create_app(corpus_copy, testing=True).test_client()
+    assert client.get("/person/kamala-rustamli").status_code == 404
+    toml = tmp_path / "p.toml"
+    toml.write_text('kind = "person"\nid = "kamala-rustamli"\nname = "Kamala Rustamli"\n', "utf-8")
+    assert run(corpus_copy, "register", "add", str(toml)).exit_code == 0
+    page = client.get("/person/kamala-rustamli")
+    assert page.status_code == 200 and "Kamala Rustamli" in page.get_data(as_text=True)
+    merged = run(
+        corpus_copy, "register", "merge", "person", "kamala-rustamli", "umud-mirzayev", "-m", "x"
+    )
+    assert merged.exit_code == 0, merged.output
+    assert client.get("/person/kamala-rustamli").status_code == 301

@@ -128,16 +128,22 @@ class SearchEngine:
 
     def __init__(self, config: Config, registers: Registers | None = None) -> None:
         self.config = config
-        self.registers = registers or Registers.load(config.authority_dir)
-        self.parser = QueryParser(self.registers)
-        self.resolver = ValueResolver(self.registers)
-        self.labels = FacetLabels(self.registers)
         self._lock = threading.RLock()
+        self.use_registers(registers or Registers.load(config.authority_dir))
         self._folder: Path | None = None
         self._index: FileIndex | None = None
         self._searcher: Searcher | None = None
         self._snapshot: Snapshot | None = None
         self._segments: dict[str, SegmentData] = {}
+
+    def use_registers(self, registers: Registers) -> None:
+        """Resolve names and label facets with these registers from now on (a long-lived
+        engine is told when `archive register ...` changed them)."""
+        with self._lock:
+            self.registers = registers
+            self.parser = QueryParser(registers)
+            self.resolver = ValueResolver(registers)
+            self.labels = FacetLabels(registers)
 
     # -- the index generation -------------------------------------------------------------
 
