@@ -10,7 +10,6 @@ import click
 
 from archive.cli.group import main, pass_config, reports_errors
 from archive.cli.index import index_step
-from archive.cli.terminal import document_text
 from archive.config import Config
 
 
@@ -89,6 +88,7 @@ def _counted(files: list[str], config: Config) -> str:
 @reports_errors
 def show(config: Config, doc_id: str, as_json: bool, as_xml: bool) -> None:
     """Show one document readably, as JSON, or as its stored XML."""
+    from archive.cli.terminal import document_text
     from archive.document import Registers
     from archive.storage import Corpus
 
