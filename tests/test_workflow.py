@@ -441,3 +441,20 @@ def test_the_served_archive_sees_register_changes_without_a_restart(corpus_copy,
     )
     assert merged.exit_code == 0, merged.output
     assert client.get("/person/kamala-rustamli").status_code == 301
+
+
+def test_register_add_of_a_draft_twice_skips_what_is_there(draft, corpus_copy, tmp_path):
+    assert run(corpus_copy, "register", "add", str(draft)).exit_code == 0
+    again = run(corpus_copy, "register", "add", str(draft))
+    assert again.exit_code == 0, again.output
+    assert "person:zarifa-nurlanova: already in its register, left as it is" in again.stderr
+    # A record file, unlike a draft, means to add: a record already there is refused.
+    xml = tmp_path / "records.xml"
+    xml.write_text(
+        '<listPerson><person xml:id="zarifa-nurlanova">'
+        '<persName type="preferred">Zarifa N.</persName></person></listPerson>',
+        encoding="utf-8",
+    )
+    refused = run(corpus_copy, "register", "add", str(xml))
+    assert refused.exit_code == 1
+    assert "person 'zarifa-nurlanova' is already in persons.xml" in refused.stderr

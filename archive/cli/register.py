@@ -126,16 +126,22 @@ def add_records(
     org's type, abbreviations, place, description; a place's type, geo ("lat lon") and
     within (docs/encoding.md). All records are added together, or none.
     """
-    from archive.document import XML_ID, Registers, read_records
+    from archive.document import XML_ID, Registers, proposes_records, read_records
     from archive.storage import RegisterFile, change_registers
 
     registers = Registers.load(config.authority_dir)
-    records = [record for path in files for record in read_records(path, kind, registers)]
+    records = [
+        (record, proposes_records(path))
+        for path in files
+        for record in read_records(path, kind, registers)
+    ]
     editors: dict[str, Any] = {}
     added, skipped = [], []
-    for record_kind, element in records:
+    for (record_kind, element), proposed in records:
         record_id = element.get(XML_ID) or ""
-        if registers.by_kind(record_kind).current_id(record_id) is not None and _from_draft(files):
+        # A draft's proposal may be in the register already (added with another draft);
+        # a record given on purpose that is already there is refused (RegisterFile.add).
+        if proposed and registers.by_kind(record_kind).current_id(record_id) is not None:
             skipped.append(f"{record_kind}:{record_id}")
             continue
         editor = editors.setdefault(record_kind, RegisterFile(config, record_kind))
@@ -151,10 +157,6 @@ def add_records(
         )
     if not changes and not skipped:
         click.echo("nothing to add", err=True)
-
-
-def _from_draft(files: tuple[Path, ...]) -> bool:
-    return any(path.suffix == ".xml" for path in files)
 
 
 @register.command("edit")

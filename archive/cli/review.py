@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from archive.cli.group import main, pass_config, reports_errors
 from archive.config import Config
+
+if TYPE_CHECKING:
+    from archive.storage import DraftReview
 
 
 @main.command()
@@ -81,7 +85,7 @@ def review(config: Config, draft: Path, as_json: bool) -> None:
     click.echo(_next_step(draft, state))
 
 
-def _next_step(draft: Path, state) -> str:  # type: ignore[no-untyped-def]
+def _next_step(draft: Path, state: DraftReview) -> str:
     if state.ready:
         return f"Nothing is left to decide: `archive add {draft} -m MESSAGE` adds it."
     lines = ["Before `archive add` takes it:"]

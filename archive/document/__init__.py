@@ -24,7 +24,12 @@ from archive.document.authority import (
 )
 from archive.document.dates import human_date, parse_iso
 from archive.document.model import DOC_ID_RE, DateSpan, Document, Signatory
-from archive.document.records import read_records, record_from_fields, record_kind
+from archive.document.records import (
+    proposes_records,
+    read_records,
+    record_from_fields,
+    record_kind,
+)
 from archive.document.review import (
     PLACEHOLDER_CHANGE,
     SETTLED_BY_A_RECORD,
@@ -89,6 +94,7 @@ __all__ = [
     "parse_tei",
     "placeholder_change",
     "proposed_records",
+    "proposes_records",
     "read_bytes",
     "read_document",
     "read_records",

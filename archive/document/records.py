@@ -68,6 +68,14 @@ def read_records(
     raise InvalidDocument([Problem(str(path), None, "a record file ends in .toml, .json or .xml")])
 
 
+def proposes_records(path: Path) -> bool:
+    """Whether `path` is a TEI document (a draft) whose records are proposals, rather than
+    a file of records meant for the registers as they are."""
+    if path.suffix != ".xml":
+        return False
+    return etree.QName(parse_xml(read_bytes(path), path).getroot()).localname == "TEI"
+
+
 def _records_from_xml(
     data: bytes, path: Path, kind: str | None
 ) -> list[tuple[str, etree._Element]]:
