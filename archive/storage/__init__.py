@@ -22,12 +22,11 @@ from archive.storage.fsutil import (
     unnamed_atomic_writer,
     writable_folder,
 )
+from archive.storage.register_file import RegisterFile, check_kind
 from archive.storage.registers import (
     RecordVersion,
     RegisterChange,
-    RegisterFile,
     change_registers,
-    check_kind,
     merge_records,
     record_history,
     recover_pending_registers,

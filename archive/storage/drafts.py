@@ -47,12 +47,8 @@ from archive.document import (
     split_refs,
 )
 from archive.errors import InvalidDocument, Problem
-from archive.storage.registers import (
-    RegisterChange,
-    RegisterFile,
-    change_registers,
-    revert_registers,
-)
+from archive.storage.register_file import RegisterFile
+from archive.storage.registers import RegisterChange, change_registers, revert_registers
 from archive.storage.store import AddOutcome, OnChange, add, corpus_validator, utc_now
 
 
