@@ -12,8 +12,9 @@ export module alone, so that `archive export --help` does not load OAI-PMH and t
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from archive import lazy_names
 
 if TYPE_CHECKING:
     from archive.publish import cite
@@ -53,13 +54,7 @@ _MODULES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _MODULES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(f"{__name__}.{_MODULES[name] or name}")
-    value = module if not _MODULES[name] else getattr(module, name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _MODULES)
 
 
 __all__ = [
