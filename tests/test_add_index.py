@@ -54,7 +54,7 @@ def test_an_added_document_is_searchable_at_once_and_a_withdrawn_one_is_gone(cor
 KILL_IN_INDEX = textwrap.dedent(
     """
     import os, signal, sys
-    import archive.cli.index as index_commands
+    import archive.search as index_commands  # the add's index step takes it from here
     from archive.cli import main
 
     real = index_commands.update_documents

@@ -21,7 +21,8 @@ def run(*args: str, env: dict[str, str] | None = None):
 def test_validate_passes_on_the_bundled_corpus():
     result = run("validate")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "14 files valid"  # 5 documents, 5 versions, 4 registers
+    # What was counted, in the corpus's terms (it said "14 files valid" for five documents).
+    assert result.stdout.strip() == "5 documents, 5 stored versions, 4 registers: valid"
 
 
 def test_validate_reports_path_line_message_and_exits_1(tmp_path):
@@ -103,3 +104,55 @@ def test_installed_console_script_runs():
         [*archive.split(), "validate"], capture_output=True, text=True, timeout=120
     )
     assert completed.returncode == 0, completed.stderr
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "archive", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_serve_on_a_port_in_use_says_so_and_suggests_another(tmp_path):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        for workers in ("1", "2"):
+            result = _cli(
+                "--instance", str(tmp_path / "instance"), "serve", "--port", str(port),
+                "--workers", workers,
+            )  # fmt: skip
+            assert result.returncode == 1
+            assert f"port {port} on 127.0.0.1 is in use by another program" in result.stderr
+            assert "--port" in result.stderr
+            assert "Traceback" not in result.stderr
+            assert "Serving" not in result.stderr
+
+
+def test_corpus_and_instance_are_accepted_after_the_command(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(BUNDLED_CORPUS, corpus)
+    (corpus / "documents" / "trilateral-statement-2020-11-10.xml").unlink()
+    result = run("validate", "--corpus", str(corpus))
+    assert result.exit_code == 1
+    assert "has versions but no current document" in result.stderr
+    result = run("--corpus", str(BUNDLED_CORPUS), "stats", "--corpus", str(corpus), "--json",
+                 "--instance", str(tmp_path / "instance"))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["corpus"]["documents"] == 4
+    assert (tmp_path / "instance").is_dir()
+
+
+def test_show_refuses_json_and_xml_together():
+    result = run("show", SEED_ID, "--json", "--xml")
+    assert result.exit_code == 2
+    assert "--json and --xml exclude each other" in result.stderr
+
+
+def test_one_problem_is_one_problem(tmp_path):
+    text = (BUNDLED_CORPUS / "documents" / f"{SEED_ID}.xml").read_text(encoding="utf-8")
+    bad = tmp_path / "draft.xml"
+    bad.write_text(text.replace('ref="place:barda"', 'ref="place:bardaa"', 1), encoding="utf-8")
+    result = run("validate", str(bad))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == "1 problem in 1 of 1 file"

@@ -27,6 +27,7 @@ def run(*args: str, env: dict[str, str] | None = None):
 
 def test_export_writes_the_whole_archive_to_the_file(corpus_copy, tmp_path):
     out = tmp_path / "out" / "archive.zip"
+    out.parent.mkdir()
     result = run("--corpus", str(corpus_copy.corpus), "export", "--format", "zip", "-o", str(out))
     assert result.exit_code == 0, result.output
     assert "5 documents" in result.stderr
@@ -40,7 +41,7 @@ def test_export_replaces_an_existing_file_whole(corpus_copy, tmp_path):
     out = tmp_path / "all.jsonl"
     out.write_text("old contents\n")
     args = ["--corpus", str(corpus_copy.corpus), "--instance", str(tmp_path / "instance")]
-    result = run(*args, "export", "--format", "jsonl", "-o", str(out))
+    result = run(*args, "export", "--format", "jsonl", "-o", str(out), "--force")
     assert result.exit_code == 0, result.output
     lines = out.read_text().splitlines()
     assert [json.loads(line)["id"] for line in lines] == Corpus(corpus_copy).ids()
@@ -149,7 +150,18 @@ def test_an_interrupted_export_leaves_no_partial_file(big_corpus, tmp_path, sign
         out.write_text("the previous export\n")
     args = ["--corpus", str(big_corpus.corpus), "--instance", str(tmp_path / "instance")]
     process = subprocess.Popen(
-        [sys.executable, "-c", _CLI, *args, "export", "--format", "jsonl", "-o", str(out)],
+        [
+            sys.executable,
+            "-c",
+            _CLI,
+            *args,
+            "export",
+            "--format",
+            "jsonl",
+            "-o",
+            str(out),
+            "--force",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -210,3 +222,39 @@ def test_the_unnamed_writer_links_in_place_and_replaces(tmp_path):
             handle.write(text)
         assert target.read_bytes() == text
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_export_refuses_to_overwrite_a_file_without_force(corpus_copy, tmp_path):
+    out = tmp_path / "mine.csv"
+    out.write_text("a researcher's own table\n")
+    args = ["--corpus", str(corpus_copy.corpus), "--instance", str(tmp_path / "instance")]
+    result = run(*args, "export", "--format", "csv", "-o", str(out))
+    assert result.exit_code != 0
+    assert f"{out} exists: give --force to replace it" in result.stderr
+    assert out.read_text() == "a researcher's own table\n"
+    assert "Traceback" not in result.output
+
+
+def test_export_does_not_create_a_missing_folder(corpus_copy, tmp_path):
+    out = tmp_path / "typo" / "all.csv"
+    args = ["--corpus", str(corpus_copy.corpus), "--instance", str(tmp_path / "instance")]
+    result = run(*args, "export", "--format", "csv", "-o", str(out))
+    assert result.exit_code != 0
+    assert f"no folder {out.parent} to write all.csv in" in result.stderr
+    assert not out.parent.exists()
+
+
+@pytest.mark.parametrize(
+    "command", [["search", "mine"], ["stats"], ["index"], ["export", "--format", "csv", "-o", "-"]]
+)
+def test_an_instance_under_a_file_is_refused_in_words(tmp_path, command):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = run("--instance", str(blocker / "instance"), *command)
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert (
+        f"the instance folder (--instance) {blocker / 'instance'} cannot be created: a part of its path is a file"
+        in result.stderr
+    )

@@ -135,3 +135,21 @@ def test_bad_input_is_one_line_on_stderr_with_exit_2(indexed_config: Config, arg
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert "Traceback" not in result.output and result.stdout == ""
+
+
+def test_a_word_only_withdrawn_documents_held_is_not_corrected(corpus_copy):
+    withdrawn = run(corpus_copy, "withdraw", "bonn-declaration-mine-maps-2021", "--reason", "test")
+    assert withdrawn.exit_code == 0, withdrawn.output
+    result = run(corpus_copy, "search", "Bonn", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["total"] == 0
+    assert data["suggestion"] is None  # it was "been"
+
+
+def test_a_page_past_the_last_says_so(corpus_copy):
+    result = run(corpus_copy, "search", "mine", "--page", "5")
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert "page 5 is past the last page, 1;" in first
+    assert "page 5 of 1" not in result.stdout

@@ -95,7 +95,8 @@ def test_undeclared_prefix_is_reported(validator, tmp_path):
 
 
 def test_file_name_id_and_idno_must_agree(validator, tmp_path):
-    problems = check(validator, tmp_path, SEED, name="another-name")
+    (tmp_path / "documents").mkdir()
+    problems = check(validator, tmp_path / "documents", SEED, name="another-name")
     assert any("file name says 'another-name'" in p for p in problems)
     mismatched = SEED.replace(
         f'<idno type="archive">{SEED_ID}</idno>', '<idno type="archive">other-id</idno>'
@@ -195,3 +196,21 @@ def test_authority_register_with_duplicate_id(validator, tmp_path):
     assert len(problems) == 1
     line = text[: text.rindex('xml:id="cwc-1993"')].count("\n") + 1  # the second, duplicate one
     assert problems[0].startswith(f"{path}:{line}: malformed XML: ID cwc-1993 already defined")
+
+
+def test_a_draft_outside_the_corpus_may_have_any_file_name(validator, tmp_path):
+    assert check(validator, tmp_path, SEED, name="draft") == []
+
+
+def test_a_change_without_n_is_reported_as_such_not_as_a_bad_date(validator, tmp_path):
+    broken = SEED.replace('<change when="2026-11-26" n="1">', '<change when="2026-11-26">')
+    assert broken != SEED
+    problems = check(validator, tmp_path, broken)
+    assert any("<change> lacks the required attribute @n" in p for p in problems), problems
+    assert not any("expected an ISO date" in p for p in problems), problems
+
+
+def test_a_bad_date_on_a_change_is_still_named(validator, tmp_path):
+    broken = SEED.replace('<change when="2026-11-26" n="1">', '<change when="26.11.2026" n="1">')
+    problems = check(validator, tmp_path, broken)
+    assert any("@when='26.11.2026'" in p for p in problems), problems

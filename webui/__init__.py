@@ -6,10 +6,15 @@ Views are thin: they call `archive/` and render. Every page that shows data has 
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from archive.config import Config
-from webui.context import ArchiveContext
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+# Flask and the search engine are imported by `create_app`, not by the package: `archive
+# --help` loads `webui.cli` (the `serve` command) and must not pay for them.
 
 # The largest request body (an OAI-PMH POST is a few hundred bytes): larger answers 413.
 MAX_REQUEST_BYTES = 64 * 1024
@@ -17,6 +22,10 @@ MAX_REQUEST_BYTES = 64 * 1024
 
 def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
     """Build the app for one corpus and instance folder (default: from the environment)."""
+    from flask import Flask
+
+    from webui.context import ArchiveContext
+
     app = Flask(__name__)
     app.config.update(TESTING=testing, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
     app.json.sort_keys = False

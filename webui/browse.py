@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, redirect, request, url_for
 
 from archive.document import Organisation, Person, Place, Record, Treaty
 from archive.search import SearchRequest
@@ -78,7 +78,18 @@ def _ref(record: Record) -> dict[str, str]:
 
 def _record_page(kind: str, record_id: str, fmt: str | None):  # type: ignore[no-untyped-def]
     ctx = archive()
-    record = ctx.registers.by_kind(kind).get(record_id)  # NotFound -> 404
+    register = ctx.registers.by_kind(kind)
+    current = register.current_id(record_id)
+    if current is not None and current != record_id:
+        # Merged into another record, or renamed: the old address keeps answering, for good.
+        target = url_for(
+            f"browse.{_ENDPOINT[kind]}",
+            record_id=current,
+            fmt=fmt,
+            **request.args.to_dict(flat=False),
+        )
+        return redirect(target, 301)
+    record = register.get(record_id)  # NotFound -> 404
     facet, _, documents_title = KINDS[kind]
     params = request.args.to_dict(flat=False)
     params[facet] = [record_id]

@@ -12,12 +12,14 @@ library never imports the web layer.
 
 from __future__ import annotations
 
+import errno
+import logging
+import socket
 import subprocess
 from typing import Any
 
 import click
 
-from archive import storage
 from archive.cli import pass_config, reports_errors, update_index_with_progress
 from archive.config import Config
 from archive.errors import ArchiveError
@@ -54,10 +56,11 @@ def serve(config: Config, host: str, port: int, threads: int, workers: int) -> N
     searcher and reopens it when the index changes, e.g. after `archive add`.
     """
     if workers == 1:
+        from archive import storage
+
         storage.recover_pending(config)
         report = update_index_with_progress(config)
         click.echo(report.summary(), err=True)
-        _announce(host, port)
         _serve_waitress(config, host, port, threads)
     else:
         # In a child process: the gunicorn master forks every worker and serves nothing,
@@ -65,6 +68,7 @@ def serve(config: Config, host: str, port: int, threads: int, workers: int) -> N
         completed = subprocess.run(config.command("index"), check=False)
         if completed.returncode != 0:
             raise ArchiveError("the index could not be brought up to date (see above)")
+        _check_port(host, port)
         _announce(host, port)
         _serve_gunicorn(config, host, port, threads, workers)
 
@@ -73,20 +77,49 @@ def _announce(host: str, port: int) -> None:
     click.echo(f"Serving the Appeals Archive at http://{host}:{port}/ (Ctrl-C to stop)", err=True)
 
 
+def _port_taken(host: str, port: int, exc: OSError) -> ArchiveError:
+    if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+        why = (
+            "is in use by another program"
+            if exc.errno == errno.EADDRINUSE
+            else "is not open to this user"
+        )
+        return ArchiveError(
+            f"port {port} on {host} {why}: choose another with --port, e.g. --port {port + 1}"
+        )
+    return ArchiveError(f"cannot listen on {host}:{port}: {exc.strerror}")
+
+
+def _check_port(host: str, port: int) -> None:
+    """Say so in words, before any worker starts, when the address cannot be listened on
+    (port 5000 is taken on macOS by default)."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise _port_taken(host, port, exc) from None
+
+
 def _serve_waitress(config: Config, host: str, port: int, threads: int) -> None:
-    from waitress import serve as waitress_serve
+    from waitress import create_server
 
     from webui import MAX_REQUEST_BYTES, create_app
 
-    waitress_serve(
-        create_app(config),
-        host=host,
-        port=port,
-        threads=threads,
-        ident="appeals-archive",
-        # Refused by waitress before it buffers the body (its default is 1 GB).
-        max_request_body_size=MAX_REQUEST_BYTES,
-    )
+    try:
+        server = create_server(
+            create_app(config),
+            host=host,
+            port=port,
+            threads=threads,
+            ident="appeals-archive",
+            # Refused by waitress before it buffers the body (its default is 1 GB).
+            max_request_body_size=MAX_REQUEST_BYTES,
+        )
+    except OSError as exc:  # binding happens here: before "Serving ..." is announced
+        raise _port_taken(host, port, exc) from None
+    logging.basicConfig()  # as waitress.serve does: its warnings (a full queue) reach stderr
+    _announce(host, port)
+    server.run()
 
 
 def _serve_gunicorn(config: Config, host: str, port: int, threads: int, workers: int) -> None:

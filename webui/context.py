@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import current_app, has_request_context, request
 
 from archive.config import Config
-from archive.document import Registers
+from archive.document import REGISTER_FILES, Registers
 from archive.search import SearchEngine
 from archive.storage import Corpus
 
@@ -16,12 +16,15 @@ from archive.storage import Corpus
 @dataclass
 class ArchiveContext:
     """One per app: the engine keeps one searcher and reopens it only when the index
-    changes, so requests never pay for opening the index."""
+    changes, so requests never pay for opening the index. The registers are read again
+    when a register file changes (`archive register ...` while the archive is served):
+    four `stat` calls per request tell."""
 
     app_config: Config
     registers: Registers
     corpus: Corpus
     engine: SearchEngine
+    register_stamp: tuple[tuple[int, int], ...] = ()
 
     @property
     def config(self) -> Config:
@@ -34,15 +37,38 @@ class ArchiveContext:
 
     @classmethod
     def open(cls, config: Config) -> ArchiveContext:
+        stamp = _register_stamp(config)
         registers = Registers.load(config.authority_dir)
         return cls(
             app_config=config,
             registers=registers,
             corpus=Corpus(config),
             engine=SearchEngine(config, registers),
+            register_stamp=stamp,
         )
+
+    def refresh_registers(self) -> None:
+        stamp = _register_stamp(self.config)
+        if stamp != self.register_stamp:
+            registers = Registers.load(self.config.authority_dir)
+            self.engine.use_registers(registers)
+            self.registers, self.register_stamp = registers, stamp
+
+
+def _register_stamp(config: Config) -> tuple[tuple[int, int], ...]:
+    stamps = []
+    for name in REGISTER_FILES.values():
+        try:
+            info = (config.authority_dir / name).stat()
+        except FileNotFoundError:
+            stamps.append((0, 0))
+            continue
+        stamps.append((info.st_mtime_ns, info.st_size))
+    return tuple(stamps)
 
 
 def archive() -> ArchiveContext:
-    """The archive of the running app."""
-    return current_app.extensions["archive"]
+    """The archive of the running app, its registers as they are on disk."""
+    ctx = current_app.extensions["archive"]
+    ctx.refresh_registers()
+    return ctx

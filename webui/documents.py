@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, request, url_for
 from werkzeug.exceptions import NotFound
 
-from archive.document import parse_tei, read_document
+from archive.document import human_date, parse_tei, read_document
 from archive.publish import cite
 from webui.context import archive
 from webui.links import entity_url
@@ -95,6 +95,8 @@ def _page(doc_id: str, version: int | None, data: bytes, fmt: str | None):  # ty
         {
             "n": change.n,
             "when": change.when,
+            # One format for every version, whether stored with a day or a UTC moment.
+            "date": human_date(change.when) if change.when else "",
             "description": change.description,
             "url": url_for("documents.version", doc_id=doc_id, version=change.n),
         }
@@ -108,7 +110,13 @@ def _page(doc_id: str, version: int | None, data: bytes, fmt: str | None):  # ty
         "permalink": config.permalink(doc_id),
         "version_permalink": version_permalink,
         "sha256": hashlib.sha256(data).hexdigest(),
-        "withdrawn": {"when": withdrawal.when, "reason": withdrawal.reason} if withdrawal else None,
+        "withdrawn": {
+            "when": withdrawal.when,
+            "date": human_date(withdrawal.when),
+            "reason": withdrawal.reason,
+        }
+        if withdrawal
+        else None,
         "versions": versions,
         "citation": {
             "text": cite.formatted(citation),

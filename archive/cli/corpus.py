@@ -8,13 +8,9 @@ from pathlib import Path
 
 import click
 
-from archive import storage
 from archive.cli.group import main, pass_config, reports_errors
 from archive.cli.index import index_step
-from archive.cli.terminal import document_text
 from archive.config import Config
-from archive.document import Registers
-from archive.storage import Corpus, corpus_validator
 
 
 @main.command()
@@ -24,26 +20,64 @@ from archive.storage import Corpus, corpus_validator
 def validate(config: Config, paths: tuple[Path, ...]) -> None:
     """Validate TEI files against the project schema and the reference rules.
 
-    PATHS may be files or folders (searched for *.xml); the default is the whole corpus.
-    Prints one `path:line: message` per problem and exits 1 if there is any.
+    PATHS may be files or folders (searched for *.xml); the default is the whole corpus:
+    its documents, every stored version and the registers (with their history). Prints one
+    `path:line: message` per problem, then what was checked, and exits 1 if there is any.
     """
-    targets = list(paths) or [
-        p for p in (config.documents_dir, config.authority_dir, config.versions_dir) if p.is_dir()
-    ]
+    from archive.storage import (
+        Corpus,
+        corpus_validator,
+        register_history_dir,
+        register_integrity_problems,
+    )
+
+    folders = (
+        config.documents_dir,
+        config.versions_dir,
+        config.authority_dir,
+        register_history_dir(config),
+    )
+    targets = list(paths) or [p for p in folders if p.is_dir()]
     report = corpus_validator(config).validate_paths(targets)
     if not paths:
         report.problems.extend(Corpus(config).integrity_problems())
+        report.problems.extend(register_integrity_problems(config))
     for problem in report.problems:
         click.echo(str(problem), err=True)
-    bad_files = len({p.path for p in report.problems})
+    counted = _counted(report.files, config) if not paths else _plural(len(report.files), "file")
     if report.ok:
-        click.echo(f"{len(report.files)} files valid")
-    else:
-        click.echo(
-            f"{bad_files} of {len(report.files) or bad_files} files invalid, {len(report.problems)} problems",
-            err=True,
-        )
-        sys.exit(1)
+        click.echo(f"{counted}: valid")
+        return
+    bad_files = len({p.path for p in report.problems})
+    click.echo(
+        f"{_plural(len(report.problems), 'problem')} in {bad_files} of {counted}",
+        err=True,
+    )
+    sys.exit(1)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _counted(files: list[str], config: Config) -> str:
+    """What `validate` read, in the corpus's own terms: "5 documents, 5 stored versions,
+    4 registers"."""
+    from archive.storage import register_history_dir
+
+    kinds = {
+        "document": config.documents_dir,
+        "stored version": config.versions_dir,
+        "register": config.authority_dir,
+        "earlier register version": register_history_dir(config),
+    }
+    counts = dict.fromkeys(kinds, 0)
+    for file in files:
+        for kind, folder in kinds.items():
+            if Path(file).is_relative_to(folder):
+                counts[kind] += 1
+                break
+    return ", ".join(_plural(n, kind) for kind, n in counts.items() if n) or "0 files"
 
 
 @main.command()
@@ -54,6 +88,12 @@ def validate(config: Config, paths: tuple[Path, ...]) -> None:
 @reports_errors
 def show(config: Config, doc_id: str, as_json: bool, as_xml: bool) -> None:
     """Show one document readably, as JSON, or as its stored XML."""
+    from archive.cli.terminal import document_text
+    from archive.document import Registers
+    from archive.storage import Corpus
+
+    if as_json and as_xml:
+        raise click.UsageError("--json and --xml exclude each other: give one of them")
     corpus = Corpus(config)
     if as_xml:
         sys.stdout.buffer.write(corpus.read_bytes(doc_id))
@@ -70,17 +110,52 @@ def show(config: Config, doc_id: str, as_json: bool, as_xml: bool) -> None:
 @click.option(
     "-m",
     "--message",
-    help="What changed, for the revisionDesc entry of a new version (when the file has none).",
+    help="What changed, or what the review settled: the revisionDesc entry of the new version.",
+)
+@click.option(
+    "--accept",
+    is_flag=True,
+    help="Add a draft with open review points as it is (needs -m in your own words).",
+)
+@click.option(
+    "--with-proposals",
+    is_flag=True,
+    help="Add the register records a draft proposes, in the same change.",
 )
 @pass_config
 @reports_errors
-def add(config: Config, files: tuple[Path, ...], message: str | None) -> None:
+def add(
+    config: Config,
+    files: tuple[Path, ...],
+    message: str | None,
+    accept: bool,
+    with_proposals: bool,
+) -> None:
     """Add TEI files to the corpus: new documents become version 1, changed ones version n+1.
 
     Every file is validated first; then all are stored together or none is. Earlier versions
-    stay, byte for byte, in versions/<id>/<n>.xml. An identical file changes nothing.
+    stay, byte for byte, in versions/<id>/<n>.xml. An identical file changes nothing. The
+    stored file is named by the id in its TEI, whatever FILE is called.
+
+    A draft from `archive encode` passes a review gate: refused, with each point named, while
+    it has open review points or the encoder's placeholder change note, unless --accept -m
+    MESSAGE; refused while the records it proposes are missing from the registers, unless
+    --with-proposals adds them.
     """
-    outcomes = storage.add(config, files, message=message, on_change=index_step(config))
+    from archive import storage
+
+    outcomes, register_changes = storage.add_documents(
+        config,
+        files,
+        message=message,
+        accept=accept,
+        with_proposals=with_proposals,
+        on_change=index_step(config),
+    )
+    for change in register_changes:
+        click.echo(
+            f"{change.kind} register: version {change.version}, added {', '.join(change.record_ids)}"
+        )
     for outcome in outcomes:
         click.echo(f"{outcome.doc_id}: {outcome.status} (version {outcome.version})")
 
@@ -92,6 +167,8 @@ def add(config: Config, files: tuple[Path, ...], message: str | None) -> None:
 @reports_errors
 def withdraw(config: Config, doc_id: str, reason: str) -> None:
     """Withdraw a document: it keeps its versions and its id, and is shown as withdrawn."""
+    from archive import storage
+
     withdrawal = storage.withdraw(config, doc_id, reason, on_change=index_step(config))
     click.echo(
         f"{withdrawal.doc_id}: withdrawn on {withdrawal.when} (last version {withdrawal.last_version})"

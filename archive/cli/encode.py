@@ -11,8 +11,6 @@ import click
 from archive.cli.group import main, pass_config, reports_errors
 from archive.config import Config
 from archive.document import Registers, document_types, parse_tei
-from archive.encode import Encoder, read_text_file, report_json, report_text
-from archive.storage import atomic_write_many, corpus_validator
 
 
 @main.command()
@@ -64,6 +62,9 @@ def encode(
     registers; what needs a person's decision (unknown signers, ambiguous names, a missing
     date or id) is listed in the report. Nothing is written unless everything can be.
     """
+    from archive.encode import Encoder, read_text_file, report_json, report_text
+    from archive.storage import atomic_write_many, corpus_validator
+
     registers = Registers.load(config.authority_dir)
     text = read_text_file(textfile)
     result = Encoder(registers, config.canonical_base).encode(

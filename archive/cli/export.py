@@ -8,17 +8,19 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
 from archive.cli.group import main, pass_config, reports_errors
-from archive.cli.index import ready_engine
+from archive.cli.index import check_instance, ready_engine
 from archive.cli.search import search_options, search_params
 from archive.config import Config
-from archive.publish import FORMATS, VERSIONS, ExportStats, check_versions, export_chunks, select
-from archive.search import SearchEngine, SearchRequest
-from archive.storage import Corpus, unnamed_atomic_writer
+from archive.errors import Conflict, NotFound
+from archive.publish import FORMATS, VERSIONS, check_versions
+
+if TYPE_CHECKING:
+    from archive.publish import ExportStats
 
 
 @contextlib.contextmanager
@@ -59,18 +61,27 @@ def _terminate_as_exit() -> Iterator[None]:
     show_default=True,
     help="all: every stored version and the tombstones of withdrawn documents (zip only).",
 )
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
 @pass_config
 @reports_errors
 def export_command(
-    config: Config, format_name: str, output: Path, versions: str, **search: Any
+    config: Config, format_name: str, output: Path, versions: str, force: bool, **search: Any
 ) -> None:
     """Export the documents a search selects (all documents without QUERY or filters).
 
     Shows a progress bar on a terminal. The output file is written under no name and only
     linked into place when complete: an interrupted export (Ctrl-C, SIGTERM, even SIGKILL)
-    leaves no file.
+    leaves no file. An existing OUTPUT is replaced only with --force, and its folder must
+    exist: a typing slip neither destroys a file nor scatters folders.
     """
+    from archive.publish import ExportStats, export_chunks, select
+    from archive.search import SearchEngine, SearchRequest
+    from archive.storage import Corpus, unnamed_atomic_writer
+
     check_versions(versions, format_name)
+    if str(output) != "-":
+        _check_output(output, force)
+    check_instance(config)
     request = SearchRequest.from_params(search_params(**search))
     with SearchEngine(config) as engine:
         chosen = select(Corpus(config), request, ready_engine(engine, config))
@@ -91,6 +102,13 @@ def export_command(
         )
     where = "standard output" if str(output) == "-" else str(output)
     click.echo(f"{stats.documents} documents, {stats.bytes} bytes written to {where}", err=True)
+
+
+def _check_output(output: Path, force: bool) -> None:
+    if output.exists() and not force:
+        raise Conflict(f"{output} exists: give --force to replace it, or choose another name")
+    if not output.parent.is_dir():
+        raise NotFound(f"no folder {output.parent} to write {output.name} in: create it first")
 
 
 def _copy(chunks: Iterator[bytes], handle: BinaryIO, stats: ExportStats, total: int | None) -> None:

@@ -5,22 +5,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from archive import storage
 from archive.cli.group import main, pass_config, reports_errors
 from archive.config import Config
 from archive.errors import InvalidDocument
-from archive.publish import Catalogue
-from archive.search import (
-    IndexReport,
-    SearchEngine,
-    current_index_folder,
-    update_documents,
-    update_index,
-)
+
+if TYPE_CHECKING:
+    from archive.search import IndexReport, SearchEngine
 
 
 class _ProgressBar:
@@ -48,6 +42,8 @@ def index_step(config: Config) -> Callable[[list[str]], None]:
     raises, and the store then rolls the corpus back."""
 
     def index(doc_ids: list[str]) -> None:
+        from archive.search import update_documents
+
         report = update_documents(config, doc_ids)
         if report.problems:
             raise InvalidDocument(report.problems)
@@ -59,6 +55,8 @@ def index_step(config: Config) -> Callable[[list[str]], None]:
 def _refresh_catalogue(config: Config) -> None:
     """Bring the harvesting catalogue (OAI-PMH, the Atom feed) in step with the corpus now,
     rather than on the next harvester's request."""
+    from archive.publish import Catalogue
+
     catalogue = Catalogue(config)
     try:
         catalogue.refresh()
@@ -66,8 +64,19 @@ def _refresh_catalogue(config: Config) -> None:
         catalogue.close()
 
 
+def check_instance(config: Config) -> None:
+    """Refuse an instance folder that cannot hold the index (a path under a file, a folder
+    without write permission) in words, before the index or a cache trips over it."""
+    from archive.storage import writable_folder
+
+    writable_folder(config.instance, "the instance folder (--instance)")
+
+
 def update_index_with_progress(config: Config, rebuild: bool = False) -> IndexReport:
     """Update the index with a progress bar on a terminal, reporting unreadable files."""
+    from archive.search import update_index
+
+    check_instance(config)
     bar = _ProgressBar("Indexing")
     try:
         report = update_index(config, rebuild=rebuild, progress=bar)
@@ -89,9 +98,16 @@ def index_command(config: Config, rebuild: bool) -> None:
     --rebuild starts over (so does an index of an older format). A file that cannot be read
     is skipped and reported, and the command exits 1.
     """
+    from archive import storage
+
     rolled_back = storage.recover_pending(config)
     if rolled_back:
         click.echo(f"rolled back an unfinished change to: {', '.join(rolled_back)}", err=True)
+    registers = storage.recover_pending_registers(config)
+    if registers:
+        click.echo(
+            f"rolled back an unfinished change to the {', '.join(registers)} register(s)", err=True
+        )
     report = update_index_with_progress(config, rebuild=rebuild)
     _refresh_catalogue(config)
     click.echo(report.summary())
@@ -102,6 +118,8 @@ def index_command(config: Config, rebuild: bool) -> None:
 def ready_engine(engine: SearchEngine, config: Config) -> SearchEngine:
     """The engine, after building the index if there is none yet, or only one of an older
     format (which the engine will not read)."""
+    from archive.search import current_index_folder
+
     if current_index_folder(config.index_dir) is None:
         click.echo("building the search index first ...", err=True)
         update_index_with_progress(config)

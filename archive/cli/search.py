@@ -4,27 +4,19 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from archive.cli.group import F, main, pass_config, reports_errors
-from archive.cli.index import ready_engine
+from archive.cli.index import check_instance, ready_engine
 from archive.cli.terminal_search import search_result_text, stats_text
 from archive.config import Config
-from archive.document import Registers
 from archive.errors import BadQuery
-from archive.search import (
-    EXCLUDE_PREFIX,
-    FILTER_FIELDS,
-    INDEX_FORMAT,
-    SORTS,
-    FacetValue,
-    SearchEngine,
-    SearchRequest,
-    index_status,
-)
-from archive.storage import corpus_figures
+from archive.search import EXCLUDE_PREFIX, FILTER_FIELDS, SORTS
+
+if TYPE_CHECKING:
+    from archive.search import FacetValue
 
 
 def _field_values(pairs: tuple[str, ...], option: str) -> dict[str, list[str]]:
@@ -108,6 +100,9 @@ def search(config: Config, page: str, size: str | None, as_json: bool, **search:
     Prints the hits with snippets, then the facet counts. Builds the index first if there
     is none.
     """
+    from archive.search import SearchEngine, SearchRequest
+
+    check_instance(config)
     params = search_params(**search)
     params["page"] = [page]
     if size is not None:
@@ -128,6 +123,11 @@ def search(config: Config, page: str, size: str | None, as_json: bool, **search:
 def stats(config: Config, as_json: bool) -> None:
     """Corpus and index figures: documents, registers, index size and freshness, and the
     documents per type, language and year (from the index)."""
+    from archive.document import Registers
+    from archive.search import INDEX_FORMAT, SearchEngine, index_status
+    from archive.storage import corpus_figures
+
+    check_instance(config)
     registers = Registers.load(config.authority_dir)
     status = index_status(config)
     counts: dict[str, list[FacetValue]] = {}

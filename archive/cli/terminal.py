@@ -51,7 +51,12 @@ def document_text(doc: Document, registers: Registers, width: int = 88) -> str:
             for m in doc.measures
         )
     for source in doc.sources:
-        lines.append(f"Source:       {source.publisher or ''} {source.url or ''}".rstrip())
+        where = " ".join(x for x in (source.publisher, source.title, source.url) if x)
+        lines.append(
+            f"Source:       {where or 'not recorded' + (': ' + source.note if source.note else '')}"
+        )
+    if not doc.sources:
+        lines.append("Source:       not recorded")
     lines.append(f"Permalink:    {doc.permalink}")
     lines.append(f"SHA-256:      {doc.sha256}")
     if doc.issued_note:

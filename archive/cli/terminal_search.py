@@ -6,9 +6,10 @@ import re
 import textwrap
 import time
 from html import unescape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from archive.search import FacetValue, IndexStatus, SearchResult
+if TYPE_CHECKING:
+    from archive.search import FacetValue, IndexStatus, SearchResult
 
 FACET_TITLES = {
     "treaty": "Treaties",
@@ -40,9 +41,15 @@ def search_result_text(result: SearchResult, width: int = 88) -> str:
     """Hits with snippets, then one line per facet."""
     request = result.request
     what = f" for {request.q!r}" if request.q else ""
+    order = {"relevance": "relevance", "date": "date, oldest first", "-date": "date, newest first"}
+    if result.total == 0:
+        where = ""
+    elif result.page > result.pages:
+        where = f"page {result.page} is past the last page, {result.pages}; "
+    else:
+        where = f"page {result.page} of {result.pages}, "
     lines = [
-        f"{result.total} document{'' if result.total == 1 else 's'}{what} (page {result.page} of {result.pages}, sorted by "
-        f"{ {'relevance': 'relevance', 'date': 'date, oldest first', '-date': 'date, newest first'}[request.sort] })"
+        f"{result.total} document{'' if result.total == 1 else 's'}{what} ({where}sorted by {order[request.sort]})"
     ]
     for resolved in result.resolved:
         lines.append(f"  {resolved.field}: {resolved.text!r} = {', '.join(resolved.labels)}")

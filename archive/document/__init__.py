@@ -9,6 +9,8 @@ document ids a `doc:` pointer may name).
 """
 
 from archive.document.authority import (
+    FORMER_ID,
+    RECORD_ELEMENTS,
     REGISTER_FILES,
     Organisation,
     Person,
@@ -22,6 +24,24 @@ from archive.document.authority import (
 )
 from archive.document.dates import human_date, parse_iso
 from archive.document.model import DOC_ID_RE, DateSpan, Document, Signatory
+from archive.document.records import (
+    proposes_records,
+    read_records,
+    record_from_fields,
+    record_kind,
+)
+from archive.document.review import (
+    PLACEHOLDER_CHANGE,
+    SETTLED_BY_A_RECORD,
+    ProposedRecord,
+    ReviewNote,
+    finalized,
+    is_draft,
+    placeholder_change,
+    proposed_records,
+    review_notes,
+    review_standoff,
+)
 from archive.document.tei import (
     MAX_FILE_BYTES,
     NS,
@@ -39,9 +59,13 @@ from archive.document.validate import ValidationReport, Validator, document_type
 
 __all__ = [
     "DOC_ID_RE",
+    "FORMER_ID",
     "MAX_FILE_BYTES",
     "NS",
+    "PLACEHOLDER_CHANGE",
+    "RECORD_ELEMENTS",
     "REGISTER_FILES",
+    "SETTLED_BY_A_RECORD",
     "TEI_NS",
     "XML_ID",
     "XML_LANG",
@@ -50,9 +74,11 @@ __all__ = [
     "Organisation",
     "Person",
     "Place",
+    "ProposedRecord",
     "Record",
     "Register",
     "Registers",
+    "ReviewNote",
     "Signatory",
     "Treaty",
     "TreatyRegister",
@@ -60,12 +86,22 @@ __all__ = [
     "Validator",
     "date_span",
     "document_types",
+    "finalized",
     "human_date",
+    "is_draft",
     "normalize_name",
     "parse_iso",
     "parse_tei",
+    "placeholder_change",
+    "proposed_records",
+    "proposes_records",
     "read_bytes",
     "read_document",
+    "read_records",
+    "record_from_fields",
+    "record_kind",
+    "review_notes",
+    "review_standoff",
     "split_refs",
     "t",
 ]

@@ -24,6 +24,9 @@ from archive.errors import BadQuery, InvalidDocument, NotFound, Problem
 ICRC_TREATY_URL = "https://ihl-databases.icrc.org/en/ihl-treaties/{slug}"
 WIKIDATA_URL = "https://www.wikidata.org/wiki/{qid}"
 
+# idno type of an id a record once had (merged into it, or renamed from it).
+FORMER_ID = "former"
+
 REGISTER_FILES = {
     "treaty": "treaties.xml",
     "person": "persons.xml",
@@ -163,10 +166,16 @@ class Register(Generic[R]):
     kind: str
     path: Path
     records: dict[str, R] = field(default_factory=dict)
+    # Ids a record once had (merged into it, or renamed): {former id: current id}. They
+    # keep answering, so that nothing that cites them breaks.
+    former: dict[str, str] = field(default_factory=dict)
     _by_name: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def add(self, record: R) -> None:
         self.records[record.id] = record
+        for scheme, value in record.external_ids:
+            if scheme == FORMER_ID:
+                self.former[value] = record.id
         keys = {normalize_name(n) for n in record.names} | {record.id}
         keys |= {normalize_name(value) for scheme, value in record.external_ids if scheme == "ICRC"}
         for key in keys:
@@ -188,6 +197,13 @@ class Register(Generic[R]):
             return self.records[record_id]
         except KeyError:
             raise NotFound(f"no {self.kind} with id {record_id!r}") from None
+
+    def current_id(self, record_id: str) -> str | None:
+        """The id under which `record_id` is kept now: itself, the record it was merged
+        into or renamed to, or None if the register never had it."""
+        if record_id in self.records:
+            return record_id
+        return self.former.get(record_id)
 
     def find(self, text: str) -> list[R]:
         """Every record that `text` names exactly: an id, a name, an alias or an ICRC slug.
@@ -313,22 +329,28 @@ class Registers:
         return record.label if record is not None else record_id
 
     @classmethod
-    def load(cls, authority_dir: Path) -> Registers:
+    def load(cls, authority_dir: Path, changed: dict[str, bytes] | None = None) -> Registers:
         """Read the four register files of `authority_dir`. Raises InvalidDocument naming the
-        file and line when one cannot be read."""
+        file and line when one cannot be read. `changed` gives the bytes of register files
+        (by kind) as a change would leave them, to validate against before writing them."""
+        changed = changed or {}
+
+        def load(register: Register, build) -> Register:  # type: ignore[no-untyped-def]
+            return _load(register, build, changed.get(register.kind))
+
         return cls(
-            treaties=_load(
+            treaties=load(
                 TreatyRegister("treaty", authority_dir / REGISTER_FILES["treaty"]), _treaty
             ),
-            persons=_load(Register("person", authority_dir / REGISTER_FILES["person"]), _person),
-            organisations=_load(
+            persons=load(Register("person", authority_dir / REGISTER_FILES["person"]), _person),
+            organisations=load(
                 Register("org", authority_dir / REGISTER_FILES["org"]), _organisation
             ),
-            places=_load(Register("place", authority_dir / REGISTER_FILES["place"]), _place),
+            places=load(Register("place", authority_dir / REGISTER_FILES["place"]), _place),
         )
 
 
-_RECORD_ELEMENTS = {
+RECORD_ELEMENTS = {
     "treaty": "t:text/t:body/t:listBibl/t:bibl",
     "person": "t:text/t:body/t:listPerson/t:person",
     "org": "t:text/t:body/t:listOrg/t:org",
@@ -336,9 +358,9 @@ _RECORD_ELEMENTS = {
 }
 
 
-def _load(register: Register, build) -> Register:  # type: ignore[no-untyped-def]
-    tree = parse_tei(read_bytes(register.path), register.path)
-    for element in tree.getroot().xpath(_RECORD_ELEMENTS[register.kind], namespaces=NS):
+def _load(register: Register, build, data: bytes | None = None) -> Register:  # type: ignore[no-untyped-def]
+    tree = parse_tei(data if data is not None else read_bytes(register.path), register.path)
+    for element in tree.getroot().xpath(RECORD_ELEMENTS[register.kind], namespaces=NS):
         record_id = element.get(XML_ID)
         if not record_id:
             raise InvalidDocument(

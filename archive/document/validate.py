@@ -21,7 +21,6 @@ from lxml import etree
 from archive.config import SCHEMA_DIR, Config
 from archive.document.authority import REGISTER_FILES, Registers
 from archive.document.dates import parse_iso
-from archive.document.model import DOC_ID_RE
 from archive.document.tei import (
     NS,
     PRIVATE_REF_RE,
@@ -156,7 +155,7 @@ class Validator:
         if grammar.validate(tree):
             return []
         return [
-            Problem(str(path), error.line, _explain(error.message, error.line, tree))
+            Problem(str(path), error.line, _explain(error.message, error.line, tree, schema))
             for error in grammar.error_log
         ]
 
@@ -298,8 +297,13 @@ class Validator:
         self, root: etree._Element, path: Path, declared: set[str], own_id: str | None
     ) -> list[Problem]:
         problems = []
+        # A draft's proposed records point at each other and at proposals: they are checked
+        # as register records when added, and the draft's own references say what is missing.
+        proposals = set(root.iterfind("t:standOff[@type='review']", NS))
         for element in root.iter():
             if not isinstance(element.tag, str) or element.tag == t("prefixDef"):
+                continue
+            if proposals and any(a in proposals for a in element.iterancestors()):
                 continue
             for attribute in _POINTER_ATTRIBUTES:
                 for token in (element.get(attribute) or "").split():
@@ -321,7 +325,7 @@ class Validator:
                 return None
             return f"{token} does not resolve: no document {record_id!r} in {self.config.documents_dir}"
         register = self.registers.by_kind(kind)
-        if record_id in register:
+        if register.current_id(record_id) is not None:
             return None
         close = register.close_matches(record_id, limit=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
@@ -357,10 +361,12 @@ def _version_from_path(path: Path) -> int | None:
 
 
 def _expected_id_from_path(path: Path) -> str | None:
-    """The id a file's location implies: `<id>.xml`, or `versions/<id>/<n>.xml`."""
+    """The id a file's place in a corpus implies: `documents/<id>.xml`, or
+    `versions/<id>/<n>.xml`. Elsewhere (a draft) the name is the archivist's: `archive add`
+    stores the file under the id its TEI gives."""
     if path.parent.parent.name == "versions" and path.stem.isascii() and path.stem.isdigit():
         return path.parent.name
-    if path.suffix == ".xml" and DOC_ID_RE.match(path.stem):
+    if path.parent.name == "documents" and path.suffix == ".xml":
         return path.stem
     return None
 
@@ -410,7 +416,7 @@ def _clark(attribute: str) -> str:
     return "{http://www.w3.org/XML/1998/namespace}id" if attribute == "xml:id" else attribute
 
 
-def _explain(message: str, line: int, tree: etree._ElementTree) -> str:
+def _explain(message: str, line: int, tree: etree._ElementTree, schema: Path) -> str:
     """Make lxml's terse RELAX NG messages say which value was wrong and what was expected."""
     match = _INVALID_ATTRIBUTE_RE.search(message)
     if match:
@@ -424,11 +430,54 @@ def _explain(message: str, line: int, tree: etree._ElementTree) -> str:
         return message
     match = _ELEMENT_ATTRIBUTES_RE.search(message)
     if match:
-        # lxml does not say which attribute failed: name it only where there is one.
-        for element in tree.getroot().iter(t(match.group(1))):
-            if element.sourceline == line and len(element.attrib) == 1:
-                name = "xml:id" if _clark("xml:id") in element.attrib else element.keys()[0]
+        # lxml does not say which attribute failed: a required one missing, or one whose
+        # value does not fit. Name it where it can be told.
+        local_name = match.group(1)
+        for element in tree.getroot().iter(t(local_name)):
+            if element.sourceline != line:
+                continue
+            missing = [
+                a
+                for a in _required_attributes(schema, local_name)
+                if element.get(_clark(a)) is None
+            ]
+            if missing:
+                names = " and ".join(f"@{a}" for a in missing)
+                return f"<{local_name}> lacks the required attribute{'s' if len(missing) > 1 else ''} {names}"
+            wrong = [name for name in _attribute_names(element) if _looks_wrong(name, element)]
+            if len(wrong) == 1 or len(element.attrib) == 1:
+                name = wrong[0] if wrong else _attribute_names(element)[0]
                 if name in _ATTRIBUTE_HINTS:
                     value = element.get(_clark(name))
                     return f"{message}: @{name}={value!r} ({_ATTRIBUTE_HINTS[name]})"
     return message
+
+
+def _attribute_names(element: etree._Element) -> list[str]:
+    return ["xml:id" if key == _clark("xml:id") else key for key in element.attrib]
+
+
+def _looks_wrong(name: str, element: etree._Element) -> bool:
+    """Whether an attribute's value is one the profile cannot accept, where that can be told
+    without the schema (dates); an attribute with no such check is not blamed."""
+    if name not in _DATING_ATTRIBUTES:
+        return name in _ATTRIBUTE_HINTS
+    try:
+        parse_iso(element.get(name) or "")
+    except ValueError:
+        return True
+    return False
+
+
+@cache
+def _required_attributes(schema: Path, local_name: str) -> tuple[str, ...]:
+    """Attributes the schema requires on an element: those declared directly in its
+    definition (not inside `optional`), in this schema or the common one it includes."""
+    rng = {"r": "http://relaxng.org/ns/structure/1.0"}
+    names: set[str] = set()
+    for grammar_path in (schema, SCHEMA_DIR / "appeals-common.rng"):
+        grammar = etree.parse(str(grammar_path))
+        names.update(
+            grammar.xpath(f"//r:element[@name='{local_name}']/r:attribute/@name", namespaces=rng)
+        )
+    return tuple(sorted(names))

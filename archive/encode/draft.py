@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from archive.document import TEI_NS, XML_ID, XML_LANG, DateSpan
+from archive.document import PLACEHOLDER_CHANGE, TEI_NS, XML_ID, XML_LANG, DateSpan
 from archive.encode.results import DetectedSignatory, Detection, date_attributes
 from archive.encode.signatories import CLOSER_RE
 from archive.encode.spans import Marks, any_in
@@ -76,6 +76,8 @@ class DraftFacts:
     addressees: list[Detection] = field(default_factory=list)
     signatories: list[DetectedSignatory] = field(default_factory=list)
     head_block: int | None = None
+    # The review points and proposed records (archive.document.review), after the text.
+    review: etree._Element | None = None
 
 
 def build_draft(text: str, blocks: list[Block], marks: list[Detection], facts: DraftFacts) -> bytes:
@@ -85,6 +87,8 @@ def build_draft(text: str, blocks: list[Block], marks: list[Detection], facts: D
     root.set(XML_LANG, facts.lang)
     root.append(_header(facts, text))
     root.append(E("text", E("body", _body(text, blocks, Marks(marks), facts))))
+    if facts.review is not None:
+        root.append(facts.review)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -199,7 +203,7 @@ def _header(facts: DraftFacts, text: str) -> etree._Element:
         "revisionDesc",
         E(
             "change",
-            text="Draft produced by archive encode; to be reviewed before it is added.",
+            text=PLACEHOLDER_CHANGE,
             when=facts.today,
             n="1",
         ),

@@ -33,7 +33,7 @@ from archive.encode.results import (
     EncodingResult,
     ReviewPoint,
 )
-from archive.encode.review import detection_points, propose, propose_places
+from archive.encode.review import detection_points, draft_standoff, propose, propose_places
 from archive.encode.signatories import SignatoryFinder, slug
 from archive.encode.spans import SpanSet
 from archive.encode.text import Block, debris_lines, split_blocks
@@ -208,6 +208,8 @@ class Encoder:
             signatories=signatories,
             head_block=head_block,
         )
+        review = sorted(review, key=lambda p: (p.start is not None, p.start or 0))
+        facts.review = draft_standoff(text, review, proposals)
         tei = build_draft(text, blocks, marks, facts)
         return EncodingResult(
             tei_bytes=tei,
@@ -216,7 +218,7 @@ class Encoder:
             detections=marks,
             signatories=signatories,
             proposals=proposals,
-            review_points=sorted(review, key=lambda p: (p.start is not None, p.start or 0)),
+            review_points=review,
             issued=issued_span,
             authors=authors,
             addressees=addressees,

@@ -13,11 +13,12 @@ from dataclasses import replace
 
 from lxml import etree
 
-from archive.document import REGISTER_FILES, Registers, normalize_name
+from archive.document import REGISTER_FILES, TEI_NS, Registers, normalize_name, review_standoff
 from archive.encode.draft import E
 from archive.encode.gazetteer import Gazetteer, Place, PlaceMatch
 from archive.encode.results import DetectedSignatory, Detection, Proposal, ReviewPoint
 from archive.encode.signatories import slug
+from archive.encode.text import line_column
 
 
 def propose(
@@ -261,3 +262,34 @@ def detection_points(marks: list[Detection]) -> list[ReviewPoint]:
                 )
             )
     return points
+
+
+def draft_standoff(
+    text: str, points: list[ReviewPoint], proposals: list[Proposal]
+) -> etree._Element | None:
+    """The review points and proposed records as the draft carries them (see
+    archive.document.review), so that `archive add` and `archive review` know them."""
+    refs = {(p.start, p.end): p.ref for p in proposals}
+
+    def where(point: ReviewPoint) -> str | None:
+        if point.start is None:
+            return None
+        line, column = line_column(text, point.start)
+        return f"text line {line}, column {column}"
+
+    def element(proposal: Proposal) -> etree._Element:
+        # Our own serialisation of a record we built (Proposal.tei), back in TEI's namespace.
+        return etree.fromstring(f'<wrap xmlns="{TEI_NS}">{proposal.tei}</wrap>')[0]
+
+    return review_standoff(
+        (
+            (
+                p.code,
+                p.message,
+                where(p),
+                refs.get((p.start, p.end)) if p.code.startswith("unknown-") else None,
+            )
+            for p in points
+        ),
+        (element(p) for p in proposals),
+    )

@@ -5,23 +5,67 @@
 (`FORMATS`); `citation_for` makes the citation that `cite` writes as BibTeX, RIS, CSL-JSON, a
 formatted reference and the page's Highwire tags; `Catalogue` lists every published id with its datestamp
 and sets, which OAI-PMH (`publish.oai`) and the Atom feed (`atom_feed`) serve.
+
+Loaded lazily, as `archive.search` is: `from archive.publish import FORMATS` imports the
+export module alone, so that `archive export --help` does not load OAI-PMH and the feed.
 """
 
-from archive.publish import cite
-from archive.publish.catalogue import Catalogue
-from archive.publish.cite import Citation, citation_for
-from archive.publish.export import (
-    FORMATS,
-    VERSIONS,
-    ExportStats,
-    check_format,
-    check_versions,
-    export_chunks,
-    export_name,
-)
-from archive.publish.feed import FeedLinks, Withdrawn, atom_feed, current_reader, version_reader
-from archive.publish.oai import OaiProvider, OaiSettings, token_key
-from archive.publish.selection import PAGING_PARAMS, Selection, select
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from archive import lazy_names
+
+if TYPE_CHECKING:
+    from archive.publish import cite
+    from archive.publish.catalogue import Catalogue
+    from archive.publish.cite import Citation, citation_for
+    from archive.publish.export import (
+        ExportStats,
+        check_format,
+        export_chunks,
+        export_name,
+    )
+    from archive.publish.feed import (
+        FeedLinks,
+        Withdrawn,
+        atom_feed,
+        current_reader,
+        version_reader,
+    )
+    from archive.publish.formats import FORMATS, VERSIONS, check_versions
+    from archive.publish.oai import OaiProvider, OaiSettings, token_key
+    from archive.publish.selection import PAGING_PARAMS, Selection, select
+
+# Where each name offered below is defined ("" for a submodule offered as it is).
+_MODULES = {
+    "cite": "",
+    "Catalogue": "catalogue",
+    "Citation": "cite",
+    "citation_for": "cite",
+    "FORMATS": "formats",
+    "VERSIONS": "formats",
+    "check_versions": "formats",
+    "ExportStats": "export",
+    "check_format": "export",
+    "export_chunks": "export",
+    "export_name": "export",
+    "FeedLinks": "feed",
+    "atom_feed": "feed",
+    "current_reader": "feed",
+    "Withdrawn": "feed",
+    "version_reader": "feed",
+    "OaiProvider": "oai",
+    "OaiSettings": "oai",
+    "token_key": "oai",
+    "PAGING_PARAMS": "selection",
+    "Selection": "selection",
+    "select": "selection",
+}
+
+
+__getattr__ = lazy_names(__name__, _MODULES)
+
 
 __all__ = [
     "FORMATS",

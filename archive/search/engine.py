@@ -57,6 +57,7 @@ class Hit:
     snippet: str
     score: float | None
     version: int
+    catalogue_record: bool = False  # the archive describes it but holds no text
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +68,7 @@ class Hit:
             "snippet": self.snippet,
             "score": self.score,
             "version": self.version,
+            "catalogue_record": self.catalogue_record,
         }
 
 
@@ -126,16 +128,22 @@ class SearchEngine:
 
     def __init__(self, config: Config, registers: Registers | None = None) -> None:
         self.config = config
-        self.registers = registers or Registers.load(config.authority_dir)
-        self.parser = QueryParser(self.registers)
-        self.resolver = ValueResolver(self.registers)
-        self.labels = FacetLabels(self.registers)
         self._lock = threading.RLock()
+        self.use_registers(registers or Registers.load(config.authority_dir))
         self._folder: Path | None = None
         self._index: FileIndex | None = None
         self._searcher: Searcher | None = None
         self._snapshot: Snapshot | None = None
         self._segments: dict[str, SegmentData] = {}
+
+    def use_registers(self, registers: Registers) -> None:
+        """Resolve names and label facets with these registers from now on (a long-lived
+        engine is told when `archive register ...` changed them)."""
+        with self._lock:
+            self.registers = registers
+            self.parser = QueryParser(registers)
+            self.resolver = ValueResolver(registers)
+            self.labels = FacetLabels(registers)
 
     # -- the index generation -------------------------------------------------------------
 
@@ -339,6 +347,7 @@ class SearchEngine:
                     snippet=snippet(stored.get("body", ""), stems),
                     score=round(float(scores[i]), 4) if scores is not None else None,
                     version=int(stored.get("version", 1)),
+                    catalogue_record=bool(stored.get("catalogue_record", False)),
                 )
             )
         return hits
@@ -393,7 +402,7 @@ class SearchEngine:
         for (start, end), word in sorted(spans.items()):
             if any(snap.doc_frequency(f, word) for f in TEXT_FIELDS):
                 continue
-            better = self._closest_word(snap, word)
+            better = self._closest_word(snap, word, parsed.text[start:end].lower())
             if better is not None:
                 replacements.append((start, end, better))
         if not replacements:
@@ -404,12 +413,21 @@ class SearchEngine:
         return text if text != parsed.text else None
 
     @staticmethod
-    def _closest_word(snap: Snapshot, word: str) -> str | None:
+    def _closest_word(snap: Snapshot, word: str, typed: str) -> str | None:
         """A known word close in spelling, as a reader would write it: the index holds
-        stems, so the stem found is shown as a word of a document that contains it."""
+        stems, so the stem found is shown as a word of a document that contains it. Two
+        edits are allowed from six letters on, one below (Elasticsearch's "AUTO" fuzziness):
+        two edits turn a short name into another word ("Bonn" into "been")."""
+        if len(typed) < 3:
+            return None
+        maxdist = 1 if len(typed) <= 5 else 2
         for fieldname in ("body", "title"):
             corrector = snap.searcher.corrector(fieldname)
-            for candidate in corrector.suggest(word, limit=3, maxdist=2, prefix=1):
+            if (fieldname, word) in snap.searcher.reader():
+                # The word is in the index, only in no current document (withdrawn): no
+                # misspelling to correct ("Bonn" is not "been").
+                return None
+            for candidate in corrector.suggest(word, limit=3, maxdist=maxdist, prefix=1):
                 postings = snap.postings(fieldname, candidate)
                 live = postings.ids[snap.live[postings.ids]] if len(postings.ids) else []
                 if not len(live):
@@ -418,5 +436,24 @@ class SearchEngine:
                 for match in TOKEN_RE.finditer(text):
                     surface = match.group(0).lower()
                     if stem(surface) == candidate:
-                        return surface
+                        # Close as a stem, but is the word shown close to the one typed?
+                        # ("bonn" is one edit from the stem "bann", three from "banned".)
+                        if _edits(typed, surface) <= maxdist:
+                            return surface
+                        break
         return None
+
+
+def _edits(a: str, b: str) -> int:
+    """Edit distance with a swap of two neighbouring letters as one edit ("minse" is one
+    from "mines"), as Whoosh's corrector and Elasticsearch's fuzziness count them."""
+    rows = [list(range(len(b) + 1))]
+    for i, ca in enumerate(a, 1):
+        row = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, rows[-2][j - 2] + 1)
+            row.append(cost)
+        rows.append(row)
+    return rows[-1][-1]

@@ -37,7 +37,8 @@ from archive.search.manifest import FileState, Manifest
 # is rebuilt by `archive index` (and by `serve`, `search` and `export` before they read it),
 # and refused (with that advice) by the search engine. Format 4: the same index as format 3,
 # its analysers and codec moved from archive.analysis / archive.codec to archive.search.*.
-INDEX_FORMAT = 4
+# Format 5: each document stores whether it is a catalogue record (the results say so).
+INDEX_FORMAT = 5
 
 # Facet and filter fields: index field name for each, all KEYWORD fields of ids.
 FACET_FIELDS = ("treaty", "signatory", "org", "addressee", "place", "type", "lang", "year")
@@ -65,6 +66,7 @@ def make_schema() -> Schema:
         issued=STORED,
         version=STORED,
         sha256=STORED,
+        catalogue_record=STORED,
         # Ids never need lowercasing, scoring or positions: membership is all a filter asks.
         **{name: Keywords() for name in FACET_FIELDS},
     )
@@ -136,6 +138,7 @@ def index_fields(doc: Document, registers: Registers) -> dict[str, Any]:
         "issued": doc.issued.label(),
         "version": doc.version,
         "sha256": doc.sha256,
+        "catalogue_record": doc.is_catalogue_record,
     }
     for name, values in facet_values(doc, registers).items():
         fields[name] = " ".join(values)

@@ -115,6 +115,25 @@ def atomic_write_many(outputs: list[tuple[Path, bytes]], *, mode: int = 0o644) -
                 temp.unlink()
 
 
+def writable_folder(folder: Path, what: str) -> Path:
+    """Create `folder` if need be and make sure files can be written in it; otherwise raise
+    ArchiveError saying why in words (a file in the way, no permission), not an OSError
+    traceback from deep inside whatever first tried to write there."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise ArchiveError(f"{what} {folder} is a file, not a folder") from None
+    except NotADirectoryError:
+        raise ArchiveError(
+            f"{what} {folder} cannot be created: a part of its path is a file"
+        ) from None
+    except OSError as exc:
+        raise ArchiveError(f"{what} {folder} cannot be created: {exc.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ArchiveError(f"{what} {folder} is not writable by this user")
+    return folder
+
+
 def remove_stale_temporaries(folder: Path) -> list[Path]:
     """Delete temporary files a killed writer left behind under `folder`."""
     removed = []

@@ -19,7 +19,7 @@ import contextlib
 import fcntl
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -321,6 +321,7 @@ def add(
     on_change: OnChange | None = None,
     validator: Validator | None = None,
     now: str | None = None,
+    contents: Mapping[Path, bytes] | None = None,
 ) -> list[AddOutcome]:
     """Add files to the corpus as new documents or new versions, all or nothing.
 
@@ -329,7 +330,8 @@ def add(
     ends at n="n", in which case a change entry with `message` is added. Identical bytes are
     a no-op. Every file is validated before anything is written; then versions/ and
     documents/ are written under a journal, `on_change(ids)` updates the index, and only
-    then is the change final. Any failure rolls everything back.
+    then is the change final. Any failure rolls everything back. `contents` gives the bytes
+    to store for some of the paths instead of the file's own (a reviewed draft made final).
     """
     paths = list(paths)
     stamp = now or utc_now()
@@ -337,7 +339,7 @@ def add(
         recover(config, on_change)
         corpus = Corpus(config)
         validator = validator or corpus_validator(config)
-        planned = _plan(corpus, validator, paths, message or "Revised.", stamp)
+        planned = _plan(corpus, validator, paths, message or "Revised.", stamp, contents or {})
         changes = [p for p in planned if p.status != "unchanged"]
         if changes:
             _apply(config, "add", changes, on_change)
@@ -410,7 +412,14 @@ def _apply(
     fsync_dir(config.corpus)
 
 
-def _plan(corpus: Corpus, validator, paths: list[Path], message: str, stamp: str) -> list[_Planned]:  # type: ignore[no-untyped-def]
+def _plan(
+    corpus: Corpus,
+    validator,
+    paths: list[Path],
+    message: str,
+    stamp: str,
+    contents: Mapping[Path, bytes],
+) -> list[_Planned]:  # type: ignore[no-untyped-def]
     """Decide, for every file, what it becomes, and validate it: nothing is written yet."""
     problems: list[Problem] = []
     planned: list[_Planned] = []
@@ -418,7 +427,7 @@ def _plan(corpus: Corpus, validator, paths: list[Path], message: str, stamp: str
     read: list[tuple[Path, bytes]] = []
     for path in paths:
         try:
-            read.append((path, read_bytes(path)))
+            read.append((path, contents[path] if path in contents else read_bytes(path)))
         except InvalidDocument as exc:
             problems.extend(exc.problems)
     # Documents added together may point at each other.
