@@ -96,4 +96,4 @@ def revise_seed(
     folder.mkdir(exist_ok=True)
     path = folder / f"{SEED_ID}.xml"
     path.write_text(text.replace("ecological catastrophe", wording, 1), encoding="utf-8")
-    store.add(config, [path], message=message, now=now)
+    store.add(config, [path], revise=True, message=message, now=now)

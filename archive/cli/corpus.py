@@ -68,19 +68,28 @@ def show(config: Config, doc_id: str, as_json: bool, as_xml: bool) -> None:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
+    "--revise",
+    is_flag=True,
+    help="The files are new versions of documents the archive holds (without it, every id must be new).",
+)
+@click.option(
     "-m",
     "--message",
     help="What changed, for the revisionDesc entry of a new version (when the file has none).",
 )
 @pass_config
 @reports_errors
-def add(config: Config, files: tuple[Path, ...], message: str | None) -> None:
-    """Add TEI files to the corpus: new documents become version 1, changed ones version n+1.
+def add(config: Config, files: tuple[Path, ...], revise: bool, message: str | None) -> None:
+    """Add TEI files to the corpus: new documents become version 1; with --revise, files of
+    documents it holds become their version n+1.
 
     Every file is validated first; then all are stored together or none is. Earlier versions
-    stay, byte for byte, in versions/<id>/<n>.xml. An identical file changes nothing.
+    stay, byte for byte, in versions/<id>/<n>.xml, with the sha256 and time recorded when
+    each was stored (corpus/fixity.jsonl). An identical file changes nothing.
     """
-    outcomes = storage.add(config, files, message=message, on_change=index_step(config))
+    outcomes = storage.add(
+        config, files, revise=revise, message=message, on_change=index_step(config)
+    )
     for outcome in outcomes:
         click.echo(f"{outcome.doc_id}: {outcome.status} (version {outcome.version})")
 
@@ -96,3 +105,32 @@ def withdraw(config: Config, doc_id: str, reason: str) -> None:
     click.echo(
         f"{withdrawal.doc_id}: withdrawn on {withdrawal.when} (last version {withdrawal.last_version})"
     )
+
+
+@main.command()
+@pass_config
+@reports_errors
+def verify(config: Config) -> None:
+    """Check every stored version against the sha256 recorded when it was stored.
+
+    Prints one line per damaged or missing version and exits 1 if there is any. Versions
+    stored before records were kept are recorded now, once.
+    """
+    report = storage.verify(config)
+    for problem in report.damaged:
+        click.echo(str(problem), err=True)
+    if report.recorded:
+        click.echo(
+            f"recorded {len(report.recorded)} versions that had no fixity record yet "
+            f"(stored before records were kept): {', '.join(report.recorded[:5])}"
+            + (" ..." if len(report.recorded) > 5 else ""),
+            err=True,
+        )
+    if report.ok:
+        click.echo(f"{report.checked} versions verified: every sha256 matches its record")
+    else:
+        click.echo(
+            f"{len(report.damaged)} problems in {report.checked} versions: fixity check failed",
+            err=True,
+        )
+        sys.exit(1)

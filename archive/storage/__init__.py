@@ -2,7 +2,10 @@
 
 `Corpus` reads a corpus folder (current documents, every version byte for byte,
 withdrawals); `add` and `withdraw` change it all or nothing under a lock and a journal, and
-`recover_pending` finishes or rolls back a change a crash interrupted. `corpus_validator`
+`recover_pending` finishes or rolls back a change a crash interrupted. Every version's
+sha256 and the UTC second it was stored are recorded in `corpus/fixity.jsonl`
+(`Corpus.stored_time`, `Corpus.recorded_sha256`); reading a version checks it (FixityError),
+and `verify` checks them all. `corpus_validator`
 is the document layer's `Validator` for this corpus. Files are written atomically
 (`atomic_write`, `atomic_write_many`, `unnamed_atomic_writer` for long exports), and the
 model of each stored version is cached by sha256 in the instance folder (`ModelCache`).
@@ -16,16 +19,19 @@ from archive.storage.stats import corpus_figures
 from archive.storage.store import (
     AddOutcome,
     Corpus,
+    FixityReport,
     Withdrawal,
     add,
     corpus_validator,
     recover_pending,
+    verify,
     withdraw,
 )
 
 __all__ = [
     "AddOutcome",
     "Corpus",
+    "FixityReport",
     "ModelCache",
     "Withdrawal",
     "add",
@@ -37,5 +43,6 @@ __all__ = [
     "corpus_validator",
     "recover_pending",
     "unnamed_atomic_writer",
+    "verify",
     "withdraw",
 ]
