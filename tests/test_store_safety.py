@@ -160,14 +160,22 @@ def records(config):
 
 
 def test_the_store_records_each_version_sha256_and_second(corpus_copy, tmp_path):
-    path = edited(corpus_copy, SEED_ID, "truest sense", "truest sense (sic)", tmp_path / "w")
-    store.add(corpus_copy, [path], revise=True, now="2026-12-01T10:00:00Z")
+    """The stored time is the moment of storing, not the date the file's change gives."""
+    path = edited(
+        corpus_copy,
+        SEED_ID,
+        "</change>\n    </revisionDesc>",
+        '</change>\n      <change when="2019-05-01" n="2">Dated long ago.</change>\n    </revisionDesc>',
+        tmp_path / "w",
+    )
+    started = store.utc_now()
+    store.add(corpus_copy, [path], revise=True)
     corpus = Corpus(corpus_copy)
     last = records(corpus_copy)[-1]
     assert (last["id"], last["version"]) == (SEED_ID, 2)
     assert last["sha256"] == corpus.version_document(SEED_ID, 2).sha256
     assert corpus.stored_time(SEED_ID, 2) == last["stored"]
-    assert last["stored"] > "2026-12-01T10:00:00Z"  # the moment of storing, not a typed date
+    assert started <= last["stored"] <= store.utc_now()
 
 
 def test_a_rollback_removes_the_records_of_what_it_undid(corpus_copy, tmp_path, interrupt):

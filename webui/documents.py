@@ -96,6 +96,7 @@ def _page(doc_id: str, version: int | None, data: bytes, fmt: str | None):  # ty
             "n": change.n,
             "when": change.when,
             "description": change.description,
+            "stored": corpus.stored_time(doc_id, change.n),
             "url": url_for("documents.version", doc_id=doc_id, version=change.n),
         }
         for change in history
@@ -107,7 +108,10 @@ def _page(doc_id: str, version: int | None, data: bytes, fmt: str | None):  # ty
         "is_latest": version == latest_n and withdrawal is None,
         "permalink": config.permalink(doc_id),
         "version_permalink": version_permalink,
+        # The bytes were checked against the sha256 recorded when they were stored.
         "sha256": hashlib.sha256(data).hexdigest(),
+        "sha256_recorded": corpus.recorded_sha256(doc_id, version) is not None,
+        "stored": corpus.stored_time(doc_id, version),
         "withdrawn": {"when": withdrawal.when, "reason": withdrawal.reason} if withdrawal else None,
         "versions": versions,
         "citation": {

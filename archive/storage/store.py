@@ -514,7 +514,7 @@ def add(
         planned = _plan(corpus, validator, paths, message or "Revised.", stamp, revise)
         changes = [p for p in planned if p.status != "unchanged"]
         if changes:
-            _apply(config, changes, on_change)
+            _apply(config, changes, on_change, now)
         return [AddOutcome(p.doc_id, p.version, p.status) for p in planned]
 
 
@@ -559,7 +559,9 @@ def withdraw(
         return withdrawal
 
 
-def _apply(config: Config, changes: list[_Planned], on_change: OnChange | None) -> None:
+def _apply(
+    config: Config, changes: list[_Planned], on_change: OnChange | None, now: str | None = None
+) -> None:
     """Write a planned add so that a failure or a kill at any point loses nothing.
 
     1. A current file whose bytes are in no stored version (edited in place) is copied to
@@ -594,7 +596,7 @@ def _apply(config: Config, changes: list[_Planned], on_change: OnChange | None) 
             atomic_write(
                 corpus.version_path(p.doc_id, p.version), p.data, overwrite=False, mode=0o444
             )
-        stored = utc_now()
+        stored = now or utc_now()  # `now`: the clock of a test or a replay
         fixity.append(
             [VersionRecord(p.doc_id, p.version, sha256_hex(p.data), stored) for p in changes]
         )
