@@ -96,7 +96,10 @@ def engine(indexed_config: Config):
 
 def copy_document(config: Config, source_id: str, new_id: str, replace: dict[str, str]) -> Path:
     """Add a document to a corpus copy: `source_id`'s file under `new_id`, with its id,
-    permalink and any other strings in `replace` changed. Stays valid."""
+    permalink and any other strings in `replace` changed, stored as its version 1 (with its
+    fixity record) as `archive add` would, without validating. Stays valid."""
+    from archive.storage import fixity
+
     text = (config.documents_dir / f"{source_id}.xml").read_text(encoding="utf-8")
     text = text.replace(source_id, new_id)
     for old, new in replace.items():
@@ -104,4 +107,11 @@ def copy_document(config: Config, source_id: str, new_id: str, replace: dict[str
         text = text.replace(old, new)
     path = config.documents_dir / f"{new_id}.xml"
     path.write_text(text, encoding="utf-8")
+    version = config.versions_dir / new_id / "1.xml"
+    version.parent.mkdir(parents=True, exist_ok=True)
+    version.write_bytes(path.read_bytes())
+    record = fixity.VersionRecord(
+        new_id, 1, fixity.sha256_hex(path.read_bytes()), "2026-11-30T12:00:00Z"
+    )
+    fixity.FixityManifest(config.corpus).append([record])
     return path

@@ -13,7 +13,6 @@ Keeping it in step with the corpus is archive.search.indexing; searching it is a
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,11 +25,12 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
 from archive.config import Config
-from archive.document import DOC_ID_RE, DateSpan, Document, Registers
+from archive.document import DateSpan, Document, Registers
 from archive.errors import ArchiveError
 from archive.search import whoosh_fixes  # noqa: F401  (must patch Whoosh before any index opens)
 from archive.search.analysis import Keywords, StemmedText
 from archive.search.manifest import FileState, Manifest
+from archive.storage import Corpus
 
 # Bump when the schema or the meaning of a field changes, or when a class the schema pickles
 # moves (Whoosh stores field types and analysers by module path): an index of another format
@@ -203,17 +203,12 @@ def open_generation(folder: Path) -> FileIndex:
 
 
 def corpus_files(config: Config, only: list[str] | None = None) -> dict[str, Path]:
-    """Document files by id (of `only`, looked up directly, or every file of the folder),
-    in id order."""
-    folder = config.documents_dir
-    if only is not None:
-        wanted = (i for i in only if DOC_ID_RE.match(i))
-        return {i: folder / f"{i}.xml" for i in sorted(wanted) if (folder / f"{i}.xml").is_file()}
-    if not folder.is_dir():
-        return {}
-    with os.scandir(folder) as entries:
-        names = sorted(e.name for e in entries if e.name.endswith(".xml"))
-    return {n[:-4]: folder / n for n in names if DOC_ID_RE.match(n[:-4])}
+    """Current document files by id (of `only`, looked up directly, or all of them), in id
+    order: those of `Corpus.ids()`, so that a stray file in documents/ (a backup copy, a
+    half-written file) is never indexed, as it is never exported or harvested."""
+    corpus = Corpus(config)
+    ids = corpus.ids() if only is None else corpus.current_among(only)
+    return {i: corpus.path(i) for i in ids}
 
 
 def known_files(

@@ -114,6 +114,20 @@ class Corpus:
         catalogue and every export alike."""
         return self._scan()[0]
 
+    def current_among(self, doc_ids: Iterable[str]) -> list[str]:
+        """Those of `doc_ids` that are current documents (as `ids` would list them), sorted,
+        looked up one by one: cheap for the few ids of an add."""
+        versioned = self.config.versions_dir.is_dir()
+        found = []
+        for doc_id in set(doc_ids):
+            if not isinstance(doc_id, str) or not DOC_ID_RE.match(doc_id):
+                continue
+            if self.path(doc_id).is_file() and (
+                not versioned or (self.config.versions_dir / doc_id).is_dir()
+            ):
+                found.append(doc_id)
+        return sorted(found)
+
     def strays(self) -> list[Problem]:
         """Files in documents/ that are not current documents, each with why."""
         return self._scan()[1]
@@ -168,6 +182,9 @@ class Corpus:
             self._raise_missing(doc_id)
             raise  # unreachable: _raise_missing always raises
         numbers = self.version_numbers(doc_id)
+        if not numbers and self.config.versions_dir.is_dir():
+            # A stray file (a copy, a half-written file), not a document the store holds.
+            raise NotFound(f"no document {doc_id!r} in the archive")
         if not numbers or self._is_stored(doc_id, numbers, data):
             return data
         return self.read_version(doc_id, numbers[-1])
