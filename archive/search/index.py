@@ -5,6 +5,8 @@ Layout under `config.index_dir` (in the instance folder, never in git):
 
     CURRENT              the name of the live generation folder (replaced atomically)
     LOCK                 held (flock) by whoever updates the index
+    PENDING              ids changed while another process held LOCK (one a line), indexed
+                         by that process before it lets go (archive.search.indexing)
     g-<stamp>/           one Whoosh index with format.json (INDEX_FORMAT) and manifest.sqlite
 
 Keeping it in step with the corpus is archive.search.indexing; searching it is archive.search.
@@ -48,6 +50,7 @@ FIELD_BOOSTS = {"title": 3.0, "body": 1.0, "names": 2.0}
 
 _CURRENT = "CURRENT"
 _LOCK = "LOCK"
+_PENDING = "PENDING"
 _FORMAT_FILE = "format.json"
 
 

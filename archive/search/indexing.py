@@ -40,6 +40,7 @@ from archive.search.index import (
     _CURRENT,
     _FORMAT_FILE,
     _LOCK,
+    _PENDING,
     INDEX_FORMAT,
     corpus_files,
     current_generation,
@@ -73,6 +74,8 @@ class IndexReport:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    # Ids left to the process updating the index now (see `update_documents`).
+    deferred: list[str] = field(default_factory=list)
 
     @property
     def indexed(self) -> int:
@@ -86,6 +89,8 @@ class IndexReport:
         )
         if self.problems:
             text += f"; {len(self.problems)} files skipped"
+        if self.deferred:
+            text += f"; {len(self.deferred)} left to the update under way"
         return text
 
 
@@ -101,7 +106,7 @@ def _write_atomic(path: Path, text: str) -> None:
 @contextlib.contextmanager
 def _update_lock(index_dir: Path, timeout: float) -> Iterator[None]:
     """One updater at a time across processes (Whoosh's own lock guards one generation;
-    this one also covers switching generations)."""
+    this one also covers switching generations). `timeout` 0 tries once."""
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / _LOCK, "a+b") as handle:
         deadline = time.monotonic() + timeout
@@ -120,6 +125,71 @@ def _update_lock(index_dir: Path, timeout: float) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+# --- documents left to the updater under way -------------------------------------------
+#
+# An add or a withdrawal that finds the index being updated (a rebuild takes minutes) does
+# not wait for it: it appends its ids to PENDING and returns, and whoever holds the update
+# lock indexes them before letting go, then looks again after letting go (an id appended
+# in between is taken by the next holder, or by the adder itself, which tries the lock
+# once more after appending). A rebuild therefore ends with the documents changed while it
+# ran, as they are in the corpus: no hit for a version a rollback removed, no current
+# document missing. Lines are removed only after their ids were indexed, so a kill loses
+# none.
+
+
+def _pending_path(index_dir: Path) -> Path:
+    return index_dir / _PENDING
+
+
+def _append_pending(index_dir: Path, doc_ids: list[str]) -> None:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(_pending_path(index_dir), "ab") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        handle.write("".join(f"{i}\n" for i in doc_ids).encode())
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _read_pending(index_dir: Path) -> tuple[list[str], int]:
+    """The pending ids and the length of the file they were read from."""
+    try:
+        with open(_pending_path(index_dir), "rb") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+            data = handle.read()
+    except FileNotFoundError:
+        return [], 0
+    data = data[: data.rfind(b"\n") + 1]
+    return list(dict.fromkeys(data.decode("utf-8", "replace").split())), len(data)
+
+
+def _drop_pending(index_dir: Path, done: int) -> None:
+    """Remove the first `done` bytes (ids now indexed); lines appended since stay."""
+    with contextlib.suppress(FileNotFoundError), open(_pending_path(index_dir), "r+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        rest = handle.read()[done:]
+        handle.seek(0)
+        handle.write(rest)
+        handle.truncate()
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _drain_pending(config: Config, report: IndexReport, timeout: float) -> None:
+    """Index what others left pending (call with the update lock held)."""
+    while True:
+        ids, size = _read_pending(config.index_dir)
+        if not ids:
+            return
+        folder = current_generation(config.index_dir)
+        if folder is not None and current_index_folder(config.index_dir) is not None:
+            done = _update_generation(config, folder, ids, None, timeout)
+            report.added += done.added
+            report.changed += done.changed
+            report.removed += done.removed
+            report.problems += done.problems
+        _drop_pending(config.index_dir, size)
 
 
 # --- reading the corpus ----------------------------------------------------------------
@@ -177,8 +247,26 @@ def update_documents(
     config: Config, doc_ids: Iterable[str], *, timeout: float = LOCK_TIMEOUT
 ) -> IndexReport:
     """(Re)index exactly these documents, and drop those whose file is gone: the cheap path
-    for `archive add`, which knows what it changed. Builds the whole index if there is none."""
-    return _update(config, list(dict.fromkeys(doc_ids)), False, None, None, timeout)
+    for `archive add`, which knows what it changed. Builds the whole index if there is none.
+
+    When another process is updating the index (a rebuild, say), the ids are left to it
+    (`IndexReport.deferred`) instead of waiting: the corpus change stands, and the index
+    has it when that update ends."""
+    ids = list(dict.fromkeys(doc_ids))
+    if current_index_folder(config.index_dir) is not None:
+        try:
+            return _update(config, ids, False, None, None, 0)
+        except _Busy:
+            _append_pending(config.index_dir, ids)
+            try:
+                return _update(config, [], False, None, None, 0)
+            except _Busy:
+                return IndexReport(deferred=ids)
+    return _update(config, ids, False, None, None, timeout)
+
+
+class _Busy(Conflict):
+    """The update lock is held by another process (only raised when not waiting)."""
 
 
 def _update(
@@ -190,13 +278,31 @@ def _update(
     timeout: float,
 ) -> IndexReport:
     started = time.perf_counter()
-    with _update_lock(config.index_dir, timeout):
+    try:
+        lock = _update_lock(config.index_dir, timeout)
+        lock.__enter__()
+    except Conflict as exc:
+        if timeout <= 0:
+            raise _Busy(exc.message) from None
+        raise
+    try:
         folder = current_generation(config.index_dir)
         _remove_other_generations(config.index_dir, folder)
         if rebuild or current_index_folder(config.index_dir) is None:
             report = _rebuild(config, progress, procs)
+        elif only == []:
+            report = IndexReport()
         else:
-            report = _update_generation(config, folder, only, progress, timeout)
+            report = _update_generation(config, folder, only, progress, timeout or LOCK_TIMEOUT)
+        _drain_pending(config, report, timeout or LOCK_TIMEOUT)
+    except BaseException:
+        lock.__exit__(None, None, None)
+        raise
+    lock.__exit__(None, None, None)
+    # Ids appended while the lock was being let go: take them if nobody else has.
+    if _read_pending(config.index_dir)[0]:
+        with contextlib.suppress(_Busy):
+            _update(config, [], False, None, None, 0)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -316,7 +422,7 @@ def _remove_other_generations(index_dir: Path, live: Path | None) -> None:
     if not index_dir.is_dir():
         return
     for other in index_dir.iterdir():
-        if other.name in (_CURRENT, _LOCK) or other == live:
+        if other.name in (_CURRENT, _LOCK, _PENDING) or other == live:
             continue
         # Searchers still open on an old generation keep their open files (POSIX); they
         # notice CURRENT changed and reopen.
