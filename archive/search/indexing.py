@@ -45,9 +45,11 @@ from archive.search.index import (
     corpus_files,
     current_generation,
     current_index_folder,
+    generation_damage,
     index_fields,
     known_files,
     make_schema,
+    record_files,
 )
 from archive.search.manifest import FileState, Manifest
 from archive.search.segment_writer import FastSegmentWriter
@@ -76,6 +78,8 @@ class IndexReport:
     seconds: float = 0.0
     # Ids left to the process updating the index now (see `update_documents`).
     deferred: list[str] = field(default_factory=list)
+    # Why the live index was rebuilt rather than updated (its files were damaged).
+    repaired: str | None = None
 
     @property
     def indexed(self) -> int:
@@ -83,6 +87,8 @@ class IndexReport:
 
     def summary(self) -> str:
         how = "rebuilt" if self.rebuilt else "updated"
+        if self.repaired:
+            how = f"rebuilt because it was damaged ({self.repaired})"
         text = (
             f"index {how}: {len(self.added)} added, {len(self.changed)} changed, "
             f"{len(self.removed)} removed, {self.unchanged} unchanged in {self.seconds:.1f} s"
@@ -288,12 +294,22 @@ def _update(
     try:
         folder = current_generation(config.index_dir)
         _remove_other_generations(config.index_dir, folder)
-        if rebuild or current_index_folder(config.index_dir) is None:
+        damage = None
+        if not rebuild and folder is not None and only is None:
+            damage = generation_damage(folder)  # `archive index` checks every file
+        if rebuild or damage or current_index_folder(config.index_dir) is None:
             report = _rebuild(config, progress, procs)
+            report.repaired = damage
         elif only == []:
             report = IndexReport()
         else:
-            report = _update_generation(config, folder, only, progress, timeout or LOCK_TIMEOUT)
+            try:
+                report = _update_generation(config, folder, only, progress, timeout or LOCK_TIMEOUT)
+            except ArchiveError:
+                raise
+            except Exception as exc:  # what Whoosh meets in a damaged index
+                report = _rebuild(config, progress, procs)
+                report.repaired = f"{type(exc).__name__} while updating it"
         _drain_pending(config, report, timeout or LOCK_TIMEOUT)
     except BaseException:
         lock.__exit__(None, None, None)
@@ -346,6 +362,8 @@ def _update_generation(
         if not to_index and not to_remove:
             states = {**manifest, **touched} if not fresh else touched
             Manifest(folder).save(ix.latest_generation(), states, replace_all=not fresh)
+            if not (folder / "files.json").exists():
+                record_files(folder)  # a generation written before files were recorded
             return report
         registers = Registers.load(config.authority_dir)
         step = progress(len(to_index)) if progress else None
@@ -391,6 +409,7 @@ def _update_generation(
         Manifest(folder).save(
             ix.latest_generation(), touched, report.removed, replace_all=not fresh
         )
+        record_files(folder)
     finally:
         ix.close()
     return report
@@ -454,6 +473,7 @@ def _build_generation(
     docs = {k: FileState(*v) for k, v in manifest.items()}
     Manifest(folder).save(ix.latest_generation(), docs, replace_all=True)
     ix.close()
+    record_files(folder)
     report.added = sorted(docs)
     report.problems = problems
     return report
