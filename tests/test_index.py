@@ -333,7 +333,7 @@ def test_an_index_built_before_the_layout_change_is_rebuilt_without_a_manual_ste
     old = current_generation(corpus_copy.index_dir)
     assert old is not None and generation_format(old) == 3
     assert b"archive.analysis" in (old / "_MAIN_1.toc").read_bytes()
-    with pytest.raises(ModuleNotFoundError):
+    with pytest.raises(IndexMissing, match="ModuleNotFoundError"):
         open_generation(old)
 
     result = CliRunner().invoke(main, corpus_copy.arguments(*command))
