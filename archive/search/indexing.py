@@ -295,7 +295,7 @@ def _update(
         folder = current_generation(config.index_dir)
         _remove_other_generations(config.index_dir, folder)
         damage = None
-        if not rebuild and folder is not None and only is None:
+        if not rebuild and only is None and current_index_folder(config.index_dir) is not None:
             damage = generation_damage(folder)  # `archive index` checks every file
         if rebuild or damage or current_index_folder(config.index_dir) is None:
             report = _rebuild(config, progress, procs)
