@@ -126,6 +126,12 @@ def verify(config: Config) -> None:
             + (" ..." if len(report.recorded) > 5 else ""),
             err=True,
         )
+    if report.unrecorded:
+        click.echo(
+            f"{len(report.unrecorded)} versions have no fixity record and none could be "
+            f"written ({report.unrecorded_why}): their sha256 is not checked",
+            err=True,
+        )
     if report.ok:
         click.echo(f"{report.checked} versions verified: every sha256 matches its record")
     else:

@@ -9,6 +9,7 @@ traceback.
 
 from __future__ import annotations
 
+import errno
 import functools
 import sys
 from collections.abc import Callable
@@ -24,9 +25,18 @@ from archive.errors import ArchiveError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_HINTS = {
+    errno.ENOSPC: " (free some space and run the command again; nothing was changed)",
+    errno.EROFS: " (the folder is on a read-only file system: choose another with --instance, or remount it)",
+    errno.EACCES: " (choose a folder you may write to)",
+    errno.EDQUOT: " (over the disk quota; nothing was changed)",
+}
+
 
 def reports_errors(command: F) -> F:
-    """Turn ArchiveError into a message on stderr and the error's exit code."""
+    """Turn ArchiveError into a message on stderr and the error's exit code, and a file
+    system's refusal (read-only, full, permission denied) into one line naming the file:
+    the store and the exports have undone their part by then (all-or-nothing writes)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -35,6 +45,13 @@ def reports_errors(command: F) -> F:
         except ArchiveError as exc:
             click.echo(f"error: {exc}" if exc.path is None else str(exc), err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError):
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            hint = _HINTS.get(exc.errno, "")
+            click.echo(f"error: {where}{exc.strerror or exc}{hint}", err=True)
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 

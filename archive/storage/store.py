@@ -40,7 +40,15 @@ from archive.document import (
     read_document,
     t,
 )
-from archive.errors import Conflict, FixityError, Gone, InvalidDocument, NotFound, Problem
+from archive.errors import (
+    ArchiveError,
+    Conflict,
+    FixityError,
+    Gone,
+    InvalidDocument,
+    NotFound,
+    Problem,
+)
 from archive.storage.fixity import FixityManifest, VersionRecord, sha256_hex, utc_second
 from archive.storage.fsutil import TEMP_PREFIX, atomic_write, fsync_dir, remove_stale_temporaries
 
@@ -349,9 +357,17 @@ class Corpus:
 @contextlib.contextmanager
 def corpus_lock(config: Config) -> Iterator[None]:
     """Hold the corpus write lock; a second writer is refused at once with a clear message."""
-    config.corpus.mkdir(parents=True, exist_ok=True)
     path = config.corpus / LOCK_NAME
-    with open(path, "a+") as handle:
+    try:
+        config.corpus.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")  # noqa: SIM115  (closed below, after the lock is let go)
+    except OSError as exc:
+        raise ArchiveError(
+            f"cannot change the corpus {config.corpus}: {exc.strerror} "
+            "(it can still be read, validated, searched and served)",
+            path=path,
+        ) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -763,6 +779,8 @@ class FixityReport:
     checked: int = 0
     damaged: list[Problem] = field(default_factory=list)  # bytes differ, file missing, bad line
     recorded: list[str] = field(default_factory=list)  # versions that had no record until now
+    unrecorded: list[str] = field(default_factory=list)  # ... and could not be recorded now
+    unrecorded_why: str = ""
 
     @property
     def ok(self) -> bool:
@@ -772,50 +790,55 @@ class FixityReport:
 def verify(config: Config) -> FixityReport:
     """Check every stored version against the sha256 recorded when it was stored.
 
-    A version with no record yet (stored before records were kept) is recorded now, once,
-    with the sha256 it has and the time of its file (see archive.storage.fixity); this takes
-    the corpus lock, so it never runs beside an add."""
+    Checking reads only (a read-only corpus is verified too). A version with no record yet
+    (stored before records were kept) is then recorded, once, with the sha256 it has and the
+    time of its file (see archive.storage.fixity), under the corpus lock; on a corpus that
+    cannot be written it is reported instead."""
     report = FixityReport()
-    with corpus_lock(config):
-        recover(config)
-        corpus = Corpus(config)
-        fixity = corpus.fixity
-        records = fixity.records()
-        for line in fixity.bad_lines():
-            report.damaged.append(
-                Problem(str(fixity.path), line, "not a fixity record (damaged line)")
-            )
-        found: set[tuple[str, int]] = set()
-        unrecorded: list[VersionRecord] = []
-        for doc_id in sorted(corpus.known_ids()):
-            for n in corpus.version_numbers(doc_id):
-                found.add((doc_id, n))
-                path = corpus.version_path(doc_id, n)
-                data = path.read_bytes()
-                report.checked += 1
-                record = records.get((doc_id, n))
-                if record is None:
-                    when = utc_second(path.stat().st_mtime)
-                    unrecorded.append(VersionRecord(doc_id, n, sha256_hex(data), when))
-                    report.recorded.append(f"{doc_id} v{n}")
-                elif sha256_hex(data) != record.sha256:
-                    report.damaged.append(
-                        Problem(
-                            str(path),
-                            None,
-                            f"fixity failure: sha256 is {sha256_hex(data)}, but "
-                            f"{record.sha256} was recorded when it was stored on {record.stored}",
-                        )
-                    )
-        for (doc_id, n), record in sorted(records.items()):
-            if (doc_id, n) not in found:
+    corpus = Corpus(config)
+    fixity = corpus.fixity
+    records = fixity.records()
+    for line in fixity.bad_lines():
+        report.damaged.append(Problem(str(fixity.path), line, "not a fixity record (damaged line)"))
+    found: set[tuple[str, int]] = set()
+    unrecorded: list[VersionRecord] = []
+    for doc_id in sorted(corpus.known_ids()):
+        for n in corpus.version_numbers(doc_id):
+            found.add((doc_id, n))
+            path = corpus.version_path(doc_id, n)
+            data = path.read_bytes()
+            report.checked += 1
+            record = records.get((doc_id, n))
+            if record is None:
+                when = utc_second(path.stat().st_mtime)
+                unrecorded.append(VersionRecord(doc_id, n, sha256_hex(data), when))
+            elif sha256_hex(data) != record.sha256:
                 report.damaged.append(
                     Problem(
-                        str(corpus.config.versions_dir / doc_id / f"{n}.xml"),
+                        str(path),
                         None,
-                        f"missing: version {n} of {doc_id!r} was stored on {record.stored} "
-                        f"(sha256 {record.sha256})",
+                        f"fixity failure: sha256 is {sha256_hex(data)}, but "
+                        f"{record.sha256} was recorded when it was stored on {record.stored}",
                     )
                 )
-        fixity.append(unrecorded)
+    for (doc_id, n), record in sorted(records.items()):
+        if (doc_id, n) not in found:
+            report.damaged.append(
+                Problem(
+                    str(config.versions_dir / doc_id / f"{n}.xml"),
+                    None,
+                    f"missing: version {n} of {doc_id!r} was stored on {record.stored} "
+                    f"(sha256 {record.sha256})",
+                )
+            )
+    if unrecorded:
+        try:
+            with corpus_lock(config):
+                recover(config)
+                known = fixity.records()
+                fixity.append([r for r in unrecorded if (r.id, r.version) not in known])
+            report.recorded = [f"{r.id} v{r.version}" for r in unrecorded]
+        except ArchiveError as exc:
+            report.unrecorded = [f"{r.id} v{r.version}" for r in unrecorded]
+            report.unrecorded_why = exc.message
     return report
