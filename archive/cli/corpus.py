@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -14,6 +15,7 @@ from archive.cli.index import index_step
 from archive.cli.terminal import document_text
 from archive.config import Config
 from archive.document import Registers
+from archive.errors import Problem
 from archive.storage import Corpus, corpus_validator
 
 
@@ -33,17 +35,24 @@ def validate(config: Config, paths: tuple[Path, ...]) -> None:
     report = corpus_validator(config).validate_paths(targets)
     if not paths:
         report.problems.extend(Corpus(config).integrity_problems())
-    for problem in report.problems:
-        click.echo(str(problem), err=True)
     bad_files = len({p.path for p in report.problems})
-    if report.ok:
-        click.echo(f"{len(report.files)} files valid")
-    else:
-        click.echo(
-            f"{bad_files} of {len(report.files) or bad_files} files invalid, {len(report.problems)} problems",
-            err=True,
-        )
-        sys.exit(1)
+    _conclude(
+        report.problems,
+        f"{len(report.files)} files valid",
+        f"{bad_files} of {len(report.files) or bad_files} files invalid, {len(report.problems)} problems",
+    )
+
+
+def _conclude(problems: Sequence[Problem], good: str, bad: str) -> None:
+    """One line per problem on stderr, then the verdict: `good` on stdout, or `bad` on
+    stderr and exit 1."""
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if not problems:
+        click.echo(good)
+        return
+    click.echo(bad, err=True)
+    sys.exit(1)
 
 
 @main.command()
@@ -117,8 +126,6 @@ def verify(config: Config) -> None:
     stored before records were kept are recorded now, once.
     """
     report = storage.verify(config)
-    for problem in report.damaged:
-        click.echo(str(problem), err=True)
     if report.recorded:
         click.echo(
             f"recorded {len(report.recorded)} versions that had no fixity record yet "
@@ -132,11 +139,8 @@ def verify(config: Config) -> None:
             f"written ({report.unrecorded_why}): their sha256 is not checked",
             err=True,
         )
-    if report.ok:
-        click.echo(f"{report.checked} versions verified: every sha256 matches its record")
-    else:
-        click.echo(
-            f"{len(report.damaged)} problems in {report.checked} versions: fixity check failed",
-            err=True,
-        )
-        sys.exit(1)
+    _conclude(
+        report.damaged,
+        f"{report.checked} versions verified: every sha256 matches its record",
+        f"{len(report.damaged)} problems in {report.checked} versions: fixity check failed",
+    )
