@@ -5,6 +5,7 @@ recorded when it was stored."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -245,3 +246,23 @@ def test_a_line_cut_short_by_a_kill_is_ignored_and_cut_away(corpus_copy, tmp_pat
     store.add(corpus_copy, [new_document(corpus_copy, tmp_path / "w")])
     assert [r["id"] for r in records(corpus_copy)][-1] == NEW_ID
     assert store.verify(corpus_copy).ok
+
+
+def test_a_reader_sees_records_rewritten_by_a_rollback_and_a_new_add(corpus_copy, tmp_path):
+    """A long-lived reader (a web process) read a record that a rollback then removed, and
+    an add of the same length replaced: it must read the new record, not keep the old."""
+    fixity = corpus_copy.corpus / "fixity.jsonl"
+    corpus = Corpus(corpus_copy)
+    size = fixity.stat().st_size
+    old = (
+        b'{"id":"x-doc","version":1,"sha256":"'
+        + b"a" * 64
+        + b'","stored":"2026-12-01T00:00:00Z"}\n'
+    )
+    with open(fixity, "ab") as handle:
+        handle.write(old)
+    assert corpus.recorded_sha256("x-doc", 1) == "a" * 64
+    os.truncate(fixity, size)
+    with open(fixity, "ab") as handle:
+        handle.write(old.replace(b"a" * 64, b"b" * 64))
+    assert corpus.recorded_sha256("x-doc", 1) == "b" * 64

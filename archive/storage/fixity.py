@@ -70,6 +70,12 @@ class _Parsed:
     records: dict[tuple[str, int], VersionRecord]
     bad_lines: list[int]
     lines: int
+    last: bytes = b""  # the last bytes parsed: a rollback and a new add change them
+    mtime_ns: int = -1
+    size: int = -1
+
+
+_CHECK = 256
 
 
 _CACHE: dict[Path, _Parsed] = {}
@@ -83,28 +89,45 @@ class FixityManifest:
         self.path = corpus_dir / FIXITY_NAME
 
     def _parsed(self) -> _Parsed:
-        """The records, re-read only where the file changed since this process last read it."""
+        """The records, re-read only where the file changed since this process last read it.
+
+        Appending only ever adds lines; a rollback cuts lines off, and an add may then
+        append others of the same length. So the last bytes read are kept and compared:
+        if they changed, everything is read anew."""
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
             return _Parsed(0, 0, {}, [], 0)
         with _CACHE_LOCK:
             known = _CACHE.get(self.path)
-            if known is None or known.inode != st.st_ino or st.st_size < known.end:
-                known = _Parsed(st.st_ino, 0, {}, [], 0)
-            if st.st_size > known.end:
-                with open(self.path, "rb") as handle:
-                    handle.seek(known.end)
-                    tail = handle.read(st.st_size - known.end)
-                complete = tail[: tail.rfind(b"\n") + 1]
-                for raw in complete.splitlines():
-                    known.lines += 1
-                    record = _parse_line(raw)
-                    if record is None:
-                        known.bad_lines.append(known.lines)
-                    else:
-                        known.records[(record.id, record.version)] = record
-                known.end += len(complete)
+            if known is not None and (known.inode, known.mtime_ns, known.size) == (
+                st.st_ino,
+                st.st_mtime_ns,
+                st.st_size,
+            ):
+                return known
+            with open(self.path, "rb") as handle:
+                if known is None or known.inode != st.st_ino or st.st_size < known.end:
+                    known = _Parsed(st.st_ino, 0, {}, [], 0)
+                handle.seek(known.end - len(known.last))
+                tail = handle.read()
+                if not tail.startswith(known.last):
+                    known = _Parsed(st.st_ino, 0, {}, [], 0)
+                    handle.seek(0)
+                    tail = handle.read()
+                else:
+                    tail = tail[len(known.last) :]
+            complete = tail[: tail.rfind(b"\n") + 1]
+            for raw in complete.splitlines():
+                known.lines += 1
+                record = _parse_line(raw)
+                if record is None:
+                    known.bad_lines.append(known.lines)
+                else:
+                    known.records[(record.id, record.version)] = record
+            known.end += len(complete)
+            known.last = (known.last + complete)[-_CHECK:]
+            known.mtime_ns, known.size = st.st_mtime_ns, st.st_size
             _CACHE[self.path] = known
             return known
 
