@@ -115,3 +115,16 @@ def copy_document(config: Config, source_id: str, new_id: str, replace: dict[str
     )
     fixity.FixityManifest(config.corpus).append([record])
     return path
+
+
+def store_edit(config: Config, doc_id: str, old: str, new: str) -> Path:
+    """Edit a current document in place and store the edit as its next version, as an
+    archivist does (`archive add --revise` of the edited file), without touching the index."""
+    from archive.storage import store
+
+    path = config.documents_dir / f"{doc_id}.xml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    store.add(config, [path], revise=True)
+    return path

@@ -60,3 +60,18 @@ def test_strays_are_skipped_everywhere_the_same_way(strays, tmp_path):
     assert len(names) == 5 and not any("zz-half" in n or BACKUP in n for n in names)
     # ... and they block no later change.
     assert store.add(strays, [new_document(strays, tmp_path / "w")])[0].status == "added"
+
+
+def test_an_edit_in_place_never_added_is_neither_served_nor_found(corpus_copy):
+    """documents/ is a working copy: until `archive add --revise`, an edit made there is in
+    no stored version, so no page shows it and no search finds it."""
+    update_index(corpus_copy)
+    current = corpus_copy.documents_dir / f"{SEED_ID}.xml"
+    stored = current.read_bytes()
+    current.write_bytes(stored.replace(b"ecological catastrophe", b"ecological zebrawords"))
+    update_index(corpus_copy)
+    client = create_app(corpus_copy, testing=True).test_client()
+    assert client.get("/search.json?q=zebrawords").json["total"] == 0
+    assert client.get(f"/doc/{SEED_ID}.xml").data == stored
+    result = CliRunner().invoke(main, corpus_copy.arguments("validate"))
+    assert result.exit_code == 1 and "differs from its latest version" in result.output

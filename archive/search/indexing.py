@@ -34,7 +34,7 @@ from whoosh.index import FileIndex, LockError
 
 from archive.config import Config
 from archive.document import Registers, read_document
-from archive.errors import ArchiveError, Conflict, Problem
+from archive.errors import ArchiveError, Conflict, Gone, NotFound, Problem
 from archive.search import whoosh_fixes  # noqa: F401  (must patch Whoosh before any index opens)
 from archive.search.index import (
     _CURRENT,
@@ -53,7 +53,7 @@ from archive.search.index import (
 )
 from archive.search.manifest import FileState, Manifest
 from archive.search.segment_writer import FastSegmentWriter
-from archive.storage import ModelCache
+from archive.storage import Corpus, ModelCache
 
 _PR_SET_PDEATHSIG = 1  # prctl(2)
 LOCK_TIMEOUT = 30.0  # seconds to wait for another process's update before giving up
@@ -202,10 +202,22 @@ def _drain_pending(config: Config, report: IndexReport, timeout: float) -> None:
 
 
 def _file_state(path: Path, data: bytes | None = None) -> tuple[FileState, bytes]:
+    """The file's size and mtime (what changes when it is replaced) and the sha256 of what
+    readers are served for it: `Corpus.read_bytes`, the stored version, so that the index
+    never holds words of an edit made in place that no stored version has."""
     stat = path.stat()
     if data is None:
-        data = path.read_bytes()
+        try:
+            data = _corpus_of(path).read_bytes(path.stem)
+        except (Gone, NotFound):
+            raise FileNotFoundError(path) from None
     return FileState(stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest()), data
+
+
+def _corpus_of(path: Path) -> Corpus:
+    """The corpus a document file of documents/ belongs to."""
+    corpus_dir = path.parent.parent
+    return Corpus(Config(corpus=corpus_dir))
 
 
 def _read_for_index(
@@ -353,7 +365,11 @@ def _update_generation(
             if only is None and (stat.st_size, stat.st_mtime_ns) == (known.size, known.mtime_ns):
                 report.unchanged += 1
                 continue
-            state, _ = _file_state(path)
+            try:
+                state, _ = _file_state(path)
+            except (ArchiveError, FileNotFoundError):
+                to_index.append(doc_id)  # reading it again reports why, and drops it
+                continue
             if state.sha256 == known.sha256:
                 touched[doc_id] = state  # touched, not changed: remember the new mtime
                 report.unchanged += 1
