@@ -51,6 +51,9 @@ class Manifest:
                 connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value)")
                 connection.execute("SELECT 1 FROM files LIMIT 1").fetchone()
                 return connection
+            except sqlite3.OperationalError:
+                connection.close()
+                raise  # locked, busy, out of space: the file is fine, it must not be reset
             except sqlite3.DatabaseError:
                 connection.close()
                 if attempt == 2:

@@ -81,6 +81,8 @@ def connect(config: Config) -> sqlite3.Connection:
     config.instance.mkdir(parents=True, exist_ok=True)
     try:
         return _connect(config)
+    except sqlite3.OperationalError:
+        raise  # locked, busy, out of space: the file is fine, it must not be reset
     except sqlite3.DatabaseError:
         # Not a readable database (a damaged disk, a copy cut short): it is only a cache,
         # so it is started again, empty, rather than stopping every command that uses it.

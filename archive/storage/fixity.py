@@ -33,7 +33,7 @@ import hashlib
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -73,6 +73,7 @@ class _Parsed:
     bad_lines: list[int]
     lines: int
     last: bytes = b""  # the last bytes parsed: a rollback and a new add change them
+    digests: dict[str, set[str]] = field(default_factory=dict)  # id -> its versions' sha256
     mtime_ns: int = -1
     size: int = -1
 
@@ -89,6 +90,7 @@ class FixityManifest:
 
     def __init__(self, corpus_dir: Path) -> None:
         self.path = corpus_dir / FIXITY_NAME
+        self._name = str(self.path)
 
     def _parsed(self) -> _Parsed:
         """The records, re-read only where the file changed since this process last read it.
@@ -97,7 +99,7 @@ class FixityManifest:
         append others of the same length. So the last bytes read are kept and compared:
         if they changed, everything is read anew."""
         try:
-            st = os.stat(self.path)
+            st = os.stat(self._name)
         except FileNotFoundError:
             return _Parsed(0, 0, {}, [], 0)
         with _CACHE_LOCK:
@@ -132,6 +134,7 @@ class FixityManifest:
                     known.bad_lines.append(known.lines)
                 else:
                     known.records[(record.id, record.version)] = record
+                    known.digests.setdefault(record.id, set()).add(record.sha256)
             known.end += len(complete)
             known.last = (known.last + complete)[-_CHECK:]
             known.mtime_ns, known.size = st.st_mtime_ns, st.st_size
@@ -140,6 +143,10 @@ class FixityManifest:
 
     def get(self, doc_id: str, version: int) -> VersionRecord | None:
         return self._parsed().records.get((doc_id, version))
+
+    def digests(self, doc_id: str) -> set[str]:
+        """The sha256 of every recorded version of a document (empty: none recorded)."""
+        return self._parsed().digests.get(doc_id, set())
 
     def records(self) -> dict[tuple[str, int], VersionRecord]:
         return dict(self._parsed().records)

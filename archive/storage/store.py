@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -101,7 +102,7 @@ class Corpus:
 
     # -- current documents ------------------------------------------------------------
 
-    @property
+    @functools.cached_property
     def fixity(self) -> FixityManifest:
         return FixityManifest(self.config.corpus)
 
@@ -189,6 +190,8 @@ class Corpus:
         except FileNotFoundError:
             self._raise_missing(doc_id)
             raise  # unreachable: _raise_missing always raises
+        if sha256_hex(data) in self.fixity.digests(doc_id):
+            return data  # the common case: a stored version, as recorded
         numbers = self.version_numbers(doc_id)
         if not numbers and self.config.versions_dir.is_dir():
             # A stray file (a copy, a half-written file), not a document the store holds.
@@ -228,11 +231,14 @@ class Corpus:
         return self.config.versions_dir / check_id(doc_id) / f"{version}.xml"
 
     def version_numbers(self, doc_id: str) -> list[int]:
-        folder = self.config.versions_dir / check_id(doc_id)
-        if not folder.is_dir():
+        try:  # os.listdir, not Path.glob: every read asks (~10x cheaper)
+            names = os.listdir(f"{self.config.versions_dir}/{check_id(doc_id)}")
+        except (FileNotFoundError, NotADirectoryError):
             return []
         return sorted(
-            int(p.stem) for p in folder.glob("*.xml") if p.stem.isascii() and p.stem.isdigit()
+            int(name[:-4])
+            for name in names
+            if name.endswith(".xml") and name[:-4].isascii() and name[:-4].isdigit()
         )
 
     def read_version(self, doc_id: str, version: int) -> bytes:
