@@ -94,3 +94,11 @@ class Conflict(ArchiveError):
     """An operation that would contradict what the archive holds (an id taken, a lock held)."""
 
     http_status = 409
+
+
+class FixityError(ArchiveError):
+    """Stored bytes that no longer match the sha256 the store recorded when it wrote them:
+    they are never served as if they were that version. A fault of the archive's disk, not
+    of the request (500), but one a reader must be told about by name."""
+
+    http_status = 500

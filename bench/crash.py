@@ -10,11 +10,13 @@ an index rebuild started must die with it). After every kill the checks are:
 - the corpus validates (the project schema and rules, and documents/ against versions/,
   as `archive validate` checks them; the command itself runs at the end);
 - every stored version is byte for byte what it was (sha256 against the record, which
-  grows with every version an add finished before it was killed);
+  grows with every version an add finished before it was killed), and the store's own
+  fixity records (corpus/fixity.jsonl) hold exactly the stored versions, with those sha256;
 - the index agrees with the corpus: the same ids, and for every word a revision added,
   exactly the documents whose current text holds it;
-- nothing partial or temporary is left: no journal, no temporary file, no index generation
-  but the current one, no index file that the current generation does not use.
+- nothing partial or temporary is left: no journal, no temporary file, no copy kept for a
+  rollback, no id left pending for the index, no index generation but the current one, no
+  index file that the current generation does not use.
 
 The corpus (the bundled one and `--docs` generated documents, added through `archive add`)
 lives in a scratch folder that is removed afterwards unless `--keep`. The report (JSON) gives
@@ -44,7 +46,7 @@ import psutil
 
 from archive.config import PROJECT_ROOT, Config
 from archive.search import SearchEngine
-from archive.search.index import _CURRENT, _LOCK, current_generation
+from archive.search.index import _CURRENT, _LOCK, _PENDING, current_generation
 from archive.search.request import SearchRequest
 from archive.storage import store
 from archive.storage.fsutil import TEMP_PREFIX
@@ -142,7 +144,7 @@ class CrashLoop:
             chosen = self.rng.sample(ids, self.rng.randint(1, 3))
             files = [self._revision(doc_id, folder) for doc_id in chosen]
             files += [self._new_document(folder) for _ in range(self.rng.randint(0, 2))]
-            return ["add", *map(str, files), "-m", "Crash-loop revision."]
+            return ["add", "--revise", *map(str, files), "-m", "Crash-loop revision."]
         if operation == "withdraw":
             return ["withdraw", self.rng.choice(ids), "--reason", "Crash-loop withdrawal."]
         if operation == "index":
@@ -217,6 +219,12 @@ class CrashLoop:
             if now.get(name) != digest:
                 self.problems.append(f"{where}: version {name} changed or vanished")
         self.record.versions.update(now)  # versions an add finished are kept from now on
+        recorded = {
+            f"{r.id}/{r.version}.xml": r.sha256 for r in Corpus(config).fixity.records().values()
+        }
+        if recorded != now:
+            wrong = sorted(set(recorded.items()) ^ set(now.items()))[:5]
+            self.problems.append(f"{where}: fixity records and stored versions differ: {wrong}")
         self._check_index(where)
         self._check_leftovers(where)
 
@@ -241,11 +249,14 @@ class CrashLoop:
     def _check_leftovers(self, where: str) -> None:
         corpus = self.config.corpus
         leftovers = [p for p in corpus.rglob(f"{TEMP_PREFIX}*")]
-        if (corpus / store.JOURNAL_NAME).exists():
-            leftovers.append(corpus / store.JOURNAL_NAME)
+        for name in (store.JOURNAL_NAME, store.ROLLBACK_DIR):
+            if (corpus / name).exists():
+                leftovers.append(corpus / name)
         index_dir = self.config.index_dir
         live = current_generation(index_dir)
         for entry in index_dir.iterdir():
+            if entry.name == _PENDING and not entry.read_bytes():
+                continue  # emptied by the update that indexed what it held
             if entry.name not in (_CURRENT, _LOCK) and entry != live:
                 leftovers.append(entry)
         if live is not None:

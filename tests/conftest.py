@@ -103,7 +103,10 @@ def engine(indexed_config: Config):
 
 def copy_document(config: Config, source_id: str, new_id: str, replace: dict[str, str]) -> Path:
     """Add a document to a corpus copy: `source_id`'s file under `new_id`, with its id,
-    permalink and any other strings in `replace` changed. Stays valid."""
+    permalink and any other strings in `replace` changed, stored as its version 1 (with its
+    fixity record) as `archive add` would, without validating. Stays valid."""
+    from archive.storage import fixity
+
     text = (config.documents_dir / f"{source_id}.xml").read_text(encoding="utf-8")
     text = text.replace(source_id, new_id)
     for old, new in replace.items():
@@ -111,4 +114,24 @@ def copy_document(config: Config, source_id: str, new_id: str, replace: dict[str
         text = text.replace(old, new)
     path = config.documents_dir / f"{new_id}.xml"
     path.write_text(text, encoding="utf-8")
+    version = config.versions_dir / new_id / "1.xml"
+    version.parent.mkdir(parents=True, exist_ok=True)
+    version.write_bytes(path.read_bytes())
+    record = fixity.VersionRecord(
+        new_id, 1, fixity.sha256_hex(path.read_bytes()), "2026-11-30T12:00:00Z"
+    )
+    fixity.FixityManifest(config.corpus).append([record])
+    return path
+
+
+def store_edit(config: Config, doc_id: str, old: str, new: str) -> Path:
+    """Edit a current document in place and store the edit as its next version, as an
+    archivist does (`archive add --revise` of the edited file), without touching the index."""
+    from archive.storage import store
+
+    path = config.documents_dir / f"{doc_id}.xml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    store.add(config, [path], revise=True)
     return path

@@ -62,7 +62,7 @@ def corpus_with_every_page_type(root: Path) -> Config:
     revised.write_text(
         text.replace("ecological catastrophe", "ecological disaster"), encoding="utf-8"
     )
-    store.add(config, [revised], message="Second reading of the source.")
+    store.add(config, [revised], revise=True, message="Second reading of the source.")
     store.withdraw(config, WITHDRAWN_ID, "Duplicate record")
     update_index(config)
     return config

@@ -3,8 +3,9 @@ templated into as many valid documents as needed.
 
 Each copy is a bundled document with a new id (`<template>-syn-000042`), its own title, and
 its own version time (one minute apart, so harvesting by date has something to select), written
-as `documents/<id>.xml` and `versions/<id>/1.xml` like `archive add` would, but without
-validating each copy (a test checks that copies validate). XML is edited with lxml.
+as `documents/<id>.xml` and `versions/<id>/1.xml` with its fixity record (stored at that time)
+like `archive add` would, but without validating each copy (a test checks that copies
+validate). XML is edited with lxml.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from lxml import etree
 
 from archive.config import BUNDLED_CORPUS, CANONICAL_BASE_URL, Config
 from archive.document.tei import NS, XML_ID
-from archive.storage import store
+from archive.storage import fixity, store
 
 SEED_ID = "ngo-appeal-mine-maps-2021"
 
@@ -48,6 +49,7 @@ def make_corpus(folder: Path, count: int, *, start: int = 0) -> Config:
     if not corpus.exists():
         shutil.copytree(BUNDLED_CORPUS, corpus)
     templates = _templates()
+    records = []
     for number in range(start, start + count):
         tree = templates[number % len(templates)]
         doc_id = synthetic_id(tree.getroot().get(XML_ID), number)
@@ -56,6 +58,9 @@ def make_corpus(folder: Path, count: int, *, start: int = 0) -> Config:
         version_dir = corpus / "versions" / doc_id
         version_dir.mkdir(parents=True, exist_ok=True)
         (version_dir / "1.xml").write_bytes(data)
+        stored = (START + timedelta(minutes=number)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        records.append(fixity.VersionRecord(doc_id, 1, fixity.sha256_hex(data), stored))
+    fixity.FixityManifest(corpus).append(records)
     return Config(corpus=corpus, instance=folder / "instance", base_url=CANONICAL_BASE_URL)
 
 
@@ -96,4 +101,4 @@ def revise_seed(
     folder.mkdir(exist_ok=True)
     path = folder / f"{SEED_ID}.xml"
     path.write_text(text.replace("ecological catastrophe", wording, 1), encoding="utf-8")
-    store.add(config, [path], message=message, now=now)
+    store.add(config, [path], revise=True, message=message, now=now)

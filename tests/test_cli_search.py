@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from archive.cli import main
 from archive.config import Config
 from archive.search.index import INDEX_FORMAT, current_generation, generation_format
-from tests.conftest import SEED_ID, copy_document
+from tests.conftest import SEED_ID, copy_document, store_edit
 
 
 def run(config: Config, *args: str):
@@ -85,10 +85,7 @@ def test_archive_index_picks_up_added_changed_and_removed_files(corpus_copy: Con
         "ngo-appeal-wombat-2022",
         {"maps of mined areas</title>": "wombats</title>"},
     )
-    seed = corpus_copy.documents_dir / f"{SEED_ID}.xml"
-    seed.write_text(
-        seed.read_text(encoding="utf-8").replace("tranquility", "serenity"), encoding="utf-8"
-    )
+    store_edit(corpus_copy, SEED_ID, "tranquility", "serenity")
     (corpus_copy.documents_dir / "bonn-declaration-mine-maps-2021.xml").unlink()
     result = run(corpus_copy, "index")
     assert result.stdout.startswith("index updated: 1 added, 1 changed, 1 removed, 3 unchanged")

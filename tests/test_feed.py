@@ -135,7 +135,11 @@ def test_an_old_version_keeps_its_own_title_and_authors(corpus_copy, tmp_path):
     path = tmp_path / f"{SEED_ID}.xml"
     path.write_text(revised, encoding="utf-8")
     store.add(
-        corpus_copy, [path], message="Title and a name corrected.", now="2026-12-01T10:00:00Z"
+        corpus_copy,
+        [path],
+        revise=True,
+        message="Title and a name corrected.",
+        now="2026-12-01T10:00:00Z",
     )
     _, feed = get_feed(create_app(corpus_copy, testing=True).test_client())
     entries = {e.findtext("a:id", namespaces=NS): e for e in feed.findall("a:entry", NS)}

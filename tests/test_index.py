@@ -38,7 +38,7 @@ from archive.search.manifest import Manifest
 from archive.search.request import SearchRequest
 from archive.storage import cache
 from archive.storage.store import Corpus
-from tests.conftest import SEED_ID, copy_document
+from tests.conftest import SEED_ID, copy_document, store_edit
 
 
 def total(engine: SearchEngine, q: str = "", **kwargs) -> int:
@@ -101,12 +101,11 @@ def test_added_changed_and_removed_documents_show_up_after_update(corpus_copy: C
             "ngo-appeal-zebra-2022",
             {"maps of mined areas</title>": "zebra crossings</title>"},
         )
-        changed = corpus_copy.documents_dir / "trilateral-statement-2020-11-10.xml"
-        changed.write_text(
-            changed.read_text(encoding="utf-8").replace(
-                "It cites no treaty.", "It cites no treaty. Quokka."
-            ),
-            encoding="utf-8",
+        store_edit(
+            corpus_copy,
+            "trilateral-statement-2020-11-10",
+            "It cites no treaty.",
+            "It cites no treaty. Quokka.",
         )
         (corpus_copy.documents_dir / "bonn-declaration-mine-maps-2021.xml").unlink()
 
@@ -125,12 +124,10 @@ def test_added_changed_and_removed_documents_show_up_after_update(corpus_copy: C
 def test_reopened_searcher_never_returns_stale_or_duplicate_documents(corpus_copy: Config):
     """Regression: Whoosh's Searcher.refresh() returned replaced documents twice."""
     update_index(corpus_copy)
-    path = corpus_copy.documents_dir / f"{SEED_ID}.xml"
     with SearchEngine(corpus_copy) as engine:
         assert total(engine, "tranquility") == 1
         for round_number in range(3):
-            text = path.read_text(encoding="utf-8")
-            path.write_text(text.replace("</body>", f"<!-- {round_number} --></body>"))
+            store_edit(corpus_copy, SEED_ID, "</body>", f"<!-- {round_number} --></body>")
             assert update_index(corpus_copy).changed == [SEED_ID]
             assert total(engine) == 5
             assert total(engine, "tranquility") == 1
@@ -169,8 +166,16 @@ def test_unreadable_file_is_skipped_reported_and_dropped(corpus_copy: Config):
     update_index(corpus_copy)
     bad = corpus_copy.documents_dir / "trilateral-statement-2020-11-10.xml"
     bad.write_text("<TEI>not closed", encoding="utf-8")
+    # A damaged working copy in documents/ is read as its stored version: nothing lost.
+    assert update_index(corpus_copy).problems == []
+    assert open_index(corpus_copy).doc_count() == 5
+    stored = corpus_copy.versions_dir / "trilateral-statement-2020-11-10" / "1.xml"
+    stored.chmod(0o644)
+    stored.write_text("<TEI>not closed", encoding="utf-8")  # and the stored version too
+    os.utime(bad, ns=(1, 1))
     report = update_index(corpus_copy)
     assert [p.path for p in report.problems] == [str(bad)]
+    assert "fixity failure" in report.problems[0].message
     assert report.removed == ["trilateral-statement-2020-11-10"]
     assert open_index(corpus_copy).doc_count() == 4
 
@@ -274,9 +279,8 @@ def test_a_build_keeps_every_model_it_read_for_the_exports(corpus_copy, monkeypa
 
 def test_an_update_keeps_the_model_of_the_changed_document(corpus_copy: Config):
     update_index(corpus_copy)
-    path = corpus_copy.documents_dir / f"{SEED_ID}.xml"
-    path.write_bytes(path.read_bytes().replace(b"mine maps", b"minefield maps", 1))
     before = cached_models(corpus_copy)
+    path = store_edit(corpus_copy, SEED_ID, "mine maps", "minefield maps")
     update_index(corpus_copy)
     assert cached_models(corpus_copy) - before == {hashlib.sha256(path.read_bytes()).hexdigest()}
 
@@ -333,7 +337,7 @@ def test_an_index_built_before_the_layout_change_is_rebuilt_without_a_manual_ste
     old = current_generation(corpus_copy.index_dir)
     assert old is not None and generation_format(old) == 3
     assert b"archive.analysis" in (old / "_MAIN_1.toc").read_bytes()
-    with pytest.raises(ModuleNotFoundError):
+    with pytest.raises(IndexMissing, match="ModuleNotFoundError"):
         open_generation(old)
 
     result = CliRunner().invoke(main, corpus_copy.arguments(*command))

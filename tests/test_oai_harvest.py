@@ -106,3 +106,49 @@ def test_both_clients_understand_the_error_codes(endpoint):
             client.get_record(identifier=PREFIX + "no-such-doc", metadata_prefix="tei")
         with pytest.raises(BadArgument):
             list(client.list_records(from_="2021-01-01", until="2022-01-01T00:00:00Z"))
+
+
+# -- incremental harvesting: `from` the previous responseDate (issue 14, point 1) -------
+
+
+@pytest.fixture
+def changing(tmp_path):
+    """A corpus of its own (this test changes it), served over HTTP."""
+    config = make_corpus(tmp_path, 30)
+    app = create_app(config)
+    app.config["OAI_PAGE_SIZE"] = 10
+    with serving.served(app, threads=2) as port:
+        yield config, f"http://127.0.0.1:{port}/oai"
+
+
+def _response_date(iterator) -> str:
+    return iterator.oai_response.xml.findtext(f"{iterator.sickle.oai_namespace}responseDate")
+
+
+def test_a_harvest_from_the_last_response_date_gets_exactly_what_changed(changing, tmp_path):
+    from tests.test_store import NEW_ID, new_document
+
+    config, endpoint = changing
+    client = Sickle(endpoint, max_retries=0, timeout=30)
+    first = client.ListRecords(metadataPrefix="oai_dc", ignore_deleted=False)
+    last_harvest = _response_date(first)  # of the first page, as harvesters keep it
+    assert len(split([(r.header.identifier, r.header.deleted) for r in first])[0]) == 35
+    earliest = client.Identify().earliestDatestamp
+
+    # A new document dated 2019 by its encoder, a revision, a withdrawal.
+    store.add(config, [new_document(config, tmp_path / "w", when="2019-03-01")])
+    revise_seed(config)
+    store.withdraw(config, copy_id(3), "Duplicate record.")
+
+    again = client.ListRecords(
+        metadataPrefix="oai_dc", ignore_deleted=False, **{"from": last_harvest}
+    )
+    harvested = {(r.header.identifier[len(PREFIX) :], r.header.deleted) for r in again}
+    assert harvested == {(NEW_ID, False), (SEED_ID, False), (copy_id(3), True)}
+    assert client.Identify().earliestDatestamp == earliest  # not moved back to 2019
+    with Scythe(endpoint, http_config=HTTPConfig(timeout=30)) as scythe:
+        headers = scythe.list_identifiers(
+            metadata_prefix="tei", from_=last_harvest, ignore_deleted=False
+        )
+        listed = {(h.identifier[len(PREFIX) :], h.deleted) for h in headers}
+    assert listed == harvested

@@ -35,7 +35,7 @@ def served(corpus_copy: Config):
 
 def _add(config: Config, path: Path) -> None:
     completed = subprocess.run(
-        config.command("add", str(path), "-m", "Revised while read."),
+        config.command("add", "--revise", str(path), "-m", "Revised while read."),
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,
@@ -139,7 +139,7 @@ def test_a_page_read_between_the_two_writes_of_an_add_is_the_old_version(corpus_
     v1 = corpus.read_bytes(SEED_ID)
     path = tmp_path / f"{SEED_ID}.xml"
     path.write_bytes(v1.replace(b"ecological catastrophe", b"ecological disaster", 1))
-    store.add(corpus_copy, [path], message="Second version.")
+    store.add(corpus_copy, [path], revise=True, message="Second version.")
     (corpus_copy.documents_dir / f"{SEED_ID}.xml").write_bytes(v1)  # the moment in between
     client = create_app(corpus_copy, testing=True).test_client()
     page = client.get(f"/doc/{SEED_ID}.json").json

@@ -79,7 +79,11 @@ def test_revisions_keep_every_earlier_version_intact(corpus_copy, tmp_path):
         tmp_path / "a",
     )
     [outcome] = store.add(
-        corpus_copy, [path], message="Marked a typing error.", now="2026-11-27T10:00:00Z"
+        corpus_copy,
+        [path],
+        revise=True,
+        message="Marked a typing error.",
+        now="2026-11-27T10:00:00Z",
     )
     assert (outcome.version, outcome.status) == (2, "revised")
     v2 = corpus.read_version(SEED_ID, 2)
@@ -88,7 +92,7 @@ def test_revisions_keep_every_earlier_version_intact(corpus_copy, tmp_path):
     assert doc.version == 2 and doc.changes[-1].description == "Marked a typing error."
 
     path = edited(corpus_copy, SEED_ID, "(sic)", "[sic]", tmp_path / "b")
-    [outcome] = store.add(corpus_copy, [path], now="2026-11-28T10:00:00Z")
+    [outcome] = store.add(corpus_copy, [path], revise=True, now="2026-11-28T10:00:00Z")
     assert outcome.version == 3
     assert corpus.version_numbers(SEED_ID) == [1, 2, 3]
     assert corpus.read_version(SEED_ID, 1) == v1
@@ -105,7 +109,7 @@ def test_a_file_that_records_its_own_next_version_is_stored_as_it_is(corpus_copy
         '</change>\n      <change when="2026-11-27" n="2">Second version.</change>\n    </revisionDesc>',
         tmp_path / "w",
     )
-    [outcome] = store.add(corpus_copy, [path])
+    [outcome] = store.add(corpus_copy, [path], revise=True)
     assert outcome.version == 2
     assert Corpus(corpus_copy).read_version(SEED_ID, 2) == path.read_bytes()
 
@@ -122,14 +126,18 @@ def test_an_id_taken_by_another_document_is_refused(corpus_copy, tmp_path):
     path = new_document(
         corpus_copy, tmp_path / "w", doc_id="petition-minefield-maps-2021", when="2026-10-01"
     )
-    with pytest.raises(Conflict, match="already belongs to another document"):
+    with pytest.raises(Conflict, match="already in the archive"):
         store.add(corpus_copy, [path])
+    with pytest.raises(Conflict, match="belongs to another document"):
+        store.add(corpus_copy, [path], revise=True)
     assert state(corpus_copy) == before
 
 
 def test_an_edit_of_an_old_version_is_refused(corpus_copy, tmp_path):
     store.add(
-        corpus_copy, [edited(corpus_copy, SEED_ID, "truest sense", "truest-sense", tmp_path / "a")]
+        corpus_copy,
+        [edited(corpus_copy, SEED_ID, "truest sense", "truest-sense", tmp_path / "a")],
+        revise=True,
     )
     stale = tmp_path / "b" / f"{SEED_ID}.xml"
     stale.parent.mkdir()
@@ -138,7 +146,7 @@ def test_an_edit_of_an_old_version_is_refused(corpus_copy, tmp_path):
     )
     before = state(corpus_copy)
     with pytest.raises(Conflict, match="edited from version 1"):
-        store.add(corpus_copy, [stale])
+        store.add(corpus_copy, [stale], revise=True)
     assert state(corpus_copy) == before
 
 
@@ -265,7 +273,7 @@ KILLER = textwrap.dedent(
     def on_change(ids):
         counting(lambda: None)()
     if sys.argv[3] == "add":
-        store.add(config, [Path(p) for p in sys.argv[4:]], on_change=on_change)
+        store.add(config, [Path(p) for p in sys.argv[4:]], revise=True, on_change=on_change)
     else:
         store.withdraw(config, sys.argv[4], "test", on_change=on_change)
     print("finished")
@@ -327,6 +335,7 @@ def test_versions_are_verifiable_by_sha256(corpus_copy, tmp_path):
     store.add(
         corpus_copy,
         [edited(corpus_copy, SEED_ID, "truest sense", "truest sense (sic)", tmp_path / "w")],
+        revise=True,
     )
     corpus = Corpus(corpus_copy)
     v2 = corpus.version_document(SEED_ID, 2)

@@ -182,7 +182,7 @@ def test_the_schemas_refuse_a_shape_they_do_not_describe(client, schema_for):
     """Drift is caught: a field the schema does not know, or one missing, fails."""
     data = client.get(f"/doc/{SEED_ID}.json").get_json()
     with pytest.raises(ValidationError):
-        schema_for("document-page").validate({**data, "stored": "2026-11-27T10:00:00Z"})
+        schema_for("document-page").validate({**data, "unknown_field": "2026-11-27T10:00:00Z"})
     document = dict(data["document"])
     del document["issued"]
     with pytest.raises(ValidationError):

@@ -28,7 +28,11 @@ def revised_client(corpus_copy, tmp_path):
     path = tmp_path / f"{SEED_ID}.xml"
     path.write_text(text.replace("ecological catastrophe", "ecological disaster"), encoding="utf-8")
     store.add(
-        corpus_copy, [path], message="Second reading of the source.", now="2026-11-27T10:00:00Z"
+        corpus_copy,
+        [path],
+        revise=True,
+        message="Second reading of the source.",
+        now="2026-11-27T10:00:00Z",
     )
     store.withdraw(
         corpus_copy,

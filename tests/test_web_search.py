@@ -190,7 +190,7 @@ def test_a_running_app_sees_an_added_document_without_restarting(corpus_copy, tm
         text.replace("ecological catastrophe", "ecological catastrophe of zebrawords"),
         encoding="utf-8",
     )
-    args = corpus_copy.arguments("add", str(path))
+    args = corpus_copy.arguments("add", "--revise", str(path))
     assert CliRunner().invoke(main, args).exit_code == 0
     found = client.get("/search.json?q=zebrawords").json
     assert [(h["id"], h["version"]) for h in found["hits"]] == [(SEED_ID, 2)]

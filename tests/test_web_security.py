@@ -227,8 +227,8 @@ def test_a_script_url_as_source_is_refused_by_add(corpus_copy, tmp_path, url):
 
 
 def test_a_script_url_that_reached_the_corpus_by_hand_never_becomes_a_link(corpus_copy):
-    """Defence in depth: a file copied into documents/ (not through `archive add`) is
-    served, but only http(s) URLs become links."""
+    """Defence in depth: a file copied into documents/ and versions/ (not through `archive
+    add`, so never validated) is served, but only http(s) URLs become links."""
     data = hostile_document(corpus_copy, source_url="javascript:alert(1)")
     data = data.replace(
         b"<p><orgName",
@@ -236,6 +236,8 @@ def test_a_script_url_that_reached_the_corpus_by_hand_never_becomes_a_link(corpu
         1,
     )
     (corpus_copy.documents_dir / f"{XSS_ID}.xml").write_bytes(data)
+    (corpus_copy.versions_dir / XSS_ID).mkdir()
+    (corpus_copy.versions_dir / XSS_ID / "1.xml").write_bytes(data)
     update_index(corpus_copy)
     client = create_app(corpus_copy, testing=True).test_client()
     response = client.get(f"/doc/{XSS_ID}")

@@ -242,7 +242,7 @@ def test_merge_rewrites_citing_documents_and_the_old_id_keeps_answering(corpus_c
     seed = Corpus(corpus_copy).read_bytes(SEED_ID).decode("utf-8")
     revised = tmp_path / "seed.xml"
     revised.write_text(seed.replace("person:umud-mirzayev", "person:umud-mirzaev"), "utf-8")
-    assert run(corpus_copy, "add", str(revised), "-m", "Wire spelling.").exit_code == 0
+    assert run(corpus_copy, "add", "--revise", str(revised), "-m", "Wire spelling.").exit_code == 0
     old_version = Corpus(corpus_copy).read_version(SEED_ID, 2)
     result = run(
         corpus_copy, "register", "merge", "person", "umud-mirzaev", "umud-mirzayev",
@@ -374,7 +374,9 @@ def test_version_dates_have_one_format(corpus_copy, tmp_path):
     seed = Corpus(corpus_copy).read_bytes(SEED_ID).decode("utf-8")
     path = tmp_path / "seed.xml"
     path.write_text(seed.replace("ecological catastrophe", "ecological disaster"), "utf-8")
-    storage.add(corpus_copy, [path], message="Second reading.", now="2026-11-27T10:00:00Z")
+    storage.add(
+        corpus_copy, [path], revise=True, message="Second reading.", now="2026-11-27T10:00:00Z"
+    )
     html = create_app(corpus_copy, testing=True).test_client().get(f"/doc/{SEED_ID}")
     versions = html.get_data(as_text=True).split('class="versions"', 1)[1].split("</ol>", 1)[0]
     assert '<time datetime="2026-11-26">26 November 2026</time>' in versions

@@ -98,6 +98,7 @@ def _page(doc_id: str, version: int | None, data: bytes, fmt: str | None):  # ty
             # One format for every version, whether stored with a day or a UTC moment.
             "date": human_date(change.when) if change.when else "",
             "description": change.description,
+            "stored": corpus.stored_time(doc_id, change.n),
             "url": url_for("documents.version", doc_id=doc_id, version=change.n),
         }
         for change in history
@@ -109,7 +110,10 @@ def _page(doc_id: str, version: int | None, data: bytes, fmt: str | None):  # ty
         "is_latest": version == latest_n and withdrawal is None,
         "permalink": config.permalink(doc_id),
         "version_permalink": version_permalink,
+        # The bytes were checked against the sha256 recorded when they were stored.
         "sha256": hashlib.sha256(data).hexdigest(),
+        "sha256_recorded": corpus.recorded_sha256(doc_id, version) is not None,
+        "stored": corpus.stored_time(doc_id, version),
         "withdrawn": {
             "when": withdrawal.when,
             "date": human_date(withdrawal.when),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from archive.errors import ArchiveError, BadQuery, Gone
+from archive.errors import ArchiveError, BadQuery, FixityError, Gone
 from webui.context import archive
 
 
@@ -46,6 +46,9 @@ def register(app: Flask) -> None:
                 reason=exc.reason,
                 versions=versions,
             )
+        if isinstance(exc, FixityError):
+            # The archive's own disk is at fault, and the reader must know which copy.
+            return _error_response(500, "Fixity failure", exc.message)
         extra = {"suggestions": exc.suggestions} if isinstance(exc, BadQuery) else {}
         titles = {400: "Bad request", 404: "Not found", 409: "Conflict", 503: "Not ready"}
         status = exc.http_status if exc.http_status in titles else 500

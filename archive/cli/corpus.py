@@ -1,9 +1,10 @@
-"""Commands on the corpus itself: validate, show, add, withdraw."""
+"""Commands on the corpus itself: validate, show, add, withdraw, verify."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ import click
 from archive.cli.group import main, pass_config, reports_errors
 from archive.cli.index import index_step
 from archive.config import Config
+from archive.errors import Problem
 
 
 @main.command()
@@ -42,18 +44,13 @@ def validate(config: Config, paths: tuple[Path, ...]) -> None:
     if not paths:
         report.problems.extend(Corpus(config).integrity_problems())
         report.problems.extend(register_integrity_problems(config))
-    for problem in report.problems:
-        click.echo(str(problem), err=True)
     counted = _counted(report.files, config) if not paths else _plural(len(report.files), "file")
-    if report.ok:
-        click.echo(f"{counted}: valid")
-        return
     bad_files = len({p.path for p in report.problems})
-    click.echo(
+    _conclude(
+        report.problems,
+        f"{counted}: valid",
         f"{_plural(len(report.problems), 'problem')} in {bad_files} of {counted}",
-        err=True,
     )
-    sys.exit(1)
 
 
 def _plural(n: int, word: str) -> str:
@@ -78,6 +75,18 @@ def _counted(files: list[str], config: Config) -> str:
                 counts[kind] += 1
                 break
     return ", ".join(_plural(n, kind) for kind, n in counts.items() if n) or "0 files"
+
+
+def _conclude(problems: Sequence[Problem], good: str, bad: str) -> None:
+    """One line per problem on stderr, then the verdict: `good` on stdout, or `bad` on
+    stderr and exit 1."""
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if not problems:
+        click.echo(good)
+        return
+    click.echo(bad, err=True)
+    sys.exit(1)
 
 
 @main.command()
@@ -108,6 +117,11 @@ def show(config: Config, doc_id: str, as_json: bool, as_xml: bool) -> None:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
+    "--revise",
+    is_flag=True,
+    help="The files are new versions of documents the archive holds (without it, every id must be new).",
+)
+@click.option(
     "-m",
     "--message",
     help="What changed, or what the review settled: the revisionDesc entry of the new version.",
@@ -127,15 +141,18 @@ def show(config: Config, doc_id: str, as_json: bool, as_xml: bool) -> None:
 def add(
     config: Config,
     files: tuple[Path, ...],
+    revise: bool,
     message: str | None,
     accept: bool,
     with_proposals: bool,
 ) -> None:
-    """Add TEI files to the corpus: new documents become version 1, changed ones version n+1.
+    """Add TEI files to the corpus: new documents become version 1; with --revise, files of
+    documents it holds become their version n+1.
 
     Every file is validated first; then all are stored together or none is. Earlier versions
-    stay, byte for byte, in versions/<id>/<n>.xml. An identical file changes nothing. The
-    stored file is named by the id in its TEI, whatever FILE is called.
+    stay, byte for byte, in versions/<id>/<n>.xml, with the sha256 and time recorded when
+    each was stored (corpus/fixity.jsonl). An identical file changes nothing. The stored
+    file is named by the id in its TEI, whatever FILE is called.
 
     A draft from `archive encode` passes a review gate: refused, with each point named, while
     it has open review points or the encoder's placeholder change note, unless --accept -m
@@ -147,6 +164,7 @@ def add(
     outcomes, register_changes = storage.add_documents(
         config,
         files,
+        revise=revise,
         message=message,
         accept=accept,
         with_proposals=with_proposals,
@@ -172,4 +190,36 @@ def withdraw(config: Config, doc_id: str, reason: str) -> None:
     withdrawal = storage.withdraw(config, doc_id, reason, on_change=index_step(config))
     click.echo(
         f"{withdrawal.doc_id}: withdrawn on {withdrawal.when} (last version {withdrawal.last_version})"
+    )
+
+
+@main.command()
+@pass_config
+@reports_errors
+def verify(config: Config) -> None:
+    """Check every stored version against the sha256 recorded when it was stored.
+
+    Prints one line per damaged or missing version and exits 1 if there is any. Versions
+    stored before records were kept are recorded now, once.
+    """
+    from archive import storage
+
+    report = storage.verify(config)
+    if report.recorded:
+        click.echo(
+            f"recorded {len(report.recorded)} versions that had no fixity record yet "
+            f"(stored before records were kept): {', '.join(report.recorded[:5])}"
+            + (" ..." if len(report.recorded) > 5 else ""),
+            err=True,
+        )
+    if report.unrecorded:
+        click.echo(
+            f"{len(report.unrecorded)} versions have no fixity record and none could be "
+            f"written ({report.unrecorded_why}): their sha256 is not checked",
+            err=True,
+        )
+    _conclude(
+        report.damaged,
+        f"{report.checked} versions verified: every sha256 matches its record",
+        f"{len(report.damaged)} problems in {report.checked} versions: fixity check failed",
     )

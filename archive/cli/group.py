@@ -15,6 +15,7 @@ repeated runs, docs/performance.md): `archive --help` went from ~1.0 s to ~0.12 
 
 from __future__ import annotations
 
+import errno
 import functools
 import importlib
 import sys
@@ -36,6 +37,7 @@ COMMAND_MODULES = {
     "show": "corpus",
     "add": "corpus",
     "withdraw": "corpus",
+    "verify": "corpus",
     "review": "review",
     "register": "register",
     "encode": "encode",
@@ -45,9 +47,18 @@ COMMAND_MODULES = {
     "export": "export",
 }
 
+_HINTS = {
+    errno.ENOSPC: " (free some space and run the command again; nothing was changed)",
+    errno.EROFS: " (the folder is on a read-only file system: choose another with --instance, or remount it)",
+    errno.EACCES: " (choose a folder you may write to)",
+    errno.EDQUOT: " (over the disk quota; nothing was changed)",
+}
+
 
 def reports_errors(command: F) -> F:
-    """Turn ArchiveError into a message on stderr and the error's exit code."""
+    """Turn ArchiveError into a message on stderr and the error's exit code, and a file
+    system's refusal (read-only, full, permission denied) into one line naming the file:
+    the store and the exports have undone their part by then (all-or-nothing writes)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -56,6 +67,13 @@ def reports_errors(command: F) -> F:
         except ArchiveError as exc:
             click.echo(f"error: {exc}" if exc.path is None else str(exc), err=True)
             sys.exit(exc.exit_code)
+        except OSError as exc:
+            if isinstance(exc, BrokenPipeError):
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            hint = _HINTS.get(exc.errno, "")
+            click.echo(f"error: {where}{exc.strerror or exc}{hint}", err=True)
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 

@@ -47,6 +47,12 @@ def index_step(config: Config) -> Callable[[list[str]], None]:
         report = update_documents(config, doc_ids)
         if report.problems:
             raise InvalidDocument(report.problems)
+        if report.deferred:
+            click.echo(
+                "the index is being updated by another process (a rebuild?); it indexes "
+                f"{', '.join(report.deferred)} before it finishes",
+                err=True,
+            )
         _refresh_catalogue(config)
 
     return index

@@ -9,7 +9,9 @@ then turns a parsed TEI file into a `Document`.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -187,15 +189,32 @@ def check_tei_root(tree: etree._ElementTree, path: str | Path) -> None:
 
 
 def read_bytes(path: Path) -> bytes:
-    """Read a file for parsing, turning file-system failures into located errors."""
+    """Read a file for parsing, turning file-system failures into located errors.
+
+    Only regular files are read (a FIFO would block the reader, holding the corpus lock,
+    until someone writes to it; a device such as /dev/zero never ends), and never more than
+    MAX_FILE_BYTES + 1 bytes: a larger file is refused without being read whole."""
+
+    def refuse(message: str) -> InvalidDocument:
+        return InvalidDocument([Problem(str(path), None, message)])
+
     try:
-        if path.is_dir():
-            raise InvalidDocument([Problem(str(path), None, "is a directory, not a file")])
-        return path.read_bytes()
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise refuse("is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise refuse("is not a regular file (a pipe, a device or a socket): give a file")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise InvalidDocument([Problem(str(path), None, "no such file")]) from None
+        raise refuse("no such file") from None
     except PermissionError:
-        raise InvalidDocument([Problem(str(path), None, "permission denied")]) from None
+        raise refuse("permission denied") from None
+    except OSError as exc:
+        raise refuse(f"cannot be read: {exc.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise refuse(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    return data
 
 
 def parse_tei(data: bytes, path: str | Path) -> etree._ElementTree:

@@ -3,9 +3,12 @@ and the sets it belongs to, kept in the instance cache and answered by SQL.
 
 It is what harvesting (OAI-PMH) and the feed list: one record per document id, current or
 withdrawn, with
-- its datestamp: the time of its current version (the `when` of the version's last
-  revisionDesc change), or of its withdrawal, as `YYYY-MM-DDThh:mm:ssZ`; a new version or a
-  withdrawal therefore moves the record to a later datestamp;
+- its datestamp: the UTC second at which the store wrote its current version (its fixity
+  record, `Corpus.stored_time`), or its withdrawal, as `YYYY-MM-DDThh:mm:ssZ`; never the
+  `when` of a revisionDesc change, which is a date an encoder typed (a document added at
+  04:46Z dated by its change to midnight, or to 2019, would hide from a harvester asking
+  `from` its last responseDate). A new version or a withdrawal therefore moves the record
+  to the moment it happened;
 - its sets: `type`, `type:<document type>`, `treaty`, and for every treaty it counts as
   citing (`TreatyRegister.expand_cited`) the path from the top of the treaty hierarchy,
   `treaty:gc-1949:gc-1949-iv`, with each prefix of that path (a record in a member set is
@@ -34,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from archive.config import Config
-from archive.document import DOC_ID_RE, Document, Registers
+from archive.document import Document, Registers
 from archive.storage import (
     Corpus,
     ModelCache,
@@ -205,16 +208,12 @@ class Catalogue:
         return written + len(gone)
 
     def _files(self) -> Iterator[tuple[str, str, Withdrawal | None]]:
-        """(id, signature, withdrawal or None) for each current document and withdrawal."""
-        folder = self.config.documents_dir
-        if folder.is_dir():
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    doc_id = entry.name[:-4]
-                    if entry.name.endswith(".xml") and DOC_ID_RE.match(doc_id):
-                        signature = _signature(entry)
-                        if signature is not None:
-                            yield doc_id, signature, None
+        """(id, signature, withdrawal or None) for each current document (`Corpus.ids`:
+        strays in documents/ are no records) and withdrawal."""
+        for doc_id in self.corpus.ids():
+            signature = _signature(self.corpus.path(doc_id))
+            if signature is not None:
+                yield doc_id, signature, None
         withdrawn = self.config.corpus / "withdrawn"
         for withdrawal in self.corpus.withdrawals():
             signature = _signature(withdrawn / f"{withdrawal.doc_id}.json")
@@ -222,9 +221,8 @@ class Catalogue:
 
     def _read_current(self, doc_id: str, cache: ModelCache, signature: str) -> _Row:
         path = self.corpus.path(doc_id)
-        doc = cache.document(path.read_bytes(), path)
-        when = doc.changes[-1].when if doc.changes else "1970-01-01"
-        return self._row(doc, utc_datestamp(when), False, signature)
+        doc = cache.document(self.corpus.read_bytes(doc_id), path)
+        return self._row(doc, self.corpus.stored_time(doc_id, doc.version), False, signature)
 
     def _read_withdrawn(self, withdrawal: Withdrawal, cache: ModelCache, signature: str) -> _Row:
         doc_id, version = withdrawal.doc_id, withdrawal.last_version

@@ -22,7 +22,7 @@ from lxml import etree
 from archive.config import ARCHIVE_NAME, Config
 from archive.document import Document, Registers
 from archive.errors import Gone, NotFound
-from archive.publish.catalogue import Catalogue, utc_datestamp
+from archive.publish.catalogue import Catalogue
 from archive.publish.cite import citation_for
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -61,7 +61,9 @@ def latest_entries(
         if doc is None:
             continue
         for change in doc.changes:
-            entries.append(_Entry(doc, change.n, utc_datestamp(change.when), change.description))
+            # When the archive stored that version (its fixity record), as OAI-PMH says.
+            stored = catalogue.corpus.stored_time(doc.id, change.n)
+            entries.append(_Entry(doc, change.n, stored, change.description))
     entries.sort(key=lambda e: (e.updated, e.doc.id, e.version), reverse=True)
     return entries[:limit]
 

@@ -5,13 +5,17 @@ Layout under `config.index_dir` (in the instance folder, never in git):
 
     CURRENT              the name of the live generation folder (replaced atomically)
     LOCK                 held (flock) by whoever updates the index
-    g-<stamp>/           one Whoosh index with format.json (INDEX_FORMAT) and manifest.sqlite
+    PENDING              ids changed while another process held LOCK (one a line), indexed
+                         by that process before it lets go (archive.search.indexing)
+    g-<stamp>/           one Whoosh index with format.json (INDEX_FORMAT), manifest.sqlite and
+                         files.json (size and sha256 of each Whoosh file, to find damage)
 
 Keeping it in step with the corpus is archive.search.indexing; searching it is archive.search.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -26,11 +30,12 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
 from archive.config import Config
-from archive.document import DOC_ID_RE, DateSpan, Document, Registers
+from archive.document import DateSpan, Document, Registers
 from archive.errors import ArchiveError
 from archive.search import whoosh_fixes  # noqa: F401  (must patch Whoosh before any index opens)
 from archive.search.analysis import Keywords, StemmedText
 from archive.search.manifest import FileState, Manifest
+from archive.storage import Corpus
 
 # Bump when the schema or the meaning of a field changes, or when a class the schema pickles
 # moves (Whoosh stores field types and analysers by module path): an index of another format
@@ -49,7 +54,11 @@ FIELD_BOOSTS = {"title": 3.0, "body": 1.0, "names": 2.0}
 
 _CURRENT = "CURRENT"
 _LOCK = "LOCK"
+_PENDING = "PENDING"
 _FORMAT_FILE = "format.json"
+# Size and sha256 of each Whoosh file of a generation, recorded after each commit: a
+# truncated TOC or a damaged segment is then found by `archive index`, which rebuilds.
+_FILES = "files.json"
 
 
 def make_schema() -> Schema:
@@ -198,25 +207,92 @@ def open_index(config: Config) -> FileIndex:
     return open_generation(folder)
 
 
+class IndexDamaged(IndexMissing):
+    """The index's files cannot be read (a truncated TOC, a damaged segment): the web
+    answers 503 with what to run; `archive index` rebuilds it."""
+
+
 def open_generation(folder: Path) -> FileIndex:
     """A generation's Whoosh index for reading, its files read rather than memory-mapped:
     mapped, every page a search touched stayed in the process's resident memory (2.7 GB
     after a benchmark at 100,000 documents) though the OS cache holds it anyway."""
-    return FileStorage(str(folder), supports_mmap=False).open_index()
+    try:
+        return FileStorage(str(folder), supports_mmap=False).open_index()
+    except Exception as exc:  # Whoosh raises whatever its reader meets in damaged bytes
+        raise IndexDamaged(
+            f"the search index in {folder} is damaged ({type(exc).__name__}): "
+            "run `archive index`, which rebuilds it"
+        ) from None
+
+
+def _whoosh_files(folder: Path) -> list[Path]:
+    ours = {_FORMAT_FILE, _FILES}
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and p.name not in ours
+        and not p.name.startswith("manifest.sqlite")
+        and not p.name.endswith("WRITELOCK")
+    )
+
+
+def record_files(folder: Path) -> None:
+    """Record the size and sha256 of the generation's Whoosh files after a commit. Segment
+    files never change once written, so only new ones are hashed."""
+    try:
+        known = json.loads((folder / _FILES).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        known = {}
+    files = {}
+    for path in _whoosh_files(folder):
+        size = path.stat().st_size
+        previous = known.get(path.name)
+        if previous and previous[0] == size and not path.name.endswith(".toc"):
+            files[path.name] = previous
+        else:
+            files[path.name] = [size, hashlib.sha256(path.read_bytes()).hexdigest()]
+    tmp = folder / f".{_FILES}.tmp"
+    tmp.write_text(json.dumps(files), encoding="utf-8")
+    os.replace(tmp, folder / _FILES)
+
+
+def generation_damage(folder: Path) -> str | None:
+    """What is wrong with a generation's files, or None: every recorded file present with
+    its size and sha256, and the index opens and counts its documents."""
+    try:
+        recorded = json.loads((folder / _FILES).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        recorded = {}
+    except ValueError:
+        return f"{folder / _FILES} is damaged"
+    live = {p.name for p in _whoosh_files(folder)}
+    for name, (size, digest) in recorded.items():
+        path = folder / name
+        if name not in live:
+            return f"{path} is missing"
+        if path.stat().st_size != size or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            return f"{path} has changed since it was written"
+    try:
+        ix = open_generation(folder)
+        try:
+            ix.doc_count()
+            with ix.searcher() as searcher:
+                searcher.doc_count_all()
+        finally:
+            ix.close()
+    except Exception as exc:
+        return f"the index in {folder} cannot be read ({type(exc).__name__})"
+    return None
 
 
 def corpus_files(config: Config, only: list[str] | None = None) -> dict[str, Path]:
-    """Document files by id (of `only`, looked up directly, or every file of the folder),
-    in id order."""
-    folder = config.documents_dir
-    if only is not None:
-        wanted = (i for i in only if DOC_ID_RE.match(i))
-        return {i: folder / f"{i}.xml" for i in sorted(wanted) if (folder / f"{i}.xml").is_file()}
-    if not folder.is_dir():
-        return {}
-    with os.scandir(folder) as entries:
-        names = sorted(e.name for e in entries if e.name.endswith(".xml"))
-    return {n[:-4]: folder / n for n in names if DOC_ID_RE.match(n[:-4])}
+    """Current document files by id (of `only`, looked up directly, or all of them), in id
+    order: those of `Corpus.ids()`, so that a stray file in documents/ (a backup copy, a
+    half-written file) is never indexed, as it is never exported or harvested."""
+    corpus = Corpus(config)
+    ids = corpus.ids() if only is None else corpus.current_among(only)
+    return {i: corpus.path(i) for i in ids}
 
 
 def known_files(

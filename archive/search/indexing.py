@@ -34,23 +34,26 @@ from whoosh.index import FileIndex, LockError
 
 from archive.config import Config
 from archive.document import Registers, read_document
-from archive.errors import ArchiveError, Conflict, Problem
+from archive.errors import ArchiveError, Conflict, Gone, NotFound, Problem
 from archive.search import whoosh_fixes  # noqa: F401  (must patch Whoosh before any index opens)
 from archive.search.index import (
     _CURRENT,
     _FORMAT_FILE,
     _LOCK,
+    _PENDING,
     INDEX_FORMAT,
     corpus_files,
     current_generation,
     current_index_folder,
+    generation_damage,
     index_fields,
     known_files,
     make_schema,
+    record_files,
 )
 from archive.search.manifest import FileState, Manifest
 from archive.search.segment_writer import FastSegmentWriter
-from archive.storage import ModelCache
+from archive.storage import Corpus, ModelCache
 
 _PR_SET_PDEATHSIG = 1  # prctl(2)
 LOCK_TIMEOUT = 30.0  # seconds to wait for another process's update before giving up
@@ -73,6 +76,10 @@ class IndexReport:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    # Ids left to the process updating the index now (see `update_documents`).
+    deferred: list[str] = field(default_factory=list)
+    # Why the live index was rebuilt rather than updated (its files were damaged).
+    repaired: str | None = None
 
     @property
     def indexed(self) -> int:
@@ -80,12 +87,16 @@ class IndexReport:
 
     def summary(self) -> str:
         how = "rebuilt" if self.rebuilt else "updated"
+        if self.repaired:
+            how = f"rebuilt because it was damaged ({self.repaired})"
         text = (
             f"index {how}: {len(self.added)} added, {len(self.changed)} changed, "
             f"{len(self.removed)} removed, {self.unchanged} unchanged in {self.seconds:.1f} s"
         )
         if self.problems:
             text += f"; {len(self.problems)} files skipped"
+        if self.deferred:
+            text += f"; {len(self.deferred)} left to the update under way"
         return text
 
 
@@ -101,7 +112,7 @@ def _write_atomic(path: Path, text: str) -> None:
 @contextlib.contextmanager
 def _update_lock(index_dir: Path, timeout: float) -> Iterator[None]:
     """One updater at a time across processes (Whoosh's own lock guards one generation;
-    this one also covers switching generations)."""
+    this one also covers switching generations). `timeout` 0 tries once."""
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / _LOCK, "a+b") as handle:
         deadline = time.monotonic() + timeout
@@ -122,14 +133,91 @@ def _update_lock(index_dir: Path, timeout: float) -> Iterator[None]:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+# --- documents left to the updater under way -------------------------------------------
+#
+# An add or a withdrawal that finds the index being updated (a rebuild takes minutes) does
+# not wait for it: it appends its ids to PENDING and returns, and whoever holds the update
+# lock indexes them before letting go, then looks again after letting go (an id appended
+# in between is taken by the next holder, or by the adder itself, which tries the lock
+# once more after appending). A rebuild therefore ends with the documents changed while it
+# ran, as they are in the corpus: no hit for a version a rollback removed, no current
+# document missing. Lines are removed only after their ids were indexed, so a kill loses
+# none.
+
+
+def _pending_path(index_dir: Path) -> Path:
+    return index_dir / _PENDING
+
+
+def _append_pending(index_dir: Path, doc_ids: list[str]) -> None:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(_pending_path(index_dir), "ab") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        handle.write("".join(f"{i}\n" for i in doc_ids).encode())
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _read_pending(index_dir: Path) -> tuple[list[str], int]:
+    """The pending ids and the length of the file they were read from."""
+    try:
+        with open(_pending_path(index_dir), "rb") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+            data = handle.read()
+    except FileNotFoundError:
+        return [], 0
+    data = data[: data.rfind(b"\n") + 1]
+    return list(dict.fromkeys(data.decode("utf-8", "replace").split())), len(data)
+
+
+def _drop_pending(index_dir: Path, done: int) -> None:
+    """Remove the first `done` bytes (ids now indexed); lines appended since stay."""
+    with contextlib.suppress(FileNotFoundError), open(_pending_path(index_dir), "r+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        rest = handle.read()[done:]
+        handle.seek(0)
+        handle.write(rest)
+        handle.truncate()
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _drain_pending(config: Config, report: IndexReport, timeout: float) -> None:
+    """Index what others left pending (call with the update lock held)."""
+    while True:
+        ids, size = _read_pending(config.index_dir)
+        if not ids:
+            return
+        folder = current_generation(config.index_dir)
+        if folder is not None and current_index_folder(config.index_dir) is not None:
+            done = _update_generation(config, folder, ids, None, timeout)
+            report.added += done.added
+            report.changed += done.changed
+            report.removed += done.removed
+            report.problems += done.problems
+        _drop_pending(config.index_dir, size)
+
+
 # --- reading the corpus ----------------------------------------------------------------
 
 
 def _file_state(path: Path, data: bytes | None = None) -> tuple[FileState, bytes]:
+    """The file's size and mtime (what changes when it is replaced) and the sha256 of what
+    readers are served for it: `Corpus.read_bytes`, the stored version, so that the index
+    never holds words of an edit made in place that no stored version has."""
     stat = path.stat()
     if data is None:
-        data = path.read_bytes()
+        try:
+            data = _corpus_of(path).read_bytes(path.stem)
+        except (Gone, NotFound):
+            raise FileNotFoundError(path) from None
     return FileState(stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest()), data
+
+
+def _corpus_of(path: Path) -> Corpus:
+    """The corpus a document file of documents/ belongs to."""
+    corpus_dir = path.parent.parent
+    return Corpus(Config(corpus=corpus_dir))
 
 
 def _read_for_index(
@@ -177,8 +265,26 @@ def update_documents(
     config: Config, doc_ids: Iterable[str], *, timeout: float = LOCK_TIMEOUT
 ) -> IndexReport:
     """(Re)index exactly these documents, and drop those whose file is gone: the cheap path
-    for `archive add`, which knows what it changed. Builds the whole index if there is none."""
-    return _update(config, list(dict.fromkeys(doc_ids)), False, None, None, timeout)
+    for `archive add`, which knows what it changed. Builds the whole index if there is none.
+
+    When another process is updating the index (a rebuild, say), the ids are left to it
+    (`IndexReport.deferred`) instead of waiting: the corpus change stands, and the index
+    has it when that update ends."""
+    ids = list(dict.fromkeys(doc_ids))
+    if current_index_folder(config.index_dir) is not None:
+        try:
+            return _update(config, ids, False, None, None, 0)
+        except _Busy:
+            _append_pending(config.index_dir, ids)
+            try:
+                return _update(config, [], False, None, None, 0)
+            except _Busy:
+                return IndexReport(deferred=ids)
+    return _update(config, ids, False, None, None, timeout)
+
+
+class _Busy(Conflict):
+    """The update lock is held by another process (only raised when not waiting)."""
 
 
 def _update(
@@ -190,13 +296,41 @@ def _update(
     timeout: float,
 ) -> IndexReport:
     started = time.perf_counter()
-    with _update_lock(config.index_dir, timeout):
+    try:
+        lock = _update_lock(config.index_dir, timeout)
+        lock.__enter__()
+    except Conflict as exc:
+        if timeout <= 0:
+            raise _Busy(exc.message) from None
+        raise
+    try:
         folder = current_generation(config.index_dir)
         _remove_other_generations(config.index_dir, folder)
-        if rebuild or current_index_folder(config.index_dir) is None:
+        damage = None
+        if not rebuild and only is None and current_index_folder(config.index_dir) is not None:
+            damage = generation_damage(folder)  # `archive index` checks every file
+        if rebuild or damage or current_index_folder(config.index_dir) is None:
             report = _rebuild(config, progress, procs)
+            report.repaired = damage
+        elif only == []:
+            report = IndexReport()
         else:
-            report = _update_generation(config, folder, only, progress, timeout)
+            try:
+                report = _update_generation(config, folder, only, progress, timeout or LOCK_TIMEOUT)
+            except ArchiveError:
+                raise
+            except Exception as exc:  # what Whoosh meets in a damaged index
+                report = _rebuild(config, progress, procs)
+                report.repaired = f"{type(exc).__name__} while updating it"
+        _drain_pending(config, report, timeout or LOCK_TIMEOUT)
+    except BaseException:
+        lock.__exit__(None, None, None)
+        raise
+    lock.__exit__(None, None, None)
+    # Ids appended while the lock was being let go: take them if nobody else has.
+    if _read_pending(config.index_dir)[0]:
+        with contextlib.suppress(_Busy):
+            _update(config, [], False, None, None, 0)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -231,7 +365,11 @@ def _update_generation(
             if only is None and (stat.st_size, stat.st_mtime_ns) == (known.size, known.mtime_ns):
                 report.unchanged += 1
                 continue
-            state, _ = _file_state(path)
+            try:
+                state, _ = _file_state(path)
+            except (ArchiveError, FileNotFoundError):
+                to_index.append(doc_id)  # reading it again reports why, and drops it
+                continue
             if state.sha256 == known.sha256:
                 touched[doc_id] = state  # touched, not changed: remember the new mtime
                 report.unchanged += 1
@@ -240,6 +378,8 @@ def _update_generation(
         if not to_index and not to_remove:
             states = {**manifest, **touched} if not fresh else touched
             Manifest(folder).save(ix.latest_generation(), states, replace_all=not fresh)
+            if not (folder / "files.json").exists():
+                record_files(folder)  # a generation written before files were recorded
             return report
         registers = Registers.load(config.authority_dir)
         step = progress(len(to_index)) if progress else None
@@ -285,6 +425,7 @@ def _update_generation(
         Manifest(folder).save(
             ix.latest_generation(), touched, report.removed, replace_all=not fresh
         )
+        record_files(folder)
     finally:
         ix.close()
     return report
@@ -316,7 +457,7 @@ def _remove_other_generations(index_dir: Path, live: Path | None) -> None:
     if not index_dir.is_dir():
         return
     for other in index_dir.iterdir():
-        if other.name in (_CURRENT, _LOCK) or other == live:
+        if other.name in (_CURRENT, _LOCK, _PENDING) or other == live:
             continue
         # Searchers still open on an old generation keep their open files (POSIX); they
         # notice CURRENT changed and reopen.
@@ -348,6 +489,7 @@ def _build_generation(
     docs = {k: FileState(*v) for k, v in manifest.items()}
     Manifest(folder).save(ix.latest_generation(), docs, replace_all=True)
     ix.close()
+    record_files(folder)
     report.added = sorted(docs)
     report.problems = problems
     return report

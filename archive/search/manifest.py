@@ -38,13 +38,29 @@ class Manifest:
         self.path = folder / MANIFEST_FILE
 
     def _connect(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.path)
-        connection.execute(
-            "CREATE TABLE IF NOT EXISTS files "
-            "(id TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT)"
-        )
-        connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value)")
-        return connection
+        """The manifest, or a new empty one in place of a file that is not a readable
+        SQLite database (it is derived data: an empty manifest is merely stale, and the
+        caller rebuilds it from the index)."""
+        for attempt in (1, 2):
+            connection = sqlite3.connect(self.path)
+            try:
+                connection.execute(
+                    "CREATE TABLE IF NOT EXISTS files "
+                    "(id TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT)"
+                )
+                connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value)")
+                connection.execute("SELECT 1 FROM files LIMIT 1").fetchone()
+                return connection
+            except sqlite3.OperationalError:
+                connection.close()
+                raise  # locked, busy, out of space: the file is fine, it must not be reset
+            except sqlite3.DatabaseError:
+                connection.close()
+                if attempt == 2:
+                    raise
+                for suffix in ("", "-journal", "-wal", "-shm"):
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        raise AssertionError("unreachable")
 
     def _fresh(self, connection: sqlite3.Connection, generation: int) -> bool:
         row = connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()

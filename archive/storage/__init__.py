@@ -2,11 +2,14 @@
 
 `Corpus` reads a corpus folder (current documents, every version byte for byte,
 withdrawals); `add` and `withdraw` change it all or nothing under a lock and a journal, and
-`recover_pending` finishes or rolls back a change a crash interrupted. `add_documents` is
-`add` behind the review gate for drafts (`review_draft` says what a draft still needs);
-the registers change through `RegisterFile` and `change_registers` (records added, edited),
-`merge_records` (merged or renamed, the documents citing them rewritten), with every version
-kept (`record_history`, `register_history_dir`). `corpus_validator`
+`recover_pending` finishes or rolls back a change a crash interrupted. Every version's
+sha256 and the UTC second it was stored are recorded in `corpus/fixity.jsonl`
+(`Corpus.stored_time`, `Corpus.recorded_sha256`); reading a version checks it (FixityError),
+and `verify` checks them all. `add_documents` is `add` behind the review gate for drafts
+(`review_draft` says what a draft still needs); the registers change through `RegisterFile`
+and `change_registers` (records added, edited), `merge_records` (merged or renamed, the
+documents citing them rewritten), with every version kept (`record_history`,
+`register_history_dir`). `corpus_validator`
 is the document layer's `Validator` for this corpus. Files are written atomically
 (`atomic_write`, `atomic_write_many`, `unnamed_atomic_writer` for long exports), and the
 model of each stored version is cached by sha256 in the instance folder (`ModelCache`).
@@ -38,10 +41,12 @@ from archive.storage.stats import corpus_figures
 from archive.storage.store import (
     AddOutcome,
     Corpus,
+    FixityReport,
     Withdrawal,
     add,
     corpus_validator,
     recover_pending,
+    verify,
     withdraw,
 )
 
@@ -49,6 +54,7 @@ __all__ = [
     "AddOutcome",
     "Corpus",
     "DraftReview",
+    "FixityReport",
     "ModelCache",
     "RecordVersion",
     "RegisterChange",
@@ -73,6 +79,7 @@ __all__ = [
     "register_integrity_problems",
     "review_draft",
     "unnamed_atomic_writer",
+    "verify",
     "withdraw",
     "writable_folder",
 ]

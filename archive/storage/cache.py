@@ -79,7 +79,28 @@ def connect(config: Config) -> sqlite3.Connection:
     One connection per thread: SQLite connections are not shared between threads.
     """
     config.instance.mkdir(parents=True, exist_ok=True)
+    try:
+        return _connect(config)
+    except sqlite3.OperationalError:
+        raise  # locked, busy, out of space: the file is fine, it must not be reset
+    except sqlite3.DatabaseError:
+        # Not a readable database (a damaged disk, a copy cut short): it is only a cache,
+        # so it is started again, empty, rather than stopping every command that uses it.
+        for suffix in ("", "-wal", "-shm"):
+            (config.instance / f"{CACHE_FILE}{suffix}").unlink(missing_ok=True)
+        return _connect(config)
+
+
+def _connect(config: Config) -> sqlite3.Connection:
     conn = sqlite3.connect(config.instance / CACHE_FILE, timeout=60, isolation_level=None)
+    try:
+        return _prepare(conn)
+    except BaseException:
+        conn.close()
+        raise
+
+
+def _prepare(conn: sqlite3.Connection) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     # A cache may lose its last transactions on a power cut; it must never be corrupted,
     # which WAL guarantees at this level.
@@ -104,6 +125,7 @@ def connect(config: Config) -> sqlite3.Connection:
                     (f"{part}_code", code_fingerprint(part)),
                 )
     conn.executescript(_MODELS_SCHEMA + _CATALOGUE_SCHEMA)
+    conn.execute("SELECT 1 FROM models LIMIT 1").fetchone()
     return conn
 
 

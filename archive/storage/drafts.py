@@ -131,6 +131,7 @@ def add_documents(
     config: Config,
     paths: Iterable[Path],
     *,
+    revise: bool = False,
     message: str | None = None,
     accept: bool = False,
     with_proposals: bool = False,
@@ -163,7 +164,10 @@ def add_documents(
 
     proposals = [r for review in reviews for r in review.missing]
     if not proposals:
-        return add(config, paths, message=message, on_change=on_change, contents=contents), []
+        outcomes = add(
+            config, paths, revise=revise, message=message, on_change=on_change, contents=contents
+        )
+        return outcomes, []
     files = {kind: RegisterFile(config, kind) for kind in dict.fromkeys(r.kind for r in proposals)}
     for record in {r.ref: r for r in proposals}.values():
         files[record.kind].add(record.element)
@@ -183,6 +187,7 @@ def add_documents(
         outcomes = add(
             config,
             paths,
+            revise=revise,
             message=message,
             on_change=on_change,
             contents=contents,

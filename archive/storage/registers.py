@@ -283,6 +283,7 @@ def merge_records(
     outcomes = add(
         config,
         list(rewritten),
+        revise=True,  # the archive revises the documents that cite the old id, on purpose
         message=f"Points to {kind}:{new_id}: {kind}:{old_id} was {what} it. {message}"
         if rename_to is None
         else f"Points to {kind}:{new_id}: {kind}:{old_id} was renamed. {message}",

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import os
+import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,12 +41,24 @@ from archive.document import (
     read_document,
     t,
 )
-from archive.errors import Conflict, Gone, InvalidDocument, NotFound, Problem
-from archive.storage.fsutil import atomic_write, fsync_dir, remove_stale_temporaries
+from archive.errors import (
+    ArchiveError,
+    Conflict,
+    FixityError,
+    Gone,
+    InvalidDocument,
+    NotFound,
+    Problem,
+)
+from archive.storage.fixity import FixityManifest, VersionRecord, sha256_hex, utc_second
+from archive.storage.fsutil import TEMP_PREFIX, atomic_write, fsync_dir, remove_stale_temporaries
 
 MAX_VERSION = 999_999  # far beyond any real history; keeps a version's file name short
 LOCK_NAME = ".lock"
 JOURNAL_NAME = ".journal.json"
+# Copies of current files that exist in no stored version, kept while a change is under way
+# so that a rollback can put them back (see `_apply`).
+ROLLBACK_DIR = ".rollback"
 
 OnChange = Callable[[list[str]], None]
 
@@ -88,12 +102,71 @@ class Corpus:
 
     # -- current documents ------------------------------------------------------------
 
+    @functools.cached_property
+    def fixity(self) -> FixityManifest:
+        return FixityManifest(self.config.corpus)
+
+    def _stored_ids(self) -> set[str] | None:
+        """Ids with a folder in versions/, or None for a corpus kept without versions/
+        (copied in): there every well-named file of documents/ is current."""
+        folder = self.config.versions_dir
+        if not folder.is_dir():
+            return None
+        with os.scandir(folder) as entries:
+            return {e.name for e in entries if DOC_ID_RE.match(e.name)}
+
     def ids(self) -> list[str]:
-        """Ids of the current (not withdrawn) documents, sorted."""
+        """Ids of the current (not withdrawn) documents, sorted: the files of documents/
+        named `<id>.xml` that the store holds versions of. Anything else there (a backup
+        copy, a half-written file, an editor's temporary file) is not a document: it is
+        listed by `strays`, reported by `archive validate`, and skipped by the index, the
+        catalogue and every export alike."""
+        return self._scan()[0]
+
+    def current_among(self, doc_ids: Iterable[str]) -> list[str]:
+        """Those of `doc_ids` that are current documents (as `ids` would list them), sorted,
+        looked up one by one: cheap for the few ids of an add."""
+        versioned = self.config.versions_dir.is_dir()
+        found = []
+        for doc_id in set(doc_ids):
+            if not isinstance(doc_id, str) or not DOC_ID_RE.match(doc_id):
+                continue
+            if self.path(doc_id).is_file() and (
+                not versioned or (self.config.versions_dir / doc_id).is_dir()
+            ):
+                found.append(doc_id)
+        return sorted(found)
+
+    def strays(self) -> list[Problem]:
+        """Files in documents/ that are not current documents, each with why."""
+        return self._scan()[1]
+
+    def _scan(self) -> tuple[list[str], list[Problem]]:
         folder = self.config.documents_dir
         if not folder.is_dir():
-            return []
-        return sorted(p.stem for p in folder.glob("*.xml") if DOC_ID_RE.match(p.stem))
+            return [], []
+        stored = self._stored_ids()
+        ids: list[str] = []
+        strays: list[Problem] = []
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                stem = entry.name[:-4] if entry.name.endswith(".xml") else None
+                if entry.name.startswith(TEMP_PREFIX):
+                    why = "a temporary file a killed writer left (the next change removes it)"
+                elif stem is None or not DOC_ID_RE.match(stem):
+                    why = "not a document: current documents are named <id>.xml"
+                elif stored is not None and stem not in stored:
+                    why = (
+                        f"not a stored document: no version of {stem!r} was ever added "
+                        "(a copy or a half-written file?); `archive add` it or move it away"
+                    )
+                elif not entry.is_file():
+                    why = "not a regular file"
+                else:
+                    ids.append(stem)
+                    continue
+                strays.append(Problem(str(folder / entry.name), None, why))
+        return sorted(ids), sorted(strays, key=lambda p: p.path)
 
     def known_ids(self) -> set[str]:
         """Every id the corpus has ever used: current, superseded or withdrawn."""
@@ -106,12 +179,39 @@ class Corpus:
         return self.config.documents_dir / f"{check_id(doc_id)}.xml"
 
     def read_bytes(self, doc_id: str) -> bytes:
-        """The current version's bytes. Raises Gone for a withdrawn id, NotFound otherwise."""
+        """The current version's bytes. Raises Gone for a withdrawn id, NotFound otherwise.
+
+        The file in documents/ is served when its bytes are those of a stored version (as
+        recorded when it was stored). When they are not (edited in place, damaged, cut
+        short), the latest stored version is served instead, itself checked: documents/
+        is a working copy, versions/ and the fixity records are what the archive holds."""
         try:
-            return self.path(doc_id).read_bytes()
+            data = self.path(doc_id).read_bytes()
         except FileNotFoundError:
             self._raise_missing(doc_id)
             raise  # unreachable: _raise_missing always raises
+        if sha256_hex(data) in self.fixity.digests(doc_id):
+            return data  # the common case: a stored version, as recorded
+        numbers = self.version_numbers(doc_id)
+        if not numbers and self.config.versions_dir.is_dir():
+            # A stray file (a copy, a half-written file), not a document the store holds.
+            raise NotFound(f"no document {doc_id!r} in the archive")
+        if not numbers or self._is_stored(doc_id, numbers, data):
+            return data
+        return self.read_version(doc_id, numbers[-1])
+
+    def _is_stored(self, doc_id: str, numbers: list[int], data: bytes) -> bool:
+        digest = sha256_hex(data)
+        fixity = self.fixity
+        for n in reversed(numbers):
+            record = fixity.get(doc_id, n)
+            if record is not None and record.sha256 == digest:
+                return True
+        latest = numbers[-1]
+        if fixity.get(doc_id, latest) is None:
+            with contextlib.suppress(OSError):
+                return self.version_path(doc_id, latest).read_bytes() == data
+        return False
 
     def document(self, doc_id: str) -> Document:
         return read_document(self.read_bytes(doc_id), self.path(doc_id))
@@ -131,18 +231,23 @@ class Corpus:
         return self.config.versions_dir / check_id(doc_id) / f"{version}.xml"
 
     def version_numbers(self, doc_id: str) -> list[int]:
-        folder = self.config.versions_dir / check_id(doc_id)
-        if not folder.is_dir():
+        try:  # os.listdir, not Path.glob: every read asks (~10x cheaper)
+            names = os.listdir(f"{self.config.versions_dir}/{check_id(doc_id)}")
+        except (FileNotFoundError, NotADirectoryError):
             return []
         return sorted(
-            int(p.stem) for p in folder.glob("*.xml") if p.stem.isascii() and p.stem.isdigit()
+            int(name[:-4])
+            for name in names
+            if name.endswith(".xml") and name[:-4].isascii() and name[:-4].isdigit()
         )
 
     def read_version(self, doc_id: str, version: int) -> bytes:
         """Version `version` of a document, byte for byte as it was added (also when the
-        document was later withdrawn: a cited version stays citable)."""
+        document was later withdrawn: a cited version stays citable). Bytes that no longer
+        match the sha256 recorded when the version was stored raise FixityError."""
+        path = self.version_path(doc_id, version)
         try:
-            return self.version_path(doc_id, version).read_bytes()
+            data = path.read_bytes()
         except FileNotFoundError:
             numbers = self.version_numbers(doc_id)
             if not numbers:
@@ -150,6 +255,36 @@ class Corpus:
             raise NotFound(
                 f"document {doc_id!r} has no version {version}; it has versions 1 to {numbers[-1]}"
             ) from None
+        record = self.fixity.get(doc_id, version)
+        if record is not None and sha256_hex(data) != record.sha256:
+            raise FixityError(
+                f"fixity failure: version {version} of {doc_id!r} no longer has the sha256 "
+                f"recorded when it was stored on {record.stored} ({record.sha256}); the file "
+                "was changed or damaged on disk and is not served. Restore it from a backup; "
+                "`archive verify` lists every such version",
+                path=path,
+            )
+        return data
+
+    def stored_time(self, doc_id: str, version: int) -> str:
+        """The UTC second at which the store wrote this version (`YYYY-MM-DDThh:mm:ssZ`):
+        its fixity record, or for a version stored before records were kept the time of
+        its file (see archive.storage.fixity)."""
+        record = self.fixity.get(doc_id, version)
+        if record is not None:
+            return record.stored
+        path = self.version_path(doc_id, version)
+        if not path.exists():  # a corpus kept without versions/: its current file
+            path = self.path(doc_id)
+        try:
+            return utc_second(path.stat().st_mtime)
+        except FileNotFoundError:
+            raise NotFound(f"document {doc_id!r} has no version {version}") from None
+
+    def recorded_sha256(self, doc_id: str, version: int) -> str | None:
+        """The sha256 recorded when the version was stored, or None (stored before records)."""
+        record = self.fixity.get(doc_id, version)
+        return record.sha256 if record is not None else None
 
     def version_document(self, doc_id: str, version: int) -> Document:
         return read_document(self.read_version(doc_id, version), self.version_path(doc_id, version))
@@ -195,9 +330,15 @@ class Corpus:
             current = self.path(doc_id)
             withdrawn = self.withdrawal(doc_id) is not None
             where = str(self.config.versions_dir / doc_id)
-            if numbers != list(range(1, len(numbers) + 1)):
+            # A document stored from a corpus copied in starts at the version it had then.
+            first = numbers[0] if numbers else 1
+            if numbers != list(range(first, first + len(numbers))):
                 problems.append(
-                    Problem(where, None, f"versions are {numbers}: expected 1 to {len(numbers)}")
+                    Problem(
+                        where,
+                        None,
+                        f"versions are {numbers}: expected {first} to {first + len(numbers) - 1}",
+                    )
                 )
             if not numbers:
                 problems.append(
@@ -213,7 +354,7 @@ class Corpus:
                 problems.append(Problem(str(current), None, "withdrawn but still current"))
             if not withdrawn and not current.exists() and numbers:
                 problems.append(Problem(where, None, "has versions but no current document"))
-        return problems
+        return problems + self.strays()
 
 
 # --- writing: add and withdraw ---------------------------------------------------------
@@ -222,9 +363,17 @@ class Corpus:
 @contextlib.contextmanager
 def corpus_lock(config: Config) -> Iterator[None]:
     """Hold the corpus write lock; a second writer is refused at once with a clear message."""
-    config.corpus.mkdir(parents=True, exist_ok=True)
     path = config.corpus / LOCK_NAME
-    with open(path, "a+") as handle:
+    try:
+        config.corpus.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")  # noqa: SIM115  (closed below, after the lock is let go)
+    except OSError as exc:
+        raise ArchiveError(
+            f"cannot change the corpus {config.corpus}: {exc.strerror} "
+            "(it can still be read, validated, searched and served)",
+            path=path,
+        ) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -251,12 +400,18 @@ def _journal_path(config: Config) -> Path:
 
 def recover(config: Config, on_change: OnChange | None = None) -> list[str]:
     """Roll back a change that a failure or a kill left unfinished; return the ids it
-    touched. Call with the lock held (`add` and `withdraw` do)."""
+    touched. Call with the lock held (`add` and `withdraw` do).
+
+    A current file that existed in no stored version was copied aside before the change
+    began (`.rollback/<id>.xml`) and is put back by rename, which needs no free space."""
     journal_path = _journal_path(config)
+    rollback_dir = config.corpus / ROLLBACK_DIR
     remove_stale_temporaries(config.documents_dir)
     remove_stale_temporaries(config.versions_dir)
     remove_stale_temporaries(config.corpus / "withdrawn")
     if not journal_path.exists():
+        # Copies of a change that never began writing, or that finished.
+        shutil.rmtree(rollback_dir, ignore_errors=True)
         return []
     journal = json.loads(journal_path.read_text(encoding="utf-8"))
     corpus = Corpus(config)
@@ -270,22 +425,38 @@ def recover(config: Config, on_change: OnChange | None = None) -> list[str]:
             with contextlib.suppress(FileNotFoundError):
                 new_version.unlink()
             previous = entry["previous"]
-            if previous is None:
+            backup = rollback_dir / f"{doc_id}.xml"
+            if entry.get("backup") and backup.exists():
+                os.replace(backup, current)
+                fsync_dir(config.documents_dir)
+            elif previous is None:
                 with contextlib.suppress(FileNotFoundError):
                     current.unlink()
                 with contextlib.suppress(OSError):
                     (corpus.config.versions_dir / doc_id).rmdir()
             else:
-                atomic_write(current, corpus.read_version(doc_id, previous))
+                _restore(current, corpus.version_path(doc_id, previous))
         elif journal["action"] == "withdraw":
-            atomic_write(current, corpus.read_version(doc_id, entry["version"]))
+            _restore(current, corpus.version_path(doc_id, entry["version"]))
             with contextlib.suppress(FileNotFoundError):
                 (config.corpus / "withdrawn" / f"{doc_id}.json").unlink()
+    if "fixity_size" in journal:
+        corpus.fixity.truncate(journal["fixity_size"])
     if on_change is not None:
         on_change(ids)
     journal_path.unlink()
     fsync_dir(config.corpus)
+    shutil.rmtree(rollback_dir, ignore_errors=True)
     return ids
+
+
+def _restore(current: Path, version: Path) -> None:
+    """Make `current` a copy of a stored version again, writing only if it is not one."""
+    data = version.read_bytes()
+    with contextlib.suppress(FileNotFoundError):
+        if current.read_bytes() == data:
+            return
+    atomic_write(current, data)
 
 
 def recover_pending(config: Config, on_change: OnChange | None = None) -> list[str]:
@@ -305,6 +476,9 @@ class _Planned:
     previous: int | None
     data: bytes
     status: str
+    # The current file's bytes when they are in no stored version (edited in place):
+    # copied aside so that a rollback puts them back.
+    on_disk: bytes | None = None
 
 
 def corpus_validator(config: Config, registers: Registers | None = None) -> Validator:
@@ -313,36 +487,77 @@ def corpus_validator(config: Config, registers: Registers | None = None) -> Vali
     return Validator(config, Corpus(config).known_ids(), registers)
 
 
+def _store_copied_in(config: Config) -> None:
+    """A corpus copied in without versions/ (documents/ alone) is stored before its first
+    change: each current document becomes the version its revisionDesc ends at, with a
+    fixity record timed by its file. From then on no change can replace the only copy of a
+    document. Files that are not readable documents named by their id stay where they are,
+    reported by `archive validate` as strays. Call with the lock held."""
+    if config.versions_dir.exists() or not config.documents_dir.is_dir():
+        return
+    corpus = Corpus(config)
+    staged = config.corpus / f"{TEMP_PREFIX}versions"
+    shutil.rmtree(staged, ignore_errors=True)
+    records = []
+    for doc_id in corpus.ids():
+        path = corpus.path(doc_id)
+        data = path.read_bytes()
+        try:
+            tree = parse_tei(data, path)
+            n = _changes(tree)[-1][0]
+        except (InvalidDocument, ValueError, TypeError, IndexError):
+            continue
+        if tree.getroot().get(XML_ID) != doc_id:
+            continue
+        atomic_write(staged / doc_id / f"{n}.xml", data, overwrite=False, mode=0o444)
+        records.append(VersionRecord(doc_id, n, sha256_hex(data), utc_second(path.stat().st_mtime)))
+    staged.mkdir(exist_ok=True)
+    corpus.fixity.append(records)
+    # The records come first: a kill before the rename leaves versions/ absent, and the
+    # next writer stores the corpus again (records of the same bytes, appended twice, agree).
+    os.rename(staged, config.versions_dir)
+    fsync_dir(config.corpus)
+
+
 def add(
     config: Config,
     paths: Iterable[Path],
     *,
+    revise: bool = False,
     message: str | None = None,
     on_change: OnChange | None = None,
     validator: Validator | None = None,
     now: str | None = None,
     contents: Mapping[Path, bytes] | None = None,
 ) -> list[AddOutcome]:
-    """Add files to the corpus as new documents or new versions, all or nothing.
+    """Add files to the corpus as new documents or, with `revise`, as new versions of
+    documents it holds; all or nothing.
 
-    A new id becomes version 1 (the file's revisionDesc must end at n="1"). A changed file
-    becomes version n+1: it either records that version itself (change n="n+1") or still
-    ends at n="n", in which case a change entry with `message` is added. Identical bytes are
-    a no-op. Every file is validated before anything is written; then versions/ and
-    documents/ are written under a journal, `on_change(ids)` updates the index, and only
-    then is the change final. Any failure rolls everything back. `contents` gives the bytes
-    to store for some of the paths instead of the file's own (a reviewed draft made final).
+    A revision is the archivist's explicit intent, never inferred from the file: without
+    `revise` a file whose id is in use is refused, naming its current version, so two
+    people adding the same new id get one "added" and one refusal. A new id becomes version 1 (its revisionDesc
+    must end at n="1"). A revision becomes version n+1: it either records that version
+    itself (change n="n+1") or still ends at n="n", in which case a change entry with
+    `message` is added; it must keep the recorded history. Identical bytes are a no-op.
+    Every file is validated before anything is written; then versions/, the fixity records
+    and documents/ are written under a journal, `on_change(ids)` updates the index, and only
+    then is the change final. Any failure rolls everything back, and bytes that were current
+    before are never lost (see `_apply`). `contents` gives the bytes to store for some of the
+    paths instead of the file's own (a reviewed draft made final).
     """
     paths = list(paths)
     stamp = now or utc_now()
     with corpus_lock(config):
         recover(config, on_change)
+        _store_copied_in(config)
         corpus = Corpus(config)
         validator = validator or corpus_validator(config)
-        planned = _plan(corpus, validator, paths, message or "Revised.", stamp, contents or {})
+        planned = _plan(
+            corpus, validator, paths, message or "Revised.", stamp, revise, contents or {}
+        )
         changes = [p for p in planned if p.status != "unchanged"]
         if changes:
-            _apply(config, "add", changes, on_change)
+            _apply(config, changes, on_change, now)
         return [AddOutcome(p.doc_id, p.version, p.status) for p in planned]
 
 
@@ -361,6 +576,7 @@ def withdraw(
         raise InvalidDocument([Problem("--reason", None, "a withdrawal needs a reason")])
     with corpus_lock(config):
         recover(config, on_change)
+        _store_copied_in(config)
         corpus = Corpus(config)
         corpus.read_bytes(doc_id)  # NotFound, or Gone if already withdrawn
         numbers = corpus.version_numbers(doc_id)
@@ -387,21 +603,47 @@ def withdraw(
 
 
 def _apply(
-    config: Config, action: str, changes: list[_Planned], on_change: OnChange | None
+    config: Config, changes: list[_Planned], on_change: OnChange | None, now: str | None = None
 ) -> None:
+    """Write a planned add so that a failure or a kill at any point loses nothing.
+
+    1. A current file whose bytes are in no stored version (edited in place) is copied to
+       `.rollback/<id>.xml`.
+    2. The journal names what will be written and the fixity file's length; then the new
+       version files, their fixity records (sha256 and the UTC second), the current files,
+       and the index. Deleting the journal makes the change final.
+    """
+    corpus = Corpus(config)
+    fixity = corpus.fixity
+    rollback_dir = config.corpus / ROLLBACK_DIR
+    backups = {p.doc_id for p in changes if p.on_disk is not None}
+    for p in changes:
+        if p.doc_id in backups and p.on_disk is not None:
+            atomic_write(rollback_dir / f"{p.doc_id}.xml", p.on_disk)
     journal = {
-        "action": action,
+        "action": "add",
+        "fixity_size": fixity.size(),
         "entries": [
-            {"id": p.doc_id, "version": p.version, "previous": p.previous} for p in changes
+            {
+                "id": p.doc_id,
+                "version": p.version,
+                "previous": p.previous,
+                "backup": p.doc_id in backups,
+            }
+            for p in changes
         ],
     }
     atomic_write(_journal_path(config), json.dumps(journal).encode())
-    corpus = Corpus(config)
     try:
         for p in changes:
             atomic_write(
                 corpus.version_path(p.doc_id, p.version), p.data, overwrite=False, mode=0o444
             )
+        stored = now or utc_now()  # `now`: the clock of a test or a replay
+        fixity.append(
+            [VersionRecord(p.doc_id, p.version, sha256_hex(p.data), stored) for p in changes]
+        )
+        for p in changes:
             atomic_write(corpus.path(p.doc_id), p.data)
         if on_change is not None:
             on_change([p.doc_id for p in changes])
@@ -410,6 +652,7 @@ def _apply(
         raise
     _journal_path(config).unlink()
     fsync_dir(config.corpus)
+    shutil.rmtree(rollback_dir, ignore_errors=True)
 
 
 def _plan(
@@ -418,6 +661,7 @@ def _plan(
     paths: list[Path],
     message: str,
     stamp: str,
+    revise: bool,
     contents: Mapping[Path, bytes],
 ) -> list[_Planned]:  # type: ignore[no-untyped-def]
     """Decide, for every file, what it becomes, and validate it: nothing is written yet."""
@@ -446,7 +690,7 @@ def _plan(
         if doc_id in incoming:
             raise Conflict(f"{path}: document {doc_id!r} is also given as {incoming[doc_id]}")
         incoming[doc_id] = path
-        planned.append(_plan_one(corpus, validator, path, data, tree, message, stamp))
+        planned.append(_plan_one(corpus, validator, path, data, tree, message, stamp, revise))
     if problems:
         raise InvalidDocument(problems)
     return planned
@@ -459,7 +703,7 @@ def _changes(tree: etree._ElementTree) -> list[tuple[int, str]]:
     ]
 
 
-def _plan_one(corpus, validator, path, data, tree, message, stamp) -> _Planned:  # type: ignore[no-untyped-def]
+def _plan_one(corpus, validator, path, data, tree, message, stamp, revise) -> _Planned:  # type: ignore[no-untyped-def]
     doc_id = tree.getroot().get(XML_ID)
     changes = _changes(tree)
     last = changes[-1][0]
@@ -469,39 +713,61 @@ def _plan_one(corpus, validator, path, data, tree, message, stamp) -> _Planned: 
             f"{path}: id {doc_id!r} belonged to a document withdrawn on {withdrawal.when}; ids are never reused"
         )
     numbers = corpus.version_numbers(doc_id)
+    current_path = corpus.path(doc_id)
+    try:
+        on_disk: bytes | None = current_path.read_bytes()
+    except FileNotFoundError:
+        on_disk = None
+    if not numbers and on_disk is not None and on_disk != data:
+        raise Conflict(
+            f"{path}: {current_path} is in documents/ but was never stored (a copy or a "
+            "half-written file?); add that file itself, or move it away, first"
+        )
     if not numbers:
         if last != 1:
             raise Conflict(
                 f"{path}: {doc_id!r} is new to the archive, so it must start at version 1, "
                 f'but its revisionDesc ends at n="{last}"'
             )
-        return _Planned(doc_id, 1, None, data, "added")
+        return _Planned(doc_id, 1, None, data, "added", on_disk)
 
     current_n = numbers[-1]
     current = corpus.read_version(doc_id, current_n)
     if data == current:
         return _Planned(doc_id, current_n, current_n, data, "unchanged")
+    if not revise:
+        raise Conflict(
+            f"{path}: id {doc_id!r} is already in the archive (version {current_n}); to store "
+            f"this file as its version {current_n + 1}, add it with --revise, or choose a new id"
+        )
+    if on_disk is not None and on_disk != current and on_disk != data:
+        raise Conflict(
+            f"{path}: {current_path} holds changes that are in no stored version of {doc_id!r}; "
+            f"add that file with --revise, or restore it from version {current_n}, first"
+        )
     stored = _changes(parse_tei(current, corpus.version_path(doc_id, current_n)))
     if changes[0] != stored[0]:
         raise Conflict(
-            f"{path}: id {doc_id!r} already belongs to another document (first recorded {stored[0][1]}); "
-            f"choose a new id, or start from its current version {current_n} to revise it"
+            f"{path}: id {doc_id!r} belongs to another document (its first recorded change is "
+            f"{stored[0][1]}, n={stored[0][0]}); choose a new id, or start from its current "
+            f"version {current_n} to revise it"
         )
     if last < current_n:
         raise Conflict(
             f"{path}: edited from version {last} of {doc_id!r}, but the archive holds version "
             f"{current_n}; start from the current version"
         )
-    if changes[:current_n] != stored:
+    if changes[: len(stored)] != stored:
         raise Conflict(
             f"{path}: its revisionDesc rewrites the recorded history of {doc_id!r}; history is kept as it was"
         )
+    keep = on_disk if on_disk is not None and on_disk != current else None
     if last == current_n:
         revised = _with_change(tree, current_n + 1, stamp, message)
         validator.check(revised, path)
-        return _Planned(doc_id, current_n + 1, current_n, revised, "revised")
+        return _Planned(doc_id, current_n + 1, current_n, revised, "revised", keep)
     if last == current_n + 1:
-        return _Planned(doc_id, last, current_n, data, "revised")
+        return _Planned(doc_id, last, current_n, data, "revised", keep)
     raise Conflict(
         f'{path}: revisionDesc jumps to n="{last}", but the next version of {doc_id!r} is {current_n + 1}'
     )
@@ -517,3 +783,78 @@ def _with_change(tree: etree._ElementTree, n: int, when: str, message: str) -> b
     last.tail = revision.text
     body = etree.tostring(tree.getroot(), encoding="UTF-8", xml_declaration=False)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
+
+
+# --- fixity: checking every version against what was recorded ---------------------------
+
+
+@dataclass
+class FixityReport:
+    """What `verify` found: every stored version checked against its fixity record."""
+
+    checked: int = 0
+    damaged: list[Problem] = field(default_factory=list)  # bytes differ, file missing, bad line
+    recorded: list[str] = field(default_factory=list)  # versions that had no record until now
+    unrecorded: list[str] = field(default_factory=list)  # ... and could not be recorded now
+    unrecorded_why: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.damaged
+
+
+def verify(config: Config) -> FixityReport:
+    """Check every stored version against the sha256 recorded when it was stored.
+
+    Checking reads only (a read-only corpus is verified too). A version with no record yet
+    (stored before records were kept) is then recorded, once, with the sha256 it has and the
+    time of its file (see archive.storage.fixity), under the corpus lock; on a corpus that
+    cannot be written it is reported instead."""
+    report = FixityReport()
+    corpus = Corpus(config)
+    fixity = corpus.fixity
+    records = fixity.records()
+    for line in fixity.bad_lines():
+        report.damaged.append(Problem(str(fixity.path), line, "not a fixity record (damaged line)"))
+    found: set[tuple[str, int]] = set()
+    unrecorded: list[VersionRecord] = []
+    for doc_id in sorted(corpus.known_ids()):
+        for n in corpus.version_numbers(doc_id):
+            found.add((doc_id, n))
+            path = corpus.version_path(doc_id, n)
+            data = path.read_bytes()
+            report.checked += 1
+            record = records.get((doc_id, n))
+            if record is None:
+                when = utc_second(path.stat().st_mtime)
+                unrecorded.append(VersionRecord(doc_id, n, sha256_hex(data), when))
+            elif sha256_hex(data) != record.sha256:
+                report.damaged.append(
+                    Problem(
+                        str(path),
+                        None,
+                        f"fixity failure: sha256 is {sha256_hex(data)}, but "
+                        f"{record.sha256} was recorded when it was stored on {record.stored}",
+                    )
+                )
+    for (doc_id, n), record in sorted(records.items()):
+        if (doc_id, n) not in found:
+            report.damaged.append(
+                Problem(
+                    str(config.versions_dir / doc_id / f"{n}.xml"),
+                    None,
+                    f"missing: version {n} of {doc_id!r} was stored on {record.stored} "
+                    f"(sha256 {record.sha256})",
+                )
+            )
+    if unrecorded:
+        try:
+            with corpus_lock(config):
+                recover(config)
+                known = fixity.records()
+                fixity.append([r for r in unrecorded if (r.id, r.version) not in known])
+            report.recorded = [f"{r.id} v{r.version}" for r in unrecorded]
+        except ArchiveError as exc:
+            report.unrecorded = [f"{r.id} v{r.version}" for r in unrecorded]
+            report.unrecorded_why = exc.message
+    return report
