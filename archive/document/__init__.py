@@ -18,6 +18,7 @@ from archive.document.authority import (
     Registers,
     Treaty,
     TreatyRegister,
+    latin_key,
     normalize_name,
 )
 from archive.document.dates import human_date, parse_iso
@@ -61,6 +62,7 @@ __all__ = [
     "date_span",
     "document_types",
     "human_date",
+    "latin_key",
     "normalize_name",
     "parse_iso",
     "parse_tei",
