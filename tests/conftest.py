@@ -23,6 +23,9 @@ SHARED = Path(os.environ.get("ARCHIVE_SHARED", PROJECT_ROOT.parent / "shared"))
 SHARED_SCHEMAS = Path(os.environ.get("ARCHIVE_SHARED_SCHEMAS", SHARED / "schemas"))
 TEI_ALL = SHARED_SCHEMAS / "tei" / "tei_all-4.3.0.rng"
 SEED_ID = "ngo-appeal-mine-maps-2021"
+# Documents in the bundled corpus: the seed, four records around it, three in Azerbaijani or
+# Russian (issue 19).
+BUNDLED_DOCUMENTS = 8
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -21,7 +21,7 @@ def run(*args: str, env: dict[str, str] | None = None):
 def test_validate_passes_on_the_bundled_corpus():
     result = run("validate")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "14 files valid"  # 5 documents, 5 versions, 4 registers
+    assert result.stdout.strip() == "20 files valid"  # 8 documents, 8 versions, 4 registers
 
 
 def test_validate_reports_path_line_message_and_exits_1(tmp_path):

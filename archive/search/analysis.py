@@ -125,7 +125,7 @@ class Language:
                 else frozenset()
             )
             algorithm = STEMMERS.get(code)
-            self._stem = Stemmer.Stemmer(algorithm).stemWord if algorithm else None
+            self._stem = _guarded(Stemmer.Stemmer(algorithm).stemWord) if algorithm else None
         self.terms: dict[str, str | tuple[str, str, str]] = {}
 
     def stem(self, word: str) -> str:
@@ -165,6 +165,18 @@ class Language:
         if isinstance(found, str):
             return (found, ONLY_SPECIAL + found) if exact else (found,)
         return (found[1],) if exact else (found[0],)
+
+
+def _guarded(stem: Any) -> Any:
+    """A Snowball stemmer that leaves a word alone rather than cut it below three letters:
+    the Turkish stemmer (used for Azerbaijani) makes "m" of "minse", a term that would
+    match words of every language."""
+
+    def guarded(word: str) -> str:
+        found = stem(word)
+        return found if len(found) >= 3 or len(found) >= len(word) else word
+
+    return guarded
 
 
 @cache

@@ -232,8 +232,13 @@ class SearchEngine:
         """The terms of a query's free-text words, as the search matches them (for marking
         those words in a document opened from a search: `QueryTerms.matches`). A query that
         does not parse still names words: its text is analysed as an English text."""
-        with self._lock:
-            present = self._current().facets["lang"].values
+        if not query.strip():
+            return QueryTerms()
+        try:
+            with self._lock:
+                present = self._current().facets["lang"].values
+        except IndexMissing:
+            present = []  # a document page needs no index: English then
         languages = self.parser.languages(present)
         try:
             parsed = self.parser.parse(query, languages)
