@@ -50,7 +50,8 @@ def latin_key(text: str) -> str:
     """`text` in Latin letters when it is written in another script (anyascii: Мирзаев ->
     Mirzaev, Միրզաև -> Mirzaev), else "": the key under which a name written in Cyrillic or
     Armenian is also found by a reader typing Latin letters. anyascii (ISC licence) rather
-    than Unidecode (GPL); both give these forms, anyascii in 2.4 us a name against 3.1 us."""
+    than Unidecode (GPL): on the register's Cyrillic and Armenian names (16,000 calls) it took
+    6.0 us a name against 8.9, and Unidecode makes Միրզաև "Mirzaew", Рей "Rei"."""
     if text.isascii() or all(
         not c.isalpha() or "LATIN" in unicodedata.name(c, "LATIN") for c in text
     ):

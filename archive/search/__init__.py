@@ -8,7 +8,7 @@ index generation (`snapshot`) and answers a `SearchResult` with hits, snippets a
 counts (`FacetValue`). The command line, the web UI and exports all search through it.
 """
 
-from archive.search.analysis import TOKEN_RE, stem
+from archive.search.analysis import TOKEN_RE, QueryTerms, stem
 from archive.search.engine import Hit, SearchEngine, SearchResult
 from archive.search.facets import FacetValue
 from archive.search.index import (
@@ -32,6 +32,7 @@ __all__ = [
     "IndexMissing",
     "IndexReport",
     "IndexStatus",
+    "QueryTerms",
     "SearchEngine",
     "SearchRequest",
     "SearchResult",

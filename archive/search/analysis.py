@@ -21,8 +21,10 @@ stemmer (unchanged terms); every other Snowball language is PyStemmer's C build 
 word against 89 us for the pure-Python `snowballstemmer` and 162 us for `whoosh.lang`,
 measured on 27,000 distinct Russian words); stop lists are whoosh.lang's. Azerbaijani is
 stemmed by the Turkish stemmer (the closest Snowball has; no stop list); a language without a
-stemmer is folded and not stemmed. The `names` field and every query also use the neutral
-analysis (folded, unstemmed), so names match whatever language a text is in.
+stemmer is folded and not stemmed; so is a word the Snowball stemmer would cut below three
+letters. The `names` field uses the neutral analysis (`NEUTRAL`: folded, unstemmed, no stop
+words), so names match whatever language a text is in; query.py analyses a query's words in
+each language the index holds.
 
 Both classes live in the index's pickled schema, so renaming them needs a new INDEX_FORMAT.
 """
@@ -51,7 +53,7 @@ TOKEN_RE = re.compile(r"\w+(?:\.?\w+)*", re.UNICODE)
 MIN_SIZE = 2
 EXACT = "="  # prefix of a term that keeps a word's special letters
 ONLY_SPECIAL = "!"  # prefix of the marker: this stem occurs here only in special spellings
-NEUTRAL = "und"  # BCP 47 "undetermined": folded, no stop words, no stems (names, queries)
+NEUTRAL = "und"  # BCP 47 "undetermined": folded, no stop words, no stems (the names field)
 DEFAULT_LANGUAGE = "en"
 _STEM_CACHE_LIMIT = 200_000
 
