@@ -220,3 +220,12 @@ def test_facet_links_are_canonical_urls_of_the_toggled_search(client):
         assert len(excluded) == 1
         # Excluding the selected type unselects it; excluding anything else keeps it.
         assert (("type", "appeal") in pairs) == (excluded != [("not_type", "appeal")])
+
+
+def test_the_exact_spelling_switch_is_in_the_form_and_kept_in_links(client):
+    html = client.get("/?q=Mirzəyev&exact=1").get_data(as_text=True)
+    assert '<input type="checkbox" id="exact" name="exact" value="1" checked>' in html
+    assert "exact=1" in html  # facet and paging links keep it
+    plain = client.get("/?q=Mirzəyev").get_data(as_text=True)
+    assert '<input type="checkbox" id="exact" name="exact" value="1">' in plain
+    assert client.get("/?q=x&exact=perhaps").status_code == 400
