@@ -26,6 +26,9 @@ SEED_ID = "ngo-appeal-mine-maps-2021"
 # The fixtures' configurations are a deployment with its public address set
 # ($ARCHIVE_BASE_URL); tests/test_config.py covers the archive run without one.
 DEPLOYED = CANONICAL_BASE_URL
+# Documents in the bundled corpus: the seed, four records around it, three in Azerbaijani or
+# Russian (issue 19).
+BUNDLED_DOCUMENTS = 8
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -11,7 +11,7 @@ import pytest
 from archive.document.authority import Registers
 from archive.publish.catalogue import Catalogue, set_specs, utc_datestamp
 from archive.storage import cache, store
-from tests.conftest import SEED_ID
+from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID
 from tests.synthetic import copy_id, make_corpus, revise_seed
 
 
@@ -40,7 +40,7 @@ def test_lists_are_ordered_and_paged_by_datestamp_and_id(tmp_path):
     config = make_corpus(tmp_path, 30)
     catalogue = Catalogue.current(config)
     everything = catalogue.list(limit=1000)
-    assert len(everything) == catalogue.count() == 35
+    assert len(everything) == catalogue.count() == 30 + BUNDLED_DOCUMENTS
     keys = [(r.datestamp, r.id) for r in everything]
     assert keys == sorted(keys)
     pages, after = [], None
@@ -52,7 +52,7 @@ def test_lists_are_ordered_and_paged_by_datestamp_and_id(tmp_path):
     assert [r.id for r in window] == [copy_id(10), copy_id(11), copy_id(12)]
     assert catalogue.count("2025-01-01T00:10:00Z", "2025-01-01T00:12:00Z") == 3
     appeals = catalogue.list(set_spec="type:appeal", limit=1000)
-    assert len(appeals) == catalogue.count(set_spec="type:appeal") == 2 + 12
+    assert len(appeals) == catalogue.count(set_spec="type:appeal") == 2 + 8  # 2 of 8 templates
 
 
 def test_a_refresh_reads_only_what_changed(corpus_copy, tmp_path, monkeypatch):
@@ -60,11 +60,11 @@ def test_a_refresh_reads_only_what_changed(corpus_copy, tmp_path, monkeypatch):
     calls = []
     real = cache.read_document
     monkeypatch.setattr(cache, "read_document", lambda *a: calls.append(a) or real(*a))
-    revise_seed(corpus_copy, now="2026-12-01T08:00:00Z")
+    revise_seed(corpus_copy, now="2026-12-11T08:00:00Z")
     catalogue = Catalogue(corpus_copy)
     assert catalogue.refresh() == 1
     assert len(calls) == 1  # only the new version was read into the model
-    assert catalogue.get(SEED_ID).datestamp == "2026-12-01T08:00:00Z"
+    assert catalogue.get(SEED_ID).datestamp == "2026-12-11T08:00:00Z"
     assert catalogue.get(SEED_ID).version == 2
 
 
@@ -74,14 +74,14 @@ def test_a_change_hidden_from_the_folder_times_is_still_seen(corpus_copy):
     catalogue = Catalogue.current(corpus_copy)
     folder = corpus_copy.documents_dir
     before = os.stat(folder)
-    store.withdraw(corpus_copy, SEED_ID, "Withdrawn.", now="2026-12-02T09:00:00Z")
+    store.withdraw(corpus_copy, SEED_ID, "Withdrawn.", now="2026-12-12T09:00:00Z")
     os.utime(folder, ns=(before.st_atime_ns, before.st_mtime_ns))
     withdrawn = corpus_copy.corpus / "withdrawn"
     os.utime(withdrawn, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert not catalogue.is_fresh()
     catalogue.refresh()
     record = catalogue.get(SEED_ID)
-    assert record.deleted and record.datestamp == "2026-12-02T09:00:00Z"
+    assert record.deleted and record.datestamp == "2026-12-12T09:00:00Z"
 
 
 def test_an_old_enough_refresh_is_trusted_without_looking_at_files(corpus_copy):
@@ -99,7 +99,7 @@ def test_one_instance_serving_another_corpus_rebuilds(corpus_copy, tmp_path):
     other = make_corpus(tmp_path / "other", 3)
     other = other.with_overrides(instance=corpus_copy.instance)
     catalogue = Catalogue.current(other)
-    assert catalogue.count() == 8
+    assert catalogue.count() == 3 + BUNDLED_DOCUMENTS
     assert catalogue.get(copy_id(2)) is not None
 
 
@@ -119,8 +119,8 @@ def test_concurrent_refreshes_read_each_document_once(tmp_path, monkeypatch):
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(calls) == 45
-    assert Catalogue.current(config).count() == 45
+    assert len(calls) == 40 + BUNDLED_DOCUMENTS
+    assert Catalogue.current(config).count() == 40 + BUNDLED_DOCUMENTS
 
 
 def test_new_catalogue_code_rebuilds_the_catalogue_from_the_cached_models(corpus_copy, monkeypatch):
@@ -131,5 +131,5 @@ def test_new_catalogue_code_rebuilds_the_catalogue_from_the_cached_models(corpus
     )
     monkeypatch.setattr(cache, "read_document", lambda *a: pytest.fail("TEI read again"))
     catalogue = Catalogue.current(corpus_copy)
-    assert catalogue.count() == 5
-    assert catalogue.conn.execute("SELECT count(*) FROM models").fetchone()[0] == 5
+    assert catalogue.count() == BUNDLED_DOCUMENTS
+    assert catalogue.conn.execute("SELECT count(*) FROM models").fetchone()[0] == BUNDLED_DOCUMENTS

@@ -21,8 +21,7 @@ def run(*args: str, env: dict[str, str] | None = None):
 def test_validate_passes_on_the_bundled_corpus():
     result = run("validate")
     assert result.exit_code == 0, result.output
-    # What was counted, in the corpus's terms (it said "14 files valid" for five documents).
-    assert result.stdout.strip() == "5 documents, 5 stored versions, 4 registers: valid"
+    assert result.stdout.strip() == "8 documents, 8 stored versions, 4 registers: valid"
 
 
 def test_validate_reports_path_line_message_and_exits_1(tmp_path):

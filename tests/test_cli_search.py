@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from archive.cli import main
 from archive.config import Config
 from archive.search.index import INDEX_FORMAT, current_generation, generation_format
-from tests.conftest import SEED_ID, copy_document, store_edit
+from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID, copy_document, store_edit
 
 
 def run(config: Config, *args: str):
@@ -21,10 +21,10 @@ def run(config: Config, *args: str):
 def test_index_then_search_prints_hits_snippets_and_facets(corpus_copy: Config):
     result = run(corpus_copy, "index")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("index rebuilt: 5 added")
+    assert result.stdout.startswith(f"index rebuilt: {BUNDLED_DOCUMENTS} added")
     result = run(corpus_copy, "search", "mine maps")
     assert result.exit_code == 0, result.output
-    assert "3 documents for 'mine maps'" in result.stdout
+    assert "4 documents for 'mine maps'" in result.stdout
     assert f"   {SEED_ID} · appeal · 25 March 2021 (uncertain)" in result.stdout
     assert "*maps*" in result.stdout
     assert "Treaties: Additional Protocols of 1977 (1) [Additional Protocol I (1)" in result.stdout
@@ -45,7 +45,7 @@ def test_search_rebuilds_an_index_of_an_older_format_first(corpus_copy: Config):
     result = run(corpus_copy, "search", "mine maps")
     assert result.exit_code == 0, result.output
     assert "building the search index first" in result.stderr
-    assert "3 documents for 'mine maps'" in result.stdout
+    assert "4 documents for 'mine maps'" in result.stdout
     assert generation_format(current_generation(corpus_copy.index_dir)) == INDEX_FORMAT
 
 
@@ -88,7 +88,9 @@ def test_archive_index_picks_up_added_changed_and_removed_files(corpus_copy: Con
     store_edit(corpus_copy, SEED_ID, "tranquility", "serenity")
     (corpus_copy.documents_dir / "bonn-declaration-mine-maps-2021.xml").unlink()
     result = run(corpus_copy, "index")
-    assert result.stdout.startswith("index updated: 1 added, 1 changed, 1 removed, 3 unchanged")
+    assert result.stdout.startswith(
+        f"index updated: 1 added, 1 changed, 1 removed, {BUNDLED_DOCUMENTS - 2} unchanged"
+    )
 
     def found(query: str) -> list[str]:
         return [
@@ -107,10 +109,15 @@ def test_stats_reports_corpus_and_index(corpus_copy: Config):
     run(corpus_copy, "index")
     result = run(corpus_copy, "stats")
     assert result.exit_code == 0, result.output
-    assert "5 documents" in result.stdout and "up to date with the corpus" in result.stdout
-    assert "Types: appeal 2" in result.stdout
+    assert (
+        f"{BUNDLED_DOCUMENTS} documents" in result.stdout
+        and "up to date with the corpus" in result.stdout
+    )
+    assert "appeal 2" in next(
+        line for line in result.stdout.splitlines() if line.startswith("Types:")
+    )
     data = json.loads(run(corpus_copy, "stats", "--json").stdout)
-    assert data["index"]["documents"] == 5 and data["corpus"]["treaties"] == 35
+    assert data["index"]["documents"] == BUNDLED_DOCUMENTS and data["corpus"]["treaties"] == 35
 
 
 @pytest.mark.parametrize(

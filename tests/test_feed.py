@@ -11,7 +11,7 @@ import feedparser
 from lxml import etree
 
 from archive.storage import store
-from tests.conftest import SEED_ID
+from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID
 from tests.synthetic import copy_id, make_corpus, revise_seed
 from webui import create_app
 
@@ -84,7 +84,7 @@ def test_the_feed_is_atom_1_0(bundled_config):
     parsed = feedparser.parse(data)
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == "atom10"
-    assert len(parsed.entries) == 5
+    assert len(parsed.entries) == BUNDLED_DOCUMENTS
     assert parsed.feed.title == "Appeals Archive: latest additions and versions"
     assert parsed.feed.links[0].href == "http://localhost/feed.atom"
 
@@ -93,18 +93,18 @@ def test_a_new_version_is_a_new_entry_and_old_ids_stay(corpus_copy, tmp_path):
     client = create_app(corpus_copy, testing=True).test_client()
     _, before = get_feed(client)
     before_ids = before.xpath("a:entry/a:id/text()", namespaces=NS)
-    revise_seed(corpus_copy, message="Second reading of the source.", now="2026-12-01T10:00:00Z")
+    revise_seed(corpus_copy, message="Second reading of the source.", now="2026-12-11T10:00:00Z")
     store.withdraw(
-        corpus_copy, "bonn-declaration-mine-maps-2021", "Duplicate.", now="2026-12-01T09:00:00Z"
+        corpus_copy, "bonn-declaration-mine-maps-2021", "Duplicate.", now="2026-12-11T09:00:00Z"
     )
     _, feed = get_feed(client)
     check_rfc4287(feed)
     first = feed.find("a:entry", NS)
     assert first.findtext("a:id", namespaces=NS) == f"https://appeals-archive.org/doc/{SEED_ID}/v2"
     assert first.findtext("a:title", namespaces=NS).endswith("(version 2)")
-    assert first.findtext("a:updated", namespaces=NS) == "2026-12-01T10:00:00Z"
+    assert first.findtext("a:updated", namespaces=NS) == "2026-12-11T10:00:00Z"
     assert first.findtext("a:summary", namespaces=NS) == "Second reading of the source."
-    assert feed.findtext("a:updated", namespaces=NS) == "2026-12-01T10:00:00Z"
+    assert feed.findtext("a:updated", namespaces=NS) == "2026-12-11T10:00:00Z"
     assert first.find("a:link", NS).get("href") == f"http://localhost/doc/{SEED_ID}/v2"
     after_ids = feed.xpath("a:entry/a:id/text()", namespaces=NS)
     withdrawn = "https://appeals-archive.org/doc/bonn-declaration-mine-maps-2021"
@@ -122,8 +122,10 @@ def test_the_feed_holds_the_latest_fifty_latest_first(tmp_path):
     stamps = [datetime.fromisoformat(e.findtext("a:updated", namespaces=NS)) for e in entries]
     assert stamps == sorted(stamps, reverse=True)
     # The bundled documents (versions of 2026) first, then the copies (of 2025), latest first.
-    assert entries[5].findtext("a:id", namespaces=NS).endswith(f"/doc/{copy_id(79)}/v1")
-    assert entries[49].findtext("a:id", namespaces=NS).endswith(f"/doc/{copy_id(35)}/v1")
+    first_copy = entries[BUNDLED_DOCUMENTS].findtext("a:id", namespaces=NS)
+    assert first_copy.endswith(f"/doc/{copy_id(79)}/v1")
+    last = 79 - (49 - BUNDLED_DOCUMENTS)
+    assert entries[49].findtext("a:id", namespaces=NS).endswith(f"/doc/{copy_id(last)}/v1")
 
 
 def test_an_old_version_keeps_its_own_title_and_authors(corpus_copy, tmp_path):
@@ -139,7 +141,7 @@ def test_an_old_version_keeps_its_own_title_and_authors(corpus_copy, tmp_path):
         [path],
         revise=True,
         message="Title and a name corrected.",
-        now="2026-12-01T10:00:00Z",
+        now="2026-12-11T10:00:00Z",
     )
     _, feed = get_feed(create_app(corpus_copy, testing=True).test_client())
     entries = {e.findtext("a:id", namespaces=NS): e for e in feed.findall("a:entry", NS)}
@@ -155,10 +157,10 @@ def test_an_old_version_keeps_its_own_title_and_authors(corpus_copy, tmp_path):
 def test_a_withdrawal_is_news_and_moves_the_feed(corpus_copy):
     client = create_app(corpus_copy, testing=True).test_client()
     gone = "bonn-declaration-mine-maps-2021"
-    store.withdraw(corpus_copy, gone, "Duplicate of another record.", now="2026-12-02T08:00:00Z")
+    store.withdraw(corpus_copy, gone, "Duplicate of another record.", now="2026-12-12T08:00:00Z")
     data, feed = get_feed(client)
     check_rfc4287(feed)
-    assert feed.findtext("a:updated", namespaces=NS) == "2026-12-02T08:00:00Z"
+    assert feed.findtext("a:updated", namespaces=NS) == "2026-12-12T08:00:00Z"
     first = feed.find("a:entry", NS)
     assert (
         first.findtext("a:id", namespaces=NS) == f"https://appeals-archive.org/doc/{gone}#withdrawn"

@@ -61,4 +61,4 @@ def test_fast_writer_writes_what_whoosh_writes(tmp_path):
     found = every_posting(build(tmp_path / "fast", FastSegmentWriter, fields_list))
     assert found[0].keys() == expected[0].keys()
     assert found == expected
-    assert max(len(v[0]) for v in found[0].values()) == 300
+    assert max(len(v[0]) for v in found[0].values()) > 2 * 128

@@ -10,7 +10,7 @@ from lxml import etree
 from archive.config import BUNDLED_CORPUS, Config
 from archive.document.validate import Validator
 from archive.storage.store import corpus_validator
-from tests.conftest import SEED_ID, snapshot
+from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID, snapshot
 
 CORPUS_FILES = sorted((BUNDLED_CORPUS / "documents").glob("*.xml")) + sorted(
     (BUNDLED_CORPUS / "authority").glob("*.xml")
@@ -22,8 +22,8 @@ def validator() -> Validator:
     return corpus_validator(Config(corpus=BUNDLED_CORPUS))
 
 
-def test_the_corpus_holds_the_seed_four_catalogue_records_and_four_registers():
-    assert len(CORPUS_FILES) == 9
+def test_the_corpus_holds_the_seed_seven_catalogue_records_and_four_registers():
+    assert len(CORPUS_FILES) == BUNDLED_DOCUMENTS + 4
 
 
 @pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)

@@ -10,6 +10,7 @@ import bibtexparser
 import pytest
 import rispy
 
+from archive.search import update_index
 from archive.storage import store
 from archive.storage.store import Corpus
 from tests.conftest import SEED_ID
@@ -74,6 +75,13 @@ def test_query_words_are_highlighted_when_arriving_from_a_search(client):
     html = client.get(f"/doc/{SEED_ID}?q=mines+treaty:gc-1949").get_data(as_text=True)
     assert "<mark>mines</mark>" in html
     assert "<mark>Mine</mark>" in html
+
+
+def test_query_words_are_highlighted_in_the_documents_language(client, bundled_config):
+    update_index(bundled_config)  # the languages of a query are those the index holds
+    record = "azerbaijan-mfa-statement-mine-maps-2021-07-03"
+    html = client.get(f"/doc/{record}?q=карта").get_data(as_text=True)
+    assert "<mark>карты</mark>" in html
     assert "<mark>treaty" not in html
 
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 
 from archive.search.indexing import update_index
-from tests.conftest import SEED_ID
+from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID
 from webui import create_app
 from webui.search import PARAM_ORDER
 
@@ -28,8 +28,8 @@ def test_landing_page_lists_every_document_with_facets_and_histogram(client):
     response = client.get("/")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "<strong>5</strong> documents" in html
-    assert len(hit_ids(html)) == 5
+    assert f"<strong>{BUNDLED_DOCUMENTS}</strong> documents" in html
+    assert len(hit_ids(html)) == BUNDLED_DOCUMENTS
     assert '<svg class="histogram"' in html
     assert re.search(r'<a href="/\?year=2021" aria-label="2021: \d+ documents">', html)
     assert 'name="treaty" value="gc-1949"' in html and 'name="treaty" value="gc-1949-iv"' in html
@@ -194,7 +194,9 @@ def test_a_running_app_sees_an_added_document_without_restarting(corpus_copy, tm
     assert CliRunner().invoke(main, args).exit_code == 0
     found = client.get("/search.json?q=zebrawords").json
     assert [(h["id"], h["version"]) for h in found["hits"]] == [(SEED_ID, 2)]
-    assert client.get("/search.json").json["total"] == 5  # replaced, not added twice
+    assert (
+        client.get("/search.json").json["total"] == BUNDLED_DOCUMENTS
+    )  # replaced, not added twice
 
 
 def test_facet_links_are_canonical_urls_of_the_toggled_search(client):
@@ -218,3 +220,12 @@ def test_facet_links_are_canonical_urls_of_the_toggled_search(client):
         assert len(excluded) == 1
         # Excluding the selected type unselects it; excluding anything else keeps it.
         assert (("type", "appeal") in pairs) == (excluded != [("not_type", "appeal")])
+
+
+def test_the_exact_spelling_switch_is_in_the_form_and_kept_in_links(client):
+    html = client.get("/?q=Mirzəyev&exact=1").get_data(as_text=True)
+    assert '<input type="checkbox" id="exact" name="exact" value="1" checked>' in html
+    assert "exact=1" in html  # facet and paging links keep it
+    plain = client.get("/?q=Mirzəyev").get_data(as_text=True)
+    assert '<input type="checkbox" id="exact" name="exact" value="1">' in plain
+    assert client.get("/?q=x&exact=perhaps").status_code == 400

@@ -13,7 +13,7 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from archive.document import NS, TEI_NS, DateSpan, Registers, date_span, split_refs
-from archive.search import TOKEN_RE, stem
+from archive.search import TOKEN_RE, QueryTerms
 
 # (kind, id) -> URL of its page, or None when there is none.
 UrlFor = Callable[[str, str], str | None]
@@ -37,20 +37,22 @@ class Renderer:
     def __init__(self, registers: Registers, url_for: UrlFor, stems: Iterable[str] = ()) -> None:
         self.registers = registers
         self.url_for = url_for
-        self.stems = frozenset(stems)
+        # The search's terms in the languages it was analysed in (engine.query_stems).
+        self.stems = stems if isinstance(stems, QueryTerms) else QueryTerms(stems)
 
     # -- text -----------------------------------------------------------------------
 
     def _text(self, text: str | None) -> Markup:
         """Escaped text, with the words of the search marked: a word is marked when its stem
-        is one the search matched, as in the result snippets."""
+        is one the search matched, in any language the search was analysed in, as in the
+        result snippets."""
         if not text:
             return Markup("")
         if not self.stems:
             return escape(text)
         out, last = [], 0
         for match in TOKEN_RE.finditer(text):
-            if stem(match.group(0).lower()) in self.stems:
+            if self.stems.matches(match.group(0)):
                 out.append(escape(text[last : match.start()]))
                 out.append(Markup("<mark>") + escape(match.group(0)) + Markup("</mark>"))
                 last = match.end()

@@ -20,6 +20,7 @@ from archive.document.authority import (
     Registers,
     Treaty,
     TreatyRegister,
+    latin_key,
     normalize_name,
 )
 from archive.document.dates import human_date, parse_iso
@@ -89,6 +90,7 @@ __all__ = [
     "finalized",
     "human_date",
     "is_draft",
+    "latin_key",
     "normalize_name",
     "parse_iso",
     "parse_tei",

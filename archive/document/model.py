@@ -248,6 +248,9 @@ class Document:
     measures: list[Measure] = field(default_factory=list)
     text: str = ""
     abstract: str = ""
+    # Spans of `text` / `abstract` in another language than `lang`: [start, end, xml:lang].
+    text_langs: list[tuple[int, int, str]] = field(default_factory=list)
+    abstract_langs: list[tuple[int, int, str]] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     version: int = 1
     changes: list[Change] = field(default_factory=list)
@@ -295,6 +298,8 @@ class Document:
         values["measures"] = [Measure(**m) for m in data.get("measures", [])]
         values["sources"] = [Source(**s) for s in data.get("sources", [])]
         values["changes"] = [Change(**c) for c in data.get("changes", [])]
+        for name in ("text_langs", "abstract_langs"):
+            values[name] = [tuple(part) for part in data.get(name, [])]
         return cls(**values)
 
 

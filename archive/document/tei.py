@@ -248,17 +248,44 @@ def _inline_pieces(element: etree._Element) -> Iterator[str]:
 
 def block_texts(element: etree._Element) -> list[str]:
     """The paragraphs of an element (body, div ...), in order, as plain text."""
-    out: list[str] = []
+    return [text for text, _ in _blocks(element, "")]
+
+
+def _blocks(element: etree._Element, lang: str) -> list[tuple[str, str]]:
+    """The paragraphs of an element with the xml:lang each is in ("" for inherited)."""
+    out: list[tuple[str, str]] = []
     for child in element:
         if not isinstance(child.tag, str) or child.tag in _EDITORIAL:
             continue
+        own = child.get(XML_LANG) or lang
         if child.tag in _BLOCKS:
             text = inline_text(child)
             if text:
-                out.append(text)
+                out.append((text, own))
         else:
-            out.extend(block_texts(child))
+            out.extend(_blocks(child, own))
     return out
+
+
+def prose_with_languages(
+    element: etree._Element | None, doc_lang: str
+) -> tuple[str, list[tuple[int, int, str]]]:
+    """An element's paragraphs as one text (blank lines between them), and the spans of
+    that text in a language other than the document's (xml:lang on a division or a
+    paragraph): search analyses each part in its own language."""
+    if element is None:
+        return "", []
+    pieces: list[str] = []
+    parts: list[tuple[int, int, str]] = []
+    cursor = 0
+    for text, lang in _blocks(element, element.get(XML_LANG) or ""):
+        if pieces:
+            cursor += 2
+        if lang and lang != doc_lang:
+            parts.append((cursor, cursor + len(text), lang))
+        pieces.append(text)
+        cursor += len(text)
+    return "\n\n".join(pieces), parts
 
 
 def split_refs(value: str | None) -> list[tuple[str, str]]:
@@ -434,6 +461,8 @@ def document_from_tree(tree: etree._ElementTree, data: bytes) -> Document:
     permalink = first("t:teiHeader/t:fileDesc/t:publicationStmt/t:idno[@type='URI']")
     refs = _ids_by_kind(root, source_desc)
     lang = root.get(XML_LANG) or ""
+    body_text, text_langs = prose_with_languages(body, lang)
+    abstract_text, abstract_langs = prose_with_languages(abstract, lang)
 
     return Document(
         id=root.get(XML_ID, ""),
@@ -466,8 +495,10 @@ def document_from_tree(tree: etree._ElementTree, data: bytes) -> Document:
             for part in prose
             for el in part.iter(t("measure"))
         ],
-        text="\n\n".join(block_texts(body)) if body is not None else "",
-        abstract="\n\n".join(block_texts(abstract)) if abstract is not None else "",
+        text=body_text,
+        text_langs=text_langs,
+        abstract=abstract_text,
+        abstract_langs=abstract_langs,
         sources=sources,
         permalink=normalize_space(permalink.text) if permalink is not None else "",
         version=max((c.n for c in changes), default=1),

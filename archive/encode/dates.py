@@ -19,7 +19,7 @@ from dateutil.parser import parse as parse_date
 from dateutil.relativedelta import relativedelta
 
 from archive.document import DateSpan
-from archive.encode.date_forms import NUMBER_WORDS, PATTERNS, YEAR
+from archive.encode.date_forms import ENGLISH_MONTHS, LOCAL_MONTHS, NUMBER_WORDS, PATTERNS, YEAR
 from archive.encode.results import Detection
 from archive.encode.spans import SpanSet
 
@@ -65,7 +65,11 @@ def detect_dates(
 
 
 def _calendar(day: str | None, month: str, year: int) -> date | None:
-    """A real calendar date from the words, through dateutil (None if there is none)."""
+    """A real calendar date from the words, through dateutil (None if there is none); a
+    Russian or Azerbaijani month name is read as its English one."""
+    local = LOCAL_MONTHS.get(month.lower())
+    if local is not None:
+        month = ENGLISH_MONTHS[local - 1]
     words = f"{day or 1} {month.rstrip('.')} {year}"
     try:
         return parse_date(words, default=datetime(year, 1, 1), dayfirst=True).date()

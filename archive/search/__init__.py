@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from archive import lazy_names
 
 if TYPE_CHECKING:
-    from archive.search.analysis import TOKEN_RE, stem
+    from archive.search.analysis import TOKEN_RE, QueryTerms, stem
     from archive.search.engine import Hit, SearchEngine, SearchResult
     from archive.search.facets import FacetValue
     from archive.search.index import (
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 _MODULES = {
     "TOKEN_RE": "analysis",
     "stem": "analysis",
+    "QueryTerms": "analysis",
     "Hit": "engine",
     "SearchEngine": "engine",
     "SearchResult": "engine",
@@ -69,6 +70,7 @@ __all__ = [
     "IndexMissing",
     "IndexReport",
     "IndexStatus",
+    "QueryTerms",
     "SearchEngine",
     "SearchRequest",
     "SearchResult",

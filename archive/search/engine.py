@@ -30,12 +30,11 @@ from whoosh.searching import Searcher
 from archive.config import Config
 from archive.document import Registers
 from archive.errors import BadQuery
-from archive.search.analysis import TOKEN_RE, stem
+from archive.search.analysis import TOKEN_RE, QueryTerms, stem
 from archive.search.analysis import words as analysed_words
 from archive.search.facets import FACET_LIMIT, FacetLabels, FacetValue, facet_list
 from archive.search.index import (
     INDEX_FORMAT,
-    TEXT_FIELDS,
     IndexMissing,
     current_index_folder,
     open_generation,
@@ -198,7 +197,7 @@ class SearchEngine:
         with self._lock:
             snap = self._current()
             try:
-                parsed = self.parser.parse(request.q)
+                parsed = self._parse(snap, request)
                 base = snap.mask(parsed.query) & self._date_mask(snap, request)
                 selection = self._selection(snap, request)
                 matched = self._apply(base, selection)
@@ -228,7 +227,7 @@ class SearchEngine:
         with self._lock:
             snap = self._current()
             try:
-                parsed = self.parser.parse(request.q)
+                parsed = self._parse(snap, request)
                 base = snap.mask(parsed.query) & self._date_mask(snap, request)
                 matched = self._apply(base, self._selection(snap, request))
                 docs, _ = self._order(snap, parsed, request, matched, limit=None)
@@ -237,15 +236,23 @@ class SearchEngine:
                 snap.forget_postings()
         yield from ids
 
-    def query_stems(self, query: str) -> set[str]:
-        """The stems of a query's free-text words, as the search matches them (for marking
-        those words in a document opened from a search). A query that does not parse still
-        names words: its text is analysed as the index analyses a document's."""
+    def query_stems(self, query: str) -> QueryTerms:
+        """The terms of a query's free-text words, as the search matches them (for marking
+        those words in a document opened from a search: `QueryTerms.matches`). A query that
+        does not parse still names words: its text is analysed as an English text."""
+        if not query.strip():
+            return QueryTerms()
         try:
-            parsed = self.parser.parse(query)
+            with self._lock:
+                present = self._current().facets["lang"].values
+        except IndexMissing:
+            present = []  # a document page needs no index: English then
+        languages = self.parser.languages(present)
+        try:
+            parsed = self.parser.parse(query, languages)
         except BadQuery:
-            return set(analysed_words(query))
-        return {word for _, word, _, _ in parsed.words}
+            return QueryTerms(analysed_words(query))
+        return QueryTerms((word for _, word, _, _ in parsed.words), parsed.languages)
 
     def counts(self, facet: str) -> list[FacetValue]:
         """Documents per value of a facet over the whole archive, every value (browse
@@ -258,6 +265,13 @@ class SearchEngine:
             return facet_list(facet, snap.facets[facet], counts, self.labels, limit=None)
 
     # -- the steps of a search ------------------------------------------------------------
+
+    def _parse(self, snap: Snapshot, request: SearchRequest) -> ParsedQuery:
+        """The request's query, its words analysed in the languages the `lang` filter picks
+        or else in every language the index holds."""
+        picked = request.filters.get("lang", ())
+        languages = self.parser.languages(snap.facets["lang"].values, picked)
+        return self.parser.parse(request.q, languages, exact=request.exact)
 
     @staticmethod
     def _date_mask(snap: Snapshot, request: SearchRequest) -> np.ndarray:
@@ -334,7 +348,7 @@ class SearchEngine:
     def _hits(
         self, snap: Snapshot, parsed: ParsedQuery, docs: np.ndarray, scores: np.ndarray | None
     ) -> list[Hit]:
-        stems = {w for _, w, _, _ in parsed.words}
+        stems = QueryTerms((w for _, w, _, _ in parsed.words), parsed.languages)
         hits = []
         for i, docnum in enumerate(docs.tolist()):
             stored = snap.searcher.stored_fields(docnum)
@@ -394,15 +408,16 @@ class SearchEngine:
     def _suggestion(self, snap: Snapshot, parsed: ParsedQuery) -> str | None:
         """The query with each word the index does not know replaced by the closest word it
         does know, or None when every word is known (or nothing close exists)."""
-        spans: dict[tuple[int, int], str] = {}
-        for _, word, start, end in parsed.words:
+        spans: dict[tuple[int, int], list[tuple[str, str]]] = {}
+        for fieldname, word, start, end in parsed.words:
             if start is not None and end is not None:
-                spans[(start, end)] = word
+                spans.setdefault((start, end), []).append((fieldname, word))
         replacements = []
-        for (start, end), word in sorted(spans.items()):
-            if any(snap.doc_frequency(f, word) for f in TEXT_FIELDS):
+        for (start, end), terms in sorted(spans.items()):
+            # A word is known when any of its analyses (one per language) is.
+            if any(snap.doc_frequency(f, word) for f, word in terms):
                 continue
-            better = self._closest_word(snap, word, parsed.text[start:end].lower())
+            better = self._closest_word(snap, terms[0][1], parsed.text[start:end].lower())
             if better is not None:
                 replacements.append((start, end, better))
         if not replacements:

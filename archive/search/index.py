@@ -30,10 +30,10 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
 from archive.config import Config
-from archive.document import DateSpan, Document, Registers
+from archive.document import DateSpan, Document, Registers, latin_key
 from archive.errors import ArchiveError
 from archive.search import whoosh_fixes  # noqa: F401  (must patch Whoosh before any index opens)
-from archive.search.analysis import Keywords, StemmedText
+from archive.search.analysis import NEUTRAL, Keywords, LangText, StemmedText
 from archive.search.manifest import FileState, Manifest
 from archive.storage import Corpus
 
@@ -42,8 +42,11 @@ from archive.storage import Corpus
 # is rebuilt by `archive index` (and by `serve`, `search` and `export` before they read it),
 # and refused (with that advice) by the search engine. Format 4: the same index as format 3,
 # its analysers and codec moved from archive.analysis / archive.codec to archive.search.*.
-# Format 5: each document stores whether it is a catalogue record (the results say so).
-INDEX_FORMAT = 5
+# Format 5 (two branches at once): texts analysed in their own language, folded, with
+# exact terms for special spellings; names folded and unstemmed, with Latin keys for other
+# scripts (analysis.py); and each document stores whether it is a catalogue record.
+# Format 6: the two format-5 indexes merged, so that neither branch's is ever read as it.
+INDEX_FORMAT = 6
 
 # Facet and filter fields: index field name for each, all KEYWORD fields of ids.
 FACET_FIELDS = ("treaty", "signatory", "org", "addressee", "place", "type", "lang", "year")
@@ -134,13 +137,19 @@ def index_fields(doc: Document, registers: Registers) -> dict[str, Any]:
         record = registers.persons.records.get(person_id)
         if record is not None:
             names.extend(record.names)
+    # A name in Cyrillic or Armenian letters is also found in Latin ones (Мирзаев: Mirzaev).
+    names += [key for key in map(latin_key, names) if key]
     bounds = issued_bounds(doc.issued)
     body = doc.abstract if doc.is_catalogue_record else doc.text
+    parts = doc.abstract_langs if doc.is_catalogue_record else doc.text_langs
+    title = "\n".join(dict.fromkeys([doc.title, *doc.titles]))
     fields: dict[str, Any] = {
         "id": doc.id,
-        "title": "\n".join(dict.fromkeys([doc.title, *doc.titles])),
-        "body": body,
-        "names": " ; ".join(dict.fromkeys(names)),
+        "title": LangText(title, doc.lang),
+        "_stored_title": title,
+        "body": LangText(body, doc.lang, parts),
+        "_stored_body": body,
+        "names": LangText(" ; ".join(dict.fromkeys(names)), NEUTRAL),
         "earliest": bounds[0].toordinal() if bounds else 0,
         "latest": bounds[1].toordinal() if bounds else 0,
         "doc_type": doc.doc_type,

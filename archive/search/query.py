@@ -3,9 +3,14 @@
 `QueryParser.parse("mine maps treaty:\"Ottawa Treaty\" date:[2020-11 TO 2021-06]")` returns a
 `ParsedQuery`: a Whoosh query tree over the index fields, in which
 
-- words without a field search the title, the text and the signatories' names (stemmed;
-  all words must match unless OR says otherwise; "quotes" make a phrase; -word or NOT word
-  excludes);
+- words without a field search the title, the text and the signatories' names (all words
+  must match unless OR says otherwise; "quotes" make a phrase; -word or NOT word excludes),
+  each word folded (Mirzəyev = Mirzayev = mirzayev) and analysed in every language the
+  index holds (or the languages the `lang` filter picks) and unstemmed: its terms in each
+  language are alternatives (archive.search.analysis);
+- `exact:word` or `exact:"a phrase"` (and the whole query with `exact=True`) keeps the
+  special letters: `exact:Mirzəyev` finds that spelling only, `exact:Mirzayev` texts that
+  hold the plain spelling;
 - `treaty:`, `signatory:`, `org:`, `addressee:`, `place:` values are ids or any name the
   registers know, resolved to ids (`treaty:"Ottawa Treaty"` == `treaty:apmbc-1997`), and a
   treaty query also matches the members of a group; an ambiguous or unknown name is a
@@ -21,17 +26,34 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from whoosh import query as wq
-from whoosh.analysis import IDTokenizer
+from whoosh.analysis import IDTokenizer, LowercaseFilter, RegexTokenizer
 from whoosh.fields import TEXT, Schema
 from whoosh.qparser import MultifieldParser
 
-from archive.document import Record, Register, Registers, document_types, normalize_name, parse_iso
+from archive.document import (
+    Record,
+    Register,
+    Registers,
+    document_types,
+    latin_key,
+    normalize_name,
+    parse_iso,
+)
 from archive.errors import ArchiveError, BadQuery
-from archive.search.analysis import ArchiveAnalyzer
+from archive.search.analysis import (
+    DEFAULT_LANGUAGE,
+    NEUTRAL,
+    TOKEN_RE,
+    fold,
+    language,
+    language_code,
+    lower,
+)
 from archive.search.index import TEXT_FIELDS
 
 MAX_QUERY_CHARS = 1000
@@ -39,7 +61,9 @@ MAX_CLAUSES = 200
 
 REGISTER_FIELDS = {"treaty": "treaty", "signatory": "person", "org": "org", "place": "place"}
 PLAIN_FIELDS = ("type", "lang", "year", "id")
-QUERY_FIELDS = (*TEXT_FIELDS, *REGISTER_FIELDS, "addressee", *PLAIN_FIELDS, "date")
+NAMES_FIELD = "names"  # indexed with the neutral analysis (archive.search.index)
+EXACT_FIELD = "exact"  # words in any text field, spelt as typed
+QUERY_FIELDS = (*TEXT_FIELDS, EXACT_FIELD, *REGISTER_FIELDS, "addressee", *PLAIN_FIELDS, "date")
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -105,6 +129,8 @@ class ParsedQuery:
     query: wq.Query
     resolved: list[Resolved] = field(default_factory=list)
     words: list[tuple[str, str, int | None, int | None]] = field(default_factory=list)
+    languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
+    exact: bool = False  # every word spelt as typed (the `exact` switch)
 
     @property
     def matches_all(self) -> bool:
@@ -226,9 +252,11 @@ def _resolve_in(register: Register, text: str, field_name: str) -> Record:
 def _query_schema() -> Schema:
     # How the parser tokenizes each field: text fields as the index does, every other
     # field keeps its value whole (ids, names, dates) for the resolver.
+    # Text words are only split and lowercased here: _text_leaf analyses them per language.
     whole = TEXT(analyzer=IDTokenizer())
-    fields = {name: TEXT(analyzer=ArchiveAnalyzer()) for name in TEXT_FIELDS}
-    fields |= {name: whole for name in QUERY_FIELDS if name not in TEXT_FIELDS}
+    words = TEXT(analyzer=RegexTokenizer(TOKEN_RE) | LowercaseFilter())
+    fields = {name: words for name in (*TEXT_FIELDS, EXACT_FIELD)}
+    fields |= {name: whole for name in QUERY_FIELDS if name not in fields}
     return Schema(**fields)
 
 
@@ -239,11 +267,30 @@ class QueryParser:
         self.resolver = ValueResolver(registers)
         self.parser = MultifieldParser(list(TEXT_FIELDS), _query_schema())
 
-    def parse(self, text: str) -> ParsedQuery:
-        """Parse `text`; BadQuery says what is wrong in words a reader understands."""
+    def languages(self, present: Iterable[str], picked: Iterable[str] = ()) -> tuple[str, ...]:
+        """The languages a query's words are analysed in: those the reader picked (values
+        of the `lang` filter: codes or names), else those `present` in the index; English
+        first. (Names are always analysed neutrally: folded, unstemmed.)"""
+        chosen = []
+        for value in picked:
+            try:
+                chosen.append(self.resolver.resolve("lang", value).ids[0])
+            except BadQuery:
+                continue  # the filter itself reports it, naming the parameter
+        codes = dict.fromkeys(language_code(c) for c in (chosen or list(present)))
+        ordered = sorted(codes, key=lambda c: (c != DEFAULT_LANGUAGE, c))
+        return tuple(ordered or [DEFAULT_LANGUAGE])
+
+    def parse(
+        self, text: str, languages: Iterable[str] | None = None, exact: bool = False
+    ) -> ParsedQuery:
+        """Parse `text`, its words analysed in `languages` (codes; English when None: see
+        `languages()`), spelt as typed when `exact`; BadQuery says what is wrong in words a
+        reader understands."""
         text = (text or "").strip()
+        langs = tuple(dict.fromkeys(languages or (DEFAULT_LANGUAGE,)))
         if not text or text == "*":
-            return ParsedQuery(text, wq.Every())
+            return ParsedQuery(text, wq.Every(), languages=langs)
         if len(text) > MAX_QUERY_CHARS:
             raise BadQuery(f"the query is longer than {MAX_QUERY_CHARS} characters")
         _check_syntax(text)
@@ -254,7 +301,7 @@ class QueryParser:
             raise
         except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
             raise BadQuery(f"cannot parse the query: {exc}") from None
-        result = ParsedQuery(text, wq.NullQuery)
+        result = ParsedQuery(text, wq.NullQuery, languages=langs, exact=exact)
         result.query = self._rewrite(parsed, result, negated=False)
         if result.query is wq.NullQuery or isinstance(result.query, type(wq.NullQuery)):
             raise BadQuery(
@@ -304,14 +351,12 @@ class QueryParser:
         fieldname = q.field()
         if fieldname not in QUERY_FIELDS:
             raise BadQuery(_unknown_field_message(fieldname))
+        if fieldname == EXACT_FIELD:
+            subs = [self._text_leaf(q, f, out, negated, exact=True) for f in TEXT_FIELDS]
+            subs = [s for s in subs if s is not wq.NullQuery]
+            return wq.Or(subs) if len(subs) > 1 else (subs[0] if subs else wq.NullQuery)
         if fieldname in TEXT_FIELDS:
-            if isinstance(q, wq.Term) and not negated:
-                out.words.append(
-                    (fieldname, q.text, getattr(q, "startchar", None), getattr(q, "endchar", None))
-                )
-            elif isinstance(q, wq.Phrase) and not negated:
-                out.words.extend((fieldname, w, None, None) for w in q.words)
-            return q
+            return self._text_leaf(q, fieldname, out, negated, exact=out.exact)
         if isinstance(q, wq.MultiTerm):
             raise BadQuery(f"{fieldname}: wildcards work in the text, not in {fieldname} values")
         value = " ".join(q.words) if isinstance(q, wq.Phrase) else q.text
@@ -321,6 +366,55 @@ class QueryParser:
         out.resolved.append(resolved)
         terms = [wq.Term(fieldname, i) for i in resolved.ids]
         return terms[0] if len(terms) == 1 else wq.Or(terms)
+
+    def _text_leaf(
+        self, q: wq.Query, fieldname: str, out: ParsedQuery, negated: bool, exact: bool
+    ) -> wq.Query:
+        """A word, phrase or wildcard of a text field as the index holds it: the OR of its
+        analyses in the query's languages (one language's stop word is another's word)."""
+        if isinstance(q, wq.MultiTerm):
+            # Wildcards are folded, not stemmed: `demin*` is a beginning of words.
+            pattern = lower(q.text) if exact else fold(lower(q.text))
+            return type(q)(fieldname, pattern)
+        if isinstance(q, wq.Term):
+            where = (getattr(q, "startchar", None), getattr(q, "endchar", None))
+            words = [lower(q.text)]
+        else:
+            where = (None, None)
+            words = [lower(w) for w in q.words]
+        # Names are analysed neutrally (folded, unstemmed), whatever the text's language,
+        # and a name in another script also stands for its Latin letters (Мирзаев: mirzaev).
+        names = fieldname == NAMES_FIELD
+        keys = [latin_key(w).lower() for w in words] if names and len(words) == 1 else []
+        alternatives: dict[tuple[str, ...], wq.Query] = {}
+        for code in (NEUTRAL,) if names else out.languages:
+            analysis = language(code)
+            for one in [words, *([k] for k in keys if k)]:
+                found = [analysis.query_terms(w, exact) for w in one]
+                found = [t for t in found if t]
+                if not found:
+                    continue
+                terms = tuple(t[0] for t in found)
+                if terms in alternatives:
+                    continue
+                markers = [wq.Term(fieldname, t[1]) for t in found if len(t) > 1]
+                if len(terms) == 1:
+                    leaf: wq.Query = wq.Term(fieldname, terms[0])
+                else:
+                    slop = getattr(q, "slop", 1)
+                    leaf = wq.Phrase(fieldname, list(terms), slop=slop)
+                if markers:
+                    leaf = wq.AndNot(leaf, markers[0] if len(markers) == 1 else wq.Or(markers))
+                alternatives[terms] = leaf
+                if not negated:
+                    if len(terms) == 1:
+                        out.words.append((fieldname, terms[0], *where))
+                    else:
+                        out.words.extend((fieldname, t, None, None) for t in terms)
+        if not alternatives:
+            return wq.NullQuery
+        leaves = list(alternatives.values())
+        return leaves[0] if len(leaves) == 1 else wq.Or(leaves)
 
     def _range(self, q: wq.TermRange) -> wq.Query:
         fieldname = q.field()

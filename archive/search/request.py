@@ -11,6 +11,8 @@ Parameters (each may repeat where a list is meant):
     from, to           issue dates (YYYY, YYYY-MM or YYYY-MM-DD); a partial `from` starts
                        at its first day, a partial `to` ends at its last
     sort               relevance (default), date (oldest first) or -date (newest first)
+    exact              1 (or true, yes, on): every word of q spelt as typed (no folding of
+                       special letters: Mirzəyev is not Mirzayev); 0 or absent: folded
     page, size         page number from 1; page size 1-100
 
 Unknown parameters are ignored (a page may carry its own, such as `format`); a known one
@@ -34,6 +36,16 @@ MAX_PAGE_SIZE = 100
 MAX_PAGE = 500
 MAX_RESULTS_DEPTH = 10_000  # page x size: deeper paging is for exports (iter_ids)
 MAX_VALUES = 50  # values per filter
+_SWITCH = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
 
 
 def _freeze(mapping: Mapping[str, Iterable[str]] | None) -> dict[str, tuple[str, ...]]:
@@ -66,6 +78,7 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     page_size: int = 20
+    exact: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "filters", _freeze(self.filters))
@@ -128,8 +141,15 @@ class SearchRequest:
                 raise BadQuery(f"{name}: {exc}") from None
             return parsed.latest if end else parsed.earliest
 
+        def switch(name: str) -> bool:
+            text = (single(name) or "0").lower()
+            if text not in _SWITCH:
+                raise BadQuery(f"{name}: {text!r} is not 1 or 0 (true or false, yes or no)")
+            return _SWITCH[text]
+
         return cls(
             q=single("q") or "",
+            exact=switch("exact"),
             filters={f: values(f) for f in FILTER_FIELDS if values(f)},
             excludes={
                 f: values(EXCLUDE_PREFIX + f) for f in FILTER_FIELDS if values(EXCLUDE_PREFIX + f)
@@ -160,6 +180,8 @@ class SearchRequest:
             out.append(("page", str(self.page)))
         if self.page_size != default_page_size:
             out.append(("size", str(self.page_size)))
+        if self.exact:
+            out.append(("exact", "1"))
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -172,4 +194,5 @@ class SearchRequest:
             "sort": self.sort,
             "page": self.page,
             "page_size": self.page_size,
+            "exact": self.exact,
         }

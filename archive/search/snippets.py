@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from html import escape
 
-from archive.search.analysis import MIN_SIZE, stem
+from archive.search.analysis import MIN_SIZE, QueryTerms, fold_text
 
 SNIPPET_CHARS = 240
 _ENOUGH_HITS = 6
@@ -26,9 +26,10 @@ def snippet(text: str, stems: set[str], width: int = SNIPPET_CHARS) -> str:
         return ""
     hits: list[tuple[int, int]] = []
     if stems:
-        for match in _candidates(frozenset(stems)).finditer(text):
-            word = match.group(0).lower()
-            if len(word) >= MIN_SIZE and stem(word) in stems:
+        terms = stems if isinstance(stems, QueryTerms) else QueryTerms(stems)
+        for match in _candidates(terms).finditer(fold_text(text)):
+            word = text[match.start() : match.end()]
+            if len(word) >= MIN_SIZE and terms.matches(word):
                 hits.append(match.span())
                 if len(hits) >= _ENOUGH_HITS:
                     break
@@ -48,11 +49,11 @@ def snippet(text: str, stems: set[str], width: int = SNIPPET_CHARS) -> str:
 
 
 @lru_cache(maxsize=512)
-def _candidates(stems: frozenset[str]) -> re.Pattern[str]:
-    """Words that may stem to one of `stems`: those starting with a stem less its last
-    letter (Porter's rules only rewrite endings), so the text is scanned at C speed and
-    only candidates are stemmed."""
-    prefixes = sorted({s[: max(MIN_SIZE, len(s) - 1)] for s in stems}, key=len, reverse=True)
+def _candidates(terms: QueryTerms) -> re.Pattern[str]:
+    """Words that may stem to one of the terms, in a folded text (the same length as the
+    text): those starting with a term less its last letter (stemmers rewrite endings), so
+    the text is scanned at C speed and only candidates are analysed."""
+    prefixes = sorted(terms.prefixes(), key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")\w*", re.IGNORECASE)
 
 
