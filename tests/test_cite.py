@@ -297,4 +297,5 @@ def test_classic_bibtex_keeps_utf8_names_whole(tmp_path, bib_file):
     assert r"{\"U}mud Mirz{\relax ə}yev" in bbl
     assert r"{\c{S}}ahin K{\relax ə}rimo{\u{g}}lu" in bbl
     assert r"{\relax И}{\relax г}{\relax о}" in bbl
-    assert r"\bibitem[MK{\"O}{\relax М}]{utf8-names-v1}" in bbl  # whole letters in the label
+    # Whole letters in the label (then the year of whichever record lent its date).
+    assert re.search(r'\\bibitem\[MK\{\\"O\}\{\\relax М\}\d*\]\{utf8-names-v1\}', bbl)

@@ -170,7 +170,7 @@ def test_unreadable_file_is_skipped_reported_and_dropped(corpus_copy: Config):
     bad.write_text("<TEI>not closed", encoding="utf-8")
     # A damaged working copy in documents/ is read as its stored version: nothing lost.
     assert update_index(corpus_copy).problems == []
-    assert open_index(corpus_copy).doc_count() == 5
+    assert open_index(corpus_copy).doc_count() == BUNDLED_DOCUMENTS
     stored = corpus_copy.versions_dir / "trilateral-statement-2020-11-10" / "1.xml"
     stored.chmod(0o644)
     stored.write_text("<TEI>not closed", encoding="utf-8")  # and the stored version too
