@@ -84,7 +84,8 @@ def test_authors_in_prose_are_told_from_people_merely_mentioned(corpus_copy):
     assert tree.findall(".//t:titleStmt/t:author/t:orgName", NS)[0].get("ref") == (
         "org:lakeside-league"
     )
-    names = [p.text for p in tree.findall(".//t:listPerson/t:person/t:persName", NS)]
+    signatories = ".//t:particDesc/t:listPerson/t:person/t:persName"  # not the proposals
+    names = [p.text for p in tree.findall(signatories, NS)]
     assert names == ["Mira Oskarsdottir", "Tomas Verlaine"]
 
 

@@ -237,7 +237,9 @@ def test_articles_cited_are_shown_on_the_document_page(corpus_copy, tmp_path):
     assert text.count(' n="') >= 2
     path = tmp_path / f"{SEED_ID}.xml"
     path.write_text(text, encoding="utf-8")
-    store.add(corpus_copy, [path], message="Articles marked.", now="2026-11-27T10:00:00Z")
+    store.add(
+        corpus_copy, [path], revise=True, message="Articles marked.", now="2026-11-27T10:00:00Z"
+    )
     page = create_app(corpus_copy, testing=True).test_client().get(f"/doc/{SEED_ID}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Articles cited" in html

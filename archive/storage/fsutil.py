@@ -130,6 +130,10 @@ def writable_folder(folder: Path, what: str) -> Path:
     except OSError as exc:
         raise ArchiveError(f"{what} {folder} cannot be created: {exc.strerror}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            raise ArchiveError(
+                f"{what} {folder} is on a read-only file system: choose another, or remount it"
+            )
         raise ArchiveError(f"{what} {folder} is not writable by this user")
     return folder
 
