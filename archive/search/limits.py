@@ -32,12 +32,15 @@ from archive.errors import ArchiveError, BadQuery
 class QueryTooCostly(BadQuery):
     """A query that would cost more than one search may: the message names the limit."""
 
+    title = "Query too costly"
+
 
 class SearchTimeout(ArchiveError):
     """A search that ran past its time: the archive is busy, not the query wrong."""
 
     exit_code = 3
     http_status = 503
+    title = "Busy"
     retry_after = 5
 
 
