@@ -106,13 +106,20 @@ class Server:
             command += ["--corpus", str(corpus)]
         command += ["--instance", str(instance), "serve", "--host", HOST, "--port", str(self.port)]
         command += ["--threads", str(threads), "--workers", str(workers)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # To a file, not a pipe: a pipe nobody reads during the run fills (64 KB of
+        # warnings) and then stops the server in the middle of a log line.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self.log)
+
+    def log_tail(self, size: int = 2000) -> str:
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")[-size:]
 
     def wait_ready(self, timeout: float = 900) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"server exited: {self.log_tail()}")
             try:
                 with socket.create_connection((HOST, self.port), timeout=1):
                     return
@@ -154,6 +161,7 @@ class Server:
 
     def stop(self) -> None:
         stop_process(self.process)
+        self.log.close()
 
 
 @contextlib.contextmanager

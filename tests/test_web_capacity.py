@@ -131,3 +131,21 @@ def test_slow_export_readers_on_a_real_server_leave_searches_answering(tmp_path)
         while _get(port, "/export?format=csv&q=id:no-such-document")[0] != 200:
             assert time.monotonic() < deadline, "the dropped export kept its slot"
             time.sleep(0.2)
+
+
+def test_a_search_past_its_time_answers_503_busy_with_retry_after(bundled_config):
+    from archive.search import SearchEngine
+    from archive.search.limits import SearchLimits
+
+    update_index(bundled_config)
+    app = create_app(bundled_config, testing=True)
+    context = app.extensions["archive"]
+    context.engine = SearchEngine(
+        bundled_config, context.registers, limits=SearchLimits(seconds=-1)
+    )
+    client = app.test_client()
+    page = client.get("/?q=mines")
+    assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+    assert "Busy" in page.get_data(as_text=True)
+    as_json = client.get("/search.json?q=mines")
+    assert as_json.status_code == 503 and "try again" in as_json.json["error"]["message"]
