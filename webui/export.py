@@ -5,9 +5,11 @@ An export holds a server thread for as long as its reader takes to read it (the 
 buffers 16 MB at most, then waits for the client): 16 readers of a whole-archive zip at
 4 KB/s held every thread of `archive serve --workers 2` for a minute, and 8 every thread of
 waitress, so searches went unanswered. Exports therefore have capacity of their own: at
-most `ExportSlots.size` stream at once in a process (a quarter of its threads), and one
-more is answered 503 with `Retry-After` at once, leaving the other threads to pages and
-searches. A buffering proxy in front (deploy/nginx.conf) reads exports at the server's
+most `ExportSlots.size` stream at once in a process (a quarter of its threads); one more
+waits half a second for a slot (a researcher's export of a few hundred documents takes tens
+of milliseconds: in the load benchmark behind nginx, 2 of ~100 exports were refused without
+the wait) and is then answered 503 with `Retry-After`, leaving the other threads to pages
+and searches. A buffering proxy in front (deploy/nginx.conf) reads exports at the server's
 pace and frees the slot in a few seconds whatever the reader's pace.
 
 A streamed export cannot seek: `Range` is ignored and the whole body sent (200), saying so
@@ -33,6 +35,7 @@ from webui.context import archive
 bp = Blueprint("export", __name__)
 
 RETRY_AFTER_SECONDS = 30
+SLOT_WAIT_SECONDS = 0.5
 
 
 class ExportSlots:
@@ -42,9 +45,10 @@ class ExportSlots:
         self.size = size
         self._free = threading.BoundedSemaphore(size)
 
-    def take(self) -> Callable[[], None] | None:
-        """A slot's give-back (to call once or more), or None when all are taken."""
-        if not self._free.acquire(blocking=False):
+    def take(self, wait: float = SLOT_WAIT_SECONDS) -> Callable[[], None] | None:
+        """A slot's give-back (to call once or more), or None when all stayed taken for
+        `wait` seconds."""
+        if not self._free.acquire(timeout=wait):
             return None
         given = threading.Event()
         lock = threading.Lock()
