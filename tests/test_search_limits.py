@@ -24,6 +24,7 @@ def refusal(engine: SearchEngine, q: str) -> QueryTooCostly:
 def test_an_endless_slop_is_refused_before_any_posting_is_read(engine: SearchEngine):
     error = refusal(engine, '"mine maps"~99999999999')
     assert "~99999999999" in error.message and "at most 100" in error.message
+    assert error.work == dict.fromkeys(error.work, 0)  # nothing read, nothing looked at
 
 
 def test_the_largest_slop_allowed_costs_what_a_slop_of_one_costs(engine: SearchEngine):
@@ -51,13 +52,16 @@ def test_forty_wildcards_are_refused_before_the_index_is_read(engine: SearchEngi
     query = " ".join(f"*q{chr(97 + i % 26)}{i}*" for i in range(40))
     error = refusal(engine, query)
     assert "40 words with wildcards" in error.message and "at most 10" in error.message
+    assert error.work is not None and error.work["scanned"] == 0
 
 
 def test_finding_a_wildcards_words_stops_at_its_allowance(indexed_config: Config):
     limits = SearchLimits(max_scanned=300)
     with SearchEngine(indexed_config, limits=limits) as engine:
-        with pytest.raises(QueryTooCostly, match="more than 300 words of the index"):
+        with pytest.raises(QueryTooCostly, match="more than 300 words of the index") as caught:
             engine.search(SearchRequest(q="*qx*"))
+        # It stopped at the word past the allowance, having read no postings.
+        assert caught.value.work == {**caught.value.work, "scanned": 301, "postings": 0}
         # A prefix looks only at the words that start with it.
         result = engine.search(SearchRequest(q="tranquil*"))
         assert SEED_ID in {h.id for h in result.hits}
@@ -87,6 +91,7 @@ def test_postings_read_are_counted_and_bounded(indexed_config: Config):
     with SearchEngine(indexed_config, limits=SearchLimits(max_postings=read - 1)) as engine:
         error = refusal(engine, "mine OR armenia")
         assert "postings" in error.message
+        assert error.work is not None and read - 1 < error.work["postings"] <= read
 
 
 def test_unknown_words_get_a_bounded_number_of_suggestions(engine: SearchEngine):

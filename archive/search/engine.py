@@ -236,7 +236,7 @@ class SearchEngine:
         when it ran out of time."""
         started = time.perf_counter()
         work = Work(self.limits)
-        with self._using() as snap:
+        with self._using() as snap, work.reported():
             parsed = self.parser.parse(request.q)
             base = snap.mask(parsed.query, work) & self._date_mask(snap, request)
             selection = self._selection(snap, request)
@@ -265,7 +265,7 @@ class SearchEngine:
         """Every matching document id in the request's order, ignoring paging: for bulk
         export. The order is computed up front; ids are then yielded one by one."""
         work = Work(self.limits)
-        with self._using() as snap:
+        with self._using() as snap, work.reported():
             parsed = self.parser.parse(request.q)
             base = snap.mask(parsed.query, work) & self._date_mask(snap, request)
             matched = self._apply(base, self._selection(snap, request))

@@ -24,6 +24,8 @@ refused, saying why, on a larger one.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,9 +33,11 @@ from archive.errors import ArchiveError, BadQuery
 
 
 class QueryTooCostly(BadQuery):
-    """A query that would cost more than one search may: the message names the limit."""
+    """A query that would cost more than one search may: the message names the limit;
+    `work` what the search had done when it was refused."""
 
     title = "Query too costly"
+    work: dict[str, int] | None = None
 
 
 class SearchTimeout(ArchiveError):
@@ -43,6 +47,7 @@ class SearchTimeout(ArchiveError):
     http_status = 503
     title = "Busy"
     retry_after = 5
+    work: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,16 @@ class Work:
                 "positions: use rarer words in phrases"
             )
         self.check_time()
+
+    @contextmanager
+    def reported(self) -> Iterator[None]:
+        """Refusals and timeouts inside the block carry what the search had done
+        (`error.work`): how far it got before it stopped."""
+        try:
+            yield
+        except (QueryTooCostly, SearchTimeout) as exc:
+            exc.work = self.to_dict()
+            raise
 
     def to_dict(self) -> dict[str, int]:
         return {
