@@ -10,8 +10,9 @@ exports, in the proportions of MIX. The server is the real command in its own pr
 server writes its caches there; `--in-place` skips the copy). Each client is a reader:
 it keeps one connection, asks for a page, reads all of it, then pauses a random time
 (exponential, mean `--think` seconds, at most ten times that, as TPC-W's emulated browsers
-do); `--think 0` is a closed loop with no pause at all. The clients only talk to 127.0.0.1
-and stop by themselves after --seconds. The report (JSON) gives, per kind of request, the
+do); `--think 0` is a closed loop with no pause at all. `--proxy` puts nginx in front with
+the repository's deploy/nginx.conf (bench.proxy), as the recommended deployment does. The
+clients only talk to 127.0.0.1 and stop by themselves after --seconds. The report (JSON) gives, per kind of request, the
 count, errors, throughput and latency percentiles (ms), the overall throughput, the peak RSS
 of every server process, the CPU time of the clients and of the server, and what else used
 the machine's CPUs during the run (other processes, and the host's steal time).
@@ -20,6 +21,7 @@ the machine's CPUs during the run (other processes, and the host's steal time).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -33,10 +35,13 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 import psutil
+
+from bench.proxy import Proxy, stop_process
 
 HOST = "127.0.0.1"  # loopback only, by design
 MIX = {
@@ -101,13 +106,20 @@ class Server:
             command += ["--corpus", str(corpus)]
         command += ["--instance", str(instance), "serve", "--host", HOST, "--port", str(self.port)]
         command += ["--threads", str(threads), "--workers", str(workers)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # To a file, not a pipe: a pipe nobody reads during the run fills (64 KB of
+        # warnings) and then stops the server in the middle of a log line.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self.log)
+
+    def log_tail(self, size: int = 2000) -> str:
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")[-size:]
 
     def wait_ready(self, timeout: float = 900) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.process.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"server exited: {self.log_tail()}")
             try:
                 with socket.create_connection((HOST, self.port), timeout=1):
                     return
@@ -148,12 +160,27 @@ class Server:
         return {"per_process": peaks, "total": round(sum(peaks.values()), 1)}
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
+        self.log.close()
+
+
+@contextlib.contextmanager
+def serving(
+    corpus: Path | None, instance: Path, threads: int, workers: int, proxy: bool
+) -> Iterator[tuple[Server, Proxy | None, int]]:
+    """`archive serve` (and nginx in front if `proxy`) until the block ends: the server,
+    the proxy and the port clients connect to."""
+    server = Server(corpus, instance, threads, workers)
+    front = None
+    try:
+        server.wait_ready()
+        if proxy:
+            front = Proxy(server.port)
+        yield server, front, front.port if front else server.port
+    finally:
+        if front is not None:
+            front.stop()
+        server.stop()
 
 
 class MachineWatch:
@@ -379,6 +406,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="serve the instance folder itself, not a scratch copy (the server writes caches)",
     )
+    parser.add_argument(
+        "--proxy",
+        action="store_true",
+        help="serve through nginx with deploy/nginx.conf (apt-get install -y nginx)",
+    )
     parser.add_argument("--out", type=Path, help="also write the report here")
     args = parser.parse_args(argv)
     kinds = [k for k in args.kinds.split(",") if k]
@@ -393,31 +425,14 @@ def main(argv: list[str] | None = None) -> int:
         instance = scratch / "instance"
         if args.instance.exists():
             shutil.copytree(args.instance, instance)
-    server = Server(args.corpus, instance, args.threads, args.workers)
     try:
-        server.wait_ready()
-        workload = Workload(server.port, args.seed)
-        if args.warmup:
-            run_clients(server.port, workload, min(args.clients, 8), args.warmup, kinds)
-        ours = {os.getpid(), *(p.pid for p in server.processes())}
-        watch = MachineWatch(ours)
-        watch.start()
-        server_cpu = server.cpu_seconds()
-        client_cpu = time.process_time()
-        report = run_clients(server.port, workload, args.clients, args.seconds, kinds, args.think)
-        # The clients share the machine with the server: what they used is CPU the server
-        # did not have (and, if it nears a core, the clients themselves may add latency).
-        report["client_cpu_seconds"] = round(time.process_time() - client_cpu, 1)
-        report["server_cpu_seconds"] = round(server.cpu_seconds() - server_cpu, 1)
-        report["machine"] = watch.stop(report["seconds"])
-        report["think_seconds"] = args.think
-        report["server_workers"] = args.workers
-        report["server_threads"] = args.threads
-        report["server_peak_rss_mb"] = server.rss_mb()
-        report["documents_sampled"] = len(workload.ids)
-        report["cpu_count"] = os.cpu_count()
+        with serving(args.corpus, instance, args.threads, args.workers, args.proxy) as (
+            server,
+            proxy,
+            port,
+        ):
+            report = measure(args, server, proxy, port, kinds)
     finally:
-        server.stop()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     text = json.dumps(report, indent=2)
@@ -425,6 +440,35 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         args.out.write_text(text + "\n")
     return 0 if report["errors"] == 0 else 1
+
+
+def measure(
+    args: argparse.Namespace, server: Server, proxy: Proxy | None, port: int, kinds: list[str]
+) -> dict:
+    """The run itself: warm-up, then the clients, with what the machine did meanwhile."""
+    workload = Workload(port, args.seed)
+    if args.warmup:
+        run_clients(port, workload, min(args.clients, 8), args.warmup, kinds)
+    ours = {os.getpid(), *(p.pid for p in server.processes())}
+    ours |= set(proxy.pids()) if proxy else set()
+    watch = MachineWatch(ours)
+    watch.start()
+    server_cpu = server.cpu_seconds()
+    client_cpu = time.process_time()
+    report = run_clients(port, workload, args.clients, args.seconds, kinds, args.think)
+    # The clients share the machine with the server: what they used is CPU the server
+    # did not have (and, if it nears a core, the clients themselves may add latency).
+    report["client_cpu_seconds"] = round(time.process_time() - client_cpu, 1)
+    report["server_cpu_seconds"] = round(server.cpu_seconds() - server_cpu, 1)
+    report["machine"] = watch.stop(report["seconds"])
+    report["think_seconds"] = args.think
+    report["server_workers"] = args.workers
+    report["server_threads"] = args.threads
+    report["server_peak_rss_mb"] = server.rss_mb()
+    report["documents_sampled"] = len(workload.ids)
+    report["cpu_count"] = os.cpu_count()
+    report["proxy"] = "deploy/nginx.conf" if proxy else None
+    return report
 
 
 if __name__ == "__main__":

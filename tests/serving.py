@@ -6,15 +6,16 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 from flask import Flask
 from waitress import create_server
 
 
 @contextlib.contextmanager
-def served(app: Flask, threads: int = 4) -> Iterator[int]:
-    """Serve `app` until the block ends; yields the port."""
-    server = create_server(app, host="127.0.0.1", port=0, threads=threads)
+def served(app: Flask, threads: int = 4, **options: Any) -> Iterator[int]:
+    """Serve `app` until the block ends (`options` are waitress's); yields the port."""
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads, **options)
     stopping = threading.Event()
 
     def run() -> None:

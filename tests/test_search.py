@@ -14,6 +14,7 @@ from archive.document.authority import Registers
 from archive.errors import BadQuery
 from archive.search import SearchEngine
 from archive.search.indexing import update_index
+from archive.search.limits import SearchLimits
 from archive.search.request import SearchRequest
 from archive.search.snippets import snippet
 from archive.storage.store import Corpus
@@ -306,11 +307,11 @@ def test_an_empty_fielded_phrase_is_searched_around_not_a_crash(engine, query):
     assert result.total >= 0
 
 
-def test_runaway_wildcards_are_refused(engine: SearchEngine, monkeypatch):
-    monkeypatch.setattr(snapshot_module, "MAX_EXPANSION", 3)
-    with pytest.raises(BadQuery, match="matches more than 3 different words"):
-        engine.search(SearchRequest(q="mi*"))
-    assert SEED_ID in ids(engine, "tranquil*")
+def test_runaway_wildcards_are_refused(indexed_config: Config):
+    with SearchEngine(indexed_config, limits=SearchLimits(max_expansion=3)) as engine:
+        with pytest.raises(BadQuery, match="matches more than 3 different words"):
+            engine.search(SearchRequest(q="mi*"))
+        assert SEED_ID in ids(engine, "tranquil*")
 
 
 def test_request_round_trips_through_url_parameters():

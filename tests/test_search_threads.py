@@ -40,3 +40,46 @@ def test_concurrent_searches_agree_while_the_index_is_updated(corpus_copy: Confi
     # Rewriting the seed never changes what matches: every thread saw one answer.
     assert {q: len(totals) for q, totals in seen.items()} == dict.fromkeys(queries, 1)
     assert seen[""] == {BUNDLED_DOCUMENTS}
+
+
+def test_a_search_held_up_mid_way_does_not_hold_up_another(indexed_config: Config, monkeypatch):
+    """One search stopped while it reads the index (the instrumentation holds it there,
+    as a costly query would be busy there) while another search starts and completes."""
+    import archive.search.snapshot as snapshot_module
+
+    reading = threading.Event()
+    release = threading.Event()
+    read_postings = snapshot_module.read_leaf_postings
+    slow_thread: list[threading.Thread] = []
+
+    def held(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if threading.current_thread() in slow_thread:
+            reading.set()
+            release.wait(60)
+        return read_postings(*args, **kwargs)
+
+    monkeypatch.setattr(snapshot_module, "read_leaf_postings", held)
+    with SearchEngine(indexed_config) as engine:
+        expected = engine.search(SearchRequest(q='"maps of mined areas"')).total
+        slow_result: list[int] = []
+        slow = threading.Thread(
+            target=lambda: slow_result.append(
+                engine.search(SearchRequest(q='"maps of mined areas"')).total
+            )
+        )
+        slow_thread.append(slow)
+        slow.start()
+        assert reading.wait(60), "the slow search never reached the index"
+        quick_result: list[int] = []
+        quick = threading.Thread(
+            target=lambda: quick_result.append(engine.search(SearchRequest(q="mine")).total)
+        )
+        quick.start()
+        quick.join(60)
+        finished_while_held = not quick.is_alive() and not release.is_set()
+        release.set()
+        quick.join(60)
+        slow.join(60)
+    assert finished_while_held, "the quick search waited for the held one"
+    assert quick_result and quick_result[0] > 0
+    assert slow_result == [expected]

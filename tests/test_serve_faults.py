@@ -17,6 +17,7 @@ import psutil
 import pytest
 
 from archive.config import PROJECT_ROOT
+from bench.proxy import stop_process
 from tests.conftest import BUNDLED_DOCUMENTS
 from tests.synthetic import make_corpus
 
@@ -52,12 +53,7 @@ def server(tmp_path_factory):
     process.port = port  # type: ignore[attr-defined]
     process.config = config  # type: ignore[attr-defined]
     yield process
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop_process(process)
     stderr = process.stderr.read().decode()
     process.stderr.close()
     assert "Traceback" not in stderr, stderr[-3000:]

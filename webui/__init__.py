@@ -18,10 +18,20 @@ if TYPE_CHECKING:
 
 # The largest request body (an OAI-PMH POST is a few hundred bytes): larger answers 413.
 MAX_REQUEST_BYTES = 64 * 1024
+# Exports streaming at once per process when the server does not say (see webui.export).
+EXPORT_SLOTS = 2
 
 
-def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
-    """Build the app for one corpus and instance folder (default: from the environment)."""
+def export_slots_for(threads: int) -> int:
+    """A quarter of a process's threads for exports, at least one."""
+    return max(1, threads // 4)
+
+
+def create_app(
+    config: Config | None = None, *, testing: bool = False, export_slots: int = EXPORT_SLOTS
+) -> Flask:
+    """Build the app for one corpus and instance folder (default: from the environment);
+    `export_slots` exports may stream at once, more are answered 503."""
     from flask import Flask
 
     from webui.context import ArchiveContext
@@ -52,7 +62,9 @@ def create_app(config: Config | None = None, *, testing: bool = False) -> Flask:
 
     from webui.export import bp as export_bp
     from webui.export import export_links
+    from webui.export import register as register_exports
 
+    register_exports(app, export_slots)
     app.register_blueprint(export_bp)
     app.jinja_env.globals.update(export_links=export_links)
 

@@ -28,6 +28,16 @@ from archive.errors import ArchiveError
 # waitress allows 256 KB of headers).
 GUNICORN_REQUEST_LINE = 8190
 
+# waitress reads requests in its event loop, not in its threads, so a client that sends its
+# headers slowly costs it one connection, not a thread; but it stops accepting at 100
+# connections by default, so 110 slowloris clients shut everyone else out. It watches its
+# sockets with poll() here (select() fails past file descriptor 1024), allows 2,000
+# connections, and closes one idle for 60 s (default 120). A client that keeps trickling
+# bytes is never idle: the recommended deployment puts nginx in front (deploy/nginx.conf),
+# which times out slow headers and bodies and buffers responses (docs/web.md, Deployment).
+WAITRESS_CONNECTIONS = 2000
+IDLE_SECONDS = 60
+
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -103,17 +113,21 @@ def _check_port(host: str, port: int) -> None:
 def _serve_waitress(config: Config, host: str, port: int, threads: int) -> None:
     from waitress import create_server
 
-    from webui import MAX_REQUEST_BYTES, create_app
+    from webui import MAX_REQUEST_BYTES, create_app, export_slots_for
 
     try:
         server = create_server(
-            create_app(config),
+            create_app(config, export_slots=export_slots_for(threads)),
             host=host,
             port=port,
             threads=threads,
             ident="appeals-archive",
             # Refused by waitress before it buffers the body (its default is 1 GB).
             max_request_body_size=MAX_REQUEST_BYTES,
+            connection_limit=WAITRESS_CONNECTIONS,
+            asyncore_use_poll=True,
+            channel_timeout=IDLE_SECONDS,
+            cleanup_interval=10,
         )
     except OSError as exc:  # binding happens here: before "Serving ..." is announced
         raise _port_taken(host, port, exc) from None
@@ -153,8 +167,9 @@ def _serve_gunicorn(config: Config, host: str, port: int, threads: int, workers:
                 self.cfg.set(key, value)
 
         def load(self):  # type: ignore[no-untyped-def]
-            from webui import create_app
+            from webui import create_app, export_slots_for
 
-            return create_app(config)  # in each worker, after the fork
+            # In each worker, after the fork.
+            return create_app(config, export_slots=export_slots_for(threads))
 
     ArchiveServer().run()

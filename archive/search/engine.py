@@ -10,7 +10,13 @@ The engine keeps one Whoosh searcher open and reopens it only when the index cha
 (`up_to_date()` is False, or `archive index --rebuild` switched generations); it never calls
 `Searcher.refresh()`, which returns stale documents in whoosh-reloaded. Each generation's
 arrays (archive.search.snapshot) are built once and shared by every search until the next change.
-Searches are serialised on one lock: Whoosh readers share file positions between threads.
+
+Searches run side by side: the engine's lock is held only to find (or open) the current
+snapshot and to count its users, never while a search runs; each thread reads the index
+files through readers of its own (Snapshot.reader). A generation replaced while searches
+still use it is closed when the last of them ends. Every search is bounded by its
+`SearchLimits` (archive.search.limits): a query over them is refused (`QueryTooCostly`, 400)
+and a search past its time stops (`SearchTimeout`, 503), so one query cannot hold up others.
 """
 
 from __future__ import annotations
@@ -19,13 +25,13 @@ import math
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from whoosh.index import FileIndex
-from whoosh.searching import Searcher
 
 from archive.config import Config
 from archive.document import Registers
@@ -39,6 +45,7 @@ from archive.search.index import (
     current_index_folder,
     open_generation,
 )
+from archive.search.limits import SearchLimits, Work
 from archive.search.query import DateOverlap, ParsedQuery, QueryParser, Resolved, ValueResolver
 from archive.search.request import FILTER_FIELDS, SearchRequest
 from archive.search.snapshot import SegmentData, Snapshot
@@ -83,6 +90,7 @@ class SearchResult:
     resolved: list[Resolved] = field(default_factory=list)
     suggestion: str | None = None
     took_ms: float = 0.0
+    work: dict[str, int] = field(default_factory=dict)
 
     @property
     def page(self) -> int:
@@ -125,14 +133,21 @@ class _Selection:
 class SearchEngine:
     """Long-lived, thread-safe search over one archive's index (see the module doc)."""
 
-    def __init__(self, config: Config, registers: Registers | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        registers: Registers | None = None,
+        limits: SearchLimits | None = None,
+    ) -> None:
         self.config = config
+        self.limits = limits or SearchLimits()
         self._lock = threading.RLock()
         self.use_registers(registers or Registers.load(config.authority_dir))
         self._folder: Path | None = None
         self._index: FileIndex | None = None
-        self._searcher: Searcher | None = None
         self._snapshot: Snapshot | None = None
+        self._users: dict[int, int] = {}  # searches running on each snapshot (by id)
+        self._retired: dict[int, Snapshot] = {}  # replaced snapshots still in use
         self._segments: dict[str, SegmentData] = {}
 
     def use_registers(self, registers: Registers) -> None:
@@ -140,43 +155,74 @@ class SearchEngine:
         engine is told when `archive register ...` changed them)."""
         with self._lock:
             self.registers = registers
-            self.parser = QueryParser(registers)
+            self.parser = QueryParser(registers, self.limits)
             self.resolver = ValueResolver(registers)
             self.labels = FacetLabels(registers)
 
     # -- the index generation -------------------------------------------------------------
 
     def _current(self) -> Snapshot:
-        """The snapshot of the index as it is now, reopened only if it changed."""
+        """The snapshot of the index as it is now, reopened only if it changed (called
+        with the lock held)."""
         folder = current_index_folder(self.config.index_dir)
         if folder is None:
-            self.close()
+            self._close()
             raise IndexMissing(
                 f"no search index of format {INDEX_FORMAT} in {self.config.index_dir}: "
                 "run `archive index`"
             )
         if folder != self._folder or self._index is None:
-            self.close()
+            self._close()
             self._index = open_generation(folder)
             self._folder = folder
-        if self._searcher is None or not self._searcher.up_to_date():
+        if self._snapshot is None or not self._snapshot.searcher.up_to_date():
             # Never Searcher.refresh(): close and open (see DESIGN.md, Whoosh facts).
-            if self._searcher is not None:
-                self._searcher.close()
-            self._searcher = self._index.searcher()
-            self._snapshot = Snapshot.build(self._searcher, self._segments)
-        assert self._snapshot is not None
+            self._retire()
+            searcher = self._index.searcher()
+            self._snapshot = Snapshot.build(searcher, self._segments, self._index.storage)
         return self._snapshot
 
-    def close(self) -> None:
-        """Release the searcher and the index files."""
+    @contextmanager
+    def _using(self) -> Iterator[Snapshot]:
+        """The current snapshot, counted as in use until the block ends; the lock is held
+        only while it is found."""
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-            if self._index is not None:
-                self._index.close()
-            self._searcher = self._index = self._snapshot = self._folder = None
-            self._segments = {}
+            snap = self._current()
+            self._users[id(snap)] = self._users.get(id(snap), 0) + 1
+        try:
+            yield snap
+        finally:
+            with self._lock:
+                left = self._users[id(snap)] - 1
+                if left:
+                    self._users[id(snap)] = left
+                else:
+                    del self._users[id(snap)]
+                    if self._retired.pop(id(snap), None) is not None:
+                        snap.close()
+
+    def _retire(self) -> None:
+        """Stop handing out the current snapshot; close it now if no search uses it."""
+        snap, self._snapshot = self._snapshot, None
+        if snap is None:
+            return
+        if self._users.get(id(snap)):
+            self._retired[id(snap)] = snap
+        else:
+            snap.close()
+
+    def _close(self) -> None:
+        self._retire()
+        if self._index is not None:
+            self._index.close()
+        self._index = self._folder = None
+        self._segments = {}
+
+    def close(self) -> None:
+        """Release the searcher and the index files (searches still running finish on
+        theirs, closed when they end)."""
+        with self._lock:
+            self._close()
 
     def __enter__(self) -> SearchEngine:
         return self
@@ -192,25 +238,25 @@ class SearchEngine:
     # -- searching ------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResult:
-        """One result page with facet counts over the whole result set."""
+        """One result page with facet counts over the whole result set. QueryTooCostly
+        (a BadQuery) when the query would cost more than `limits` allow, SearchTimeout
+        when it ran out of time."""
         started = time.perf_counter()
-        with self._lock:
-            snap = self._current()
-            try:
-                parsed = self._parse(snap, request)
-                base = snap.mask(parsed.query) & self._date_mask(snap, request)
-                selection = self._selection(snap, request)
-                matched = self._apply(base, selection)
-                total = int(matched.sum())
-                docs, scores = self._order(snap, parsed, request, matched)
-                window = slice(request.offset, request.offset + request.page_size)
-                hits = self._hits(
-                    snap, parsed, docs[window], scores[window] if scores is not None else None
-                )
-                facets = self._facets(snap, parsed, request, base, selection, matched)
-                suggestion = self._suggestion(snap, parsed)
-            finally:
-                snap.forget_postings()
+        work = Work(self.limits)
+        with self._using() as snap, work.reported():
+            parsed = self._parse(snap, request)
+            base = snap.mask(parsed.query, work) & self._date_mask(snap, request)
+            selection = self._selection(snap, request)
+            matched = self._apply(base, selection)
+            total = int(matched.sum())
+            docs, scores = self._order(snap, parsed, request, matched, work)
+            window = slice(request.offset, request.offset + request.page_size)
+            work.check_time()
+            hits = self._hits(
+                snap, parsed, docs[window], scores[window] if scores is not None else None
+            )
+            facets = self._facets(snap, parsed, request, base, selection, matched)
+            suggestion = self._suggestion(snap, parsed, work)
         return SearchResult(
             request=request,
             total=total,
@@ -219,21 +265,19 @@ class SearchEngine:
             resolved=parsed.resolved + selection.resolved,
             suggestion=suggestion,
             took_ms=(time.perf_counter() - started) * 1000,
+            work=work.to_dict(),
         )
 
     def iter_ids(self, request: SearchRequest) -> Iterator[str]:
         """Every matching document id in the request's order, ignoring paging: for bulk
         export. The order is computed up front; ids are then yielded one by one."""
-        with self._lock:
-            snap = self._current()
-            try:
-                parsed = self._parse(snap, request)
-                base = snap.mask(parsed.query) & self._date_mask(snap, request)
-                matched = self._apply(base, self._selection(snap, request))
-                docs, _ = self._order(snap, parsed, request, matched, limit=None)
-                ids = [snap.ids[d] for d in docs.tolist()]
-            finally:
-                snap.forget_postings()
+        work = Work(self.limits)
+        with self._using() as snap, work.reported():
+            parsed = self._parse(snap, request)
+            base = snap.mask(parsed.query, work) & self._date_mask(snap, request)
+            matched = self._apply(base, self._selection(snap, request))
+            docs, _ = self._order(snap, parsed, request, matched, work, limit=None)
+            ids = [snap.ids[d] for d in docs.tolist()]
         yield from ids
 
     def query_stems(self, query: str) -> QueryTerms:
@@ -243,8 +287,8 @@ class SearchEngine:
         if not query.strip():
             return QueryTerms()
         try:
-            with self._lock:
-                present = self._current().facets["lang"].values
+            with self._using() as snap:
+                present = snap.facets["lang"].values
         except IndexMissing:
             present = []  # a document page needs no index: English then
         languages = self.parser.languages(present)
@@ -259,8 +303,7 @@ class SearchEngine:
         pages: documents per treaty, person, organisation, place ...)."""
         if facet not in FILTER_FIELDS:
             raise BadQuery(f"unknown facet {facet!r}: facets are {', '.join(FILTER_FIELDS)}")
-        with self._lock:
-            snap = self._current()
+        with self._using() as snap:
             counts = snap.match_all_counts()[facet]
             return facet_list(facet, snap.facets[facet], counts, self.labels, limit=None)
 
@@ -325,6 +368,7 @@ class SearchEngine:
         parsed: ParsedQuery,
         request: SearchRequest,
         matched: np.ndarray,
+        work: Work,
         limit: int | None = -1,
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Matching document numbers in the requested order (the first offset+size of them
@@ -332,7 +376,7 @@ class SearchEngine:
         words = [(f, w) for f, w, _, _ in parsed.words]
         wanted = request.offset + request.page_size if limit == -1 else limit
         if request.sort == "relevance" and words:
-            scores = snap.scores(words, matched)
+            scores = snap.scores(words, matched, work)
             docs = np.flatnonzero(matched)
             doc_scores = scores[docs]
             if wanted is not None and wanted < len(docs):
@@ -351,7 +395,7 @@ class SearchEngine:
         stems = QueryTerms((w for _, w, _, _ in parsed.words), parsed.languages)
         hits = []
         for i, docnum in enumerate(docs.tolist()):
-            stored = snap.searcher.stored_fields(docnum)
+            stored = snap.stored_fields(docnum)
             hits.append(
                 Hit(
                     id=stored["id"],
@@ -405,9 +449,11 @@ class SearchEngine:
             )
         return facets
 
-    def _suggestion(self, snap: Snapshot, parsed: ParsedQuery) -> str | None:
+    def _suggestion(self, snap: Snapshot, parsed: ParsedQuery, work: Work) -> str | None:
         """The query with each word the index does not know replaced by the closest word it
-        does know, or None when every word is known (or nothing close exists)."""
+        does know, or None when every word is known (or nothing close exists). Only the
+        first `limits.max_suggested` unknown words are looked up: each costs a walk through
+        the index's words, and a query of forty unknown words is not misspelt."""
         spans: dict[tuple[int, int], list[tuple[str, str]]] = {}
         for fieldname, word, start, end in parsed.words:
             if start is not None and end is not None:
@@ -415,9 +461,14 @@ class SearchEngine:
         replacements = []
         for (start, end), terms in sorted(spans.items()):
             # A word is known when any of its analyses (one per language) is.
-            if any(snap.doc_frequency(f, word) for f, word in terms):
+            if any(snap.doc_frequency(f, word, work) for f, word in terms):
                 continue
-            better = self._closest_word(snap, terms[0][1], parsed.text[start:end].lower())
+            if work.suggested >= self.limits.max_suggested:
+                break
+            work.suggested += 1
+            work.check_time()
+            typed = parsed.text[start:end].lower()
+            better = self._closest_word(snap, terms[0][1], typed, work)
             if better is not None:
                 replacements.append((start, end, better))
         if not replacements:
@@ -428,7 +479,7 @@ class SearchEngine:
         return text if text != parsed.text else None
 
     @staticmethod
-    def _closest_word(snap: Snapshot, word: str, typed: str) -> str | None:
+    def _closest_word(snap: Snapshot, word: str, typed: str, work: Work) -> str | None:
         """A known word close in spelling, as a reader would write it: the index holds
         stems, so the stem found is shown as a word of a document that contains it. Two
         edits are allowed from six letters on, one below (Elasticsearch's "AUTO" fuzziness):
@@ -436,18 +487,19 @@ class SearchEngine:
         if len(typed) < 3:
             return None
         maxdist = 1 if len(typed) <= 5 else 2
+        reader = snap.reader()
         for fieldname in ("body", "title"):
-            corrector = snap.searcher.corrector(fieldname)
-            if (fieldname, word) in snap.searcher.reader():
+            corrector = reader.corrector(fieldname)
+            if (fieldname, word) in reader:
                 # The word is in the index, only in no current document (withdrawn): no
                 # misspelling to correct ("Bonn" is not "been").
                 return None
             for candidate in corrector.suggest(word, limit=3, maxdist=maxdist, prefix=1):
-                postings = snap.postings(fieldname, candidate)
+                postings = snap.postings(fieldname, candidate, work)
                 live = postings.ids[snap.live[postings.ids]] if len(postings.ids) else []
                 if not len(live):
                     continue
-                text = snap.searcher.stored_fields(int(live[0])).get(fieldname, "")
+                text = snap.stored_fields(int(live[0])).get(fieldname, "")
                 for match in TOKEN_RE.finditer(text):
                     surface = match.group(0).lower()
                     if stem(surface) == candidate:

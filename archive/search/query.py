@@ -55,6 +55,7 @@ from archive.search.analysis import (
     lower,
 )
 from archive.search.index import TEXT_FIELDS
+from archive.search.limits import QueryTooCostly, SearchLimits
 
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 200
@@ -263,8 +264,9 @@ def _query_schema() -> Schema:
 class QueryParser:
     """Parses query strings for one set of registers. Cheap to call; build it once."""
 
-    def __init__(self, registers: Registers) -> None:
+    def __init__(self, registers: Registers, limits: SearchLimits | None = None) -> None:
         self.resolver = ValueResolver(registers)
+        self.limits = limits or SearchLimits()
         self.parser = MultifieldParser(list(TEXT_FIELDS), _query_schema())
 
     def languages(self, present: Iterable[str], picked: Iterable[str] = ()) -> tuple[str, ...]:
@@ -316,8 +318,30 @@ class QueryParser:
 
         result.words = [(f, w, where(a), where(b)) for f, w, a, b in result.words]
         if _count_clauses(result.query) > MAX_CLAUSES:
-            raise BadQuery(f"the query has more than {MAX_CLAUSES} terms")
+            raise QueryTooCostly(f"the query has more than {MAX_CLAUSES} terms")
+        self._check_cost(result.query)
         return result
+
+    def _check_cost(self, q: wq.Query) -> None:
+        """Refuse, before anything is read, what would cost too much however small the
+        index: phrases with words too far apart, too many wildcards (each may look at
+        every word of the index to find its own; one typed without a field is three, one
+        per text field, but counts as the one the reader wrote)."""
+        wildcards: dict[str, int] = {}
+        for leaf in _leaves(q):
+            if isinstance(leaf, wq.Phrase) and leaf.slop > self.limits.max_slop:
+                raise QueryTooCostly(
+                    f"a phrase with ~{leaf.slop} lets its words be {leaf.slop:,} words "
+                    f'apart: at most {self.limits.max_slop} ("..."~{self.limits.max_slop})'
+                )
+            if isinstance(leaf, wq.MultiTerm):
+                wildcards[leaf.fieldname] = wildcards.get(leaf.fieldname, 0) + 1
+        written = max(wildcards.values(), default=0)
+        if written > self.limits.max_wildcards:
+            raise QueryTooCostly(
+                f"the query has {written} words with wildcards (* or ?): "
+                f"at most {self.limits.max_wildcards}"
+            )
 
     def _rewrite(self, q: wq.Query, out: ParsedQuery, negated: bool) -> wq.Query:
         error = getattr(q, "error", None)
@@ -431,6 +455,11 @@ class QueryParser:
 
 def _count_clauses(q: wq.Query) -> int:
     return 1 + sum(_count_clauses(c) for c in q.children())
+
+
+def _leaves(q: wq.Query) -> list[wq.Query]:
+    children = list(q.children())
+    return [q] if not children else [leaf for c in children for leaf in _leaves(c)]
 
 
 def _unknown_field_message(name: str) -> str:
