@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from archive.cli import main
 from archive.config import BUNDLED_CORPUS
-from tests.conftest import SEED_ID, snapshot
+from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID, snapshot
 
 
 def run(*args: str, env: dict[str, str] | None = None):
@@ -138,7 +138,7 @@ def test_corpus_and_instance_are_accepted_after_the_command(tmp_path):
     result = run("--corpus", str(BUNDLED_CORPUS), "stats", "--corpus", str(corpus), "--json",
                  "--instance", str(tmp_path / "instance"))  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["corpus"]["documents"] == 4
+    assert json.loads(result.stdout)["corpus"]["documents"] == BUNDLED_DOCUMENTS - 1
     assert (tmp_path / "instance").is_dir()
 
 
