@@ -455,3 +455,52 @@ def test_datestamps_change_with_a_new_version_and_a_withdrawal(corpus_copy, tmp_
     assert header(SEED_ID) == ("2026-12-12T09:00:00Z", "deleted")
     since = _identifiers(client, oai_schema, **{"from": "2026-12-12"})
     assert since == [SEED_ID]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"verb": "ListRecords", "metadataPrefix": "oai dc"},
+        {"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": "no such id"},
+        {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "type:no such set"},
+    ],
+)
+def test_an_error_answer_validates_whatever_was_asked(client, oai_schema, args):
+    """The <request> echo is typed by OAI-PMH.xsd: a value it refuses is left out."""
+    root = ask(client, oai_schema, **args)
+    assert root.find("o:error", NS) is not None
+    request = root.find("o:request", NS)
+    # badArgument echoes nothing (the protocol); the others echo what the schema allows.
+    assert request.get("verb") == (
+        None if root.find("o:error", NS).get("code") == "badArgument" else args["verb"]
+    )
+    assert " " not in "".join(request.attrib.values())
+
+
+def dublin_core(client, oai_schema, doc_id: str) -> etree._Element:
+    root = ask(
+        client, oai_schema, verb="GetRecord", identifier=PREFIX + doc_id, metadataPrefix="oai_dc"
+    )
+    return root.find("o:GetRecord/o:record/o:metadata", NS)[0]
+
+
+def test_oai_dc_dates_are_one_w3cdtf_date_or_a_closed_interval(client, oai_schema):
+    petition = dublin_core(client, oai_schema, "petition-minefield-maps-2021")
+    assert petition.findtext("dc:date", namespaces=NS) == "2020-11-10/2021-04-22"
+    # "not after 17 May 2021": W3CDTF has no open end; the year is what the source states.
+    bonn = dublin_core(client, oai_schema, "bonn-declaration-mine-maps-2021")
+    assert bonn.findtext("dc:date", namespaces=NS) == "2021"
+
+
+def test_oai_dc_rights_come_from_the_document_and_addressees_are_no_contributors(
+    client, oai_schema, harvestable
+):
+    seed = dublin_core(client, oai_schema, SEED_ID)
+    assert "CC BY 4.0" in seed.findtext("dc:rights", namespaces=NS)
+    document = Corpus(harvestable).document(SEED_ID)
+    assert document.addressees
+    addressed = [
+        d for d in seed.xpath("dc:description/text()", namespaces=NS) if d.startswith("Addressed")
+    ]
+    assert addressed and "United Nations" in addressed[0]
+    assert not seed.xpath("dc:contributor", namespaces=NS)

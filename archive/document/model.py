@@ -252,6 +252,8 @@ class Document:
     text_langs: list[tuple[int, int, str]] = field(default_factory=list)
     abstract_langs: list[tuple[int, int, str]] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
+    # publicationStmt/availability in words: the licence and terms the document is under.
+    rights: str = ""
     version: int = 1
     changes: list[Change] = field(default_factory=list)
     is_catalogue_record: bool = False

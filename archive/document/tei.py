@@ -459,6 +459,7 @@ def document_from_tree(tree: etree._ElementTree, data: bytes) -> Document:
         if re.fullmatch(r"[0-9]+", ch.get("n") or "")
     ]
     permalink = first("t:teiHeader/t:fileDesc/t:publicationStmt/t:idno[@type='URI']")
+    availability = first("t:teiHeader/t:fileDesc/t:publicationStmt/t:availability")
     refs = _ids_by_kind(root, source_desc)
     lang = root.get(XML_LANG) or ""
     body_text, text_langs = prose_with_languages(body, lang)
@@ -500,6 +501,7 @@ def document_from_tree(tree: etree._ElementTree, data: bytes) -> Document:
         abstract=abstract_text,
         abstract_langs=abstract_langs,
         sources=sources,
+        rights=normalize_space(inline_text(availability)) if availability is not None else "",
         permalink=normalize_space(permalink.text) if permalink is not None else "",
         version=max((c.n for c in changes), default=1),
         changes=changes,

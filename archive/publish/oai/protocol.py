@@ -15,6 +15,7 @@ included, is available in both formats) and noSetHierarchy (the repository has s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -126,7 +127,8 @@ class OaiProvider:
         try:
             verb, params = check_arguments(args)
             for name, value in ([("verb", verb)] if verb else []) + sorted(params.items()):
-                request.set(name, value)
+                if _echoable(name, value):
+                    request.set(name, value)
             answer = {
                 "Identify": self._identify,
                 "ListMetadataFormats": self._list_metadata_formats,
@@ -319,3 +321,22 @@ def _text(parent: etree._Element, name: str, text: str) -> etree._Element:
     element = etree.SubElement(parent, f"{{{OAI_NS}}}{name}")
     element.text = text
     return element
+
+
+# The types OAI-PMH.xsd gives the attributes of <request>: an argument is echoed only in a
+# form the schema accepts, so that the answer to `metadataPrefix=oai dc`
+# (cannotDisseminateFormat) still validates. The protocol asks for the echo, not for
+# invalid XML.
+_PREFIX_CHARS = r"[A-Za-z0-9\-_.!~*'()]+"
+_ECHO_FORMS = {
+    "metadataPrefix": re.compile(rf"{_PREFIX_CHARS}"),
+    "set": re.compile(rf"{_PREFIX_CHARS}(?::{_PREFIX_CHARS})*"),
+    "from": re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}Z)?"),
+    "until": re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}Z)?"),
+    "identifier": re.compile(r"[^\s<>\"{}|\\^`]+"),
+}
+
+
+def _echoable(name: str, value: str) -> bool:
+    form = _ECHO_FORMS.get(name)
+    return form is None or form.fullmatch(value) is not None
