@@ -83,3 +83,20 @@ def test_a_damaged_segment_is_found_by_archive_index(indexed):
     assert "rebuilt because it was damaged" in result.output
     assert "has changed since it was written" in result.output
     assert f'"id": "{SEED_ID}"' in hits(indexed)
+
+
+def test_damage_met_in_the_middle_of_searching_answers_503_not_500(indexed):
+    """The index opened fine, then a segment lost its end (a disk error, a bad copy): the
+    search that reads there says what to run, and `archive index` repairs it."""
+    client = create_app(indexed, testing=True).test_client()
+    assert client.get("/search.json?q=appeal").status_code == 200  # the engine is open
+    [segment] = current_index_folder(indexed.index_dir).glob("*.seg")
+    segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 4])
+    page = client.get("/search.json?q=mine")
+    assert page.status_code == 503
+    assert "archive index" in page.json["error"]["message"]
+    assert client.get("/?q=mine").status_code == 503  # the HTML page too
+    result = cli(indexed, "index")
+    assert result.exit_code == 0, result.output
+    assert "rebuilt because it was damaged" in result.output
+    assert client.get("/search.json?q=mine").status_code == 200

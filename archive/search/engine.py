@@ -22,8 +22,11 @@ and a search past its time stops (`SearchTimeout`, 503), so one query cannot hol
 from __future__ import annotations
 
 import math
+import pickle
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +44,7 @@ from archive.search.analysis import words as analysed_words
 from archive.search.facets import FACET_LIMIT, FacetLabels, FacetValue, facet_list
 from archive.search.index import (
     INDEX_FORMAT,
+    IndexDamaged,
     IndexMissing,
     current_index_folder,
     open_generation,
@@ -185,12 +189,15 @@ class SearchEngine:
     @contextmanager
     def _using(self) -> Iterator[Snapshot]:
         """The current snapshot, counted as in use until the block ends; the lock is held
-        only while it is found."""
-        with self._lock:
+        only while it is found. Bytes of the index that cannot be read (a segment truncated
+        or overwritten since the index was opened) end the search with IndexDamaged, which
+        names `archive index` and answers 503, never a 500 or a traceback."""
+        with self._lock, _damage_reported(self.config):
             snap = self._current()
             self._users[id(snap)] = self._users.get(id(snap), 0) + 1
         try:
-            yield snap
+            with _damage_reported(self.config):
+                yield snap
         finally:
             with self._lock:
                 left = self._users[id(snap)] - 1
@@ -509,6 +516,22 @@ class SearchEngine:
                             return surface
                         break
         return None
+
+
+# What reading a damaged index file raises (struct.error: a record cut short; the rest from
+# Whoosh's own readers); a query's own faults are ArchiveErrors and pass through.
+_READ_ERRORS = (struct.error, EOFError, zlib.error, pickle.UnpicklingError, OSError)
+
+
+@contextmanager
+def _damage_reported(config: Config) -> Iterator[None]:
+    try:
+        yield
+    except _READ_ERRORS as exc:
+        raise IndexDamaged(
+            f"the search index in {config.index_dir} cannot be read ({type(exc).__name__}: "
+            f"{exc}): run `archive index`, which finds the damage and rebuilds it"
+        ) from None
 
 
 def _edits(a: str, b: str) -> int:
