@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from archive.config import ARCHIVE_NAME
 from archive.document import PLACEHOLDER_CHANGE, TEI_NS, XML_ID, XML_LANG, DateSpan
 from archive.encode.results import DetectedSignatory, Detection, date_attributes
 from archive.encode.signatories import CLOSER_RE
@@ -112,7 +113,7 @@ def _header(facts: DraftFacts, text: str) -> etree._Element:
     )
     publication = E(
         "publicationStmt",
-        E("publisher", text="Appeals Archive"),
+        E("publisher", text=ARCHIVE_NAME),
         E("idno", text=facts.doc_id, type="archive"),
         E("idno", text=facts.permalink, type="URI"),
         E(

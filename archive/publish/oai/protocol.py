@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from archive.config import Config
+from archive.config import ARCHIVE_NAME, Config
 from archive.document import DOC_ID_RE, Document, Registers, parse_tei
 from archive.errors import Gone, NotFound
 from archive.publish.catalogue import SET_SPEC_RE, CatalogueRecord, treaty_set_spec
@@ -79,7 +79,7 @@ class OaiSettings:
 
     base_url: str  # the address of the OAI endpoint as harvesters reach it
     admin_email: str
-    repository_name: str = "Appeals Archive"
+    repository_name: str = ARCHIVE_NAME
     page_size: int = 100
     token_lifetime: timedelta = timedelta(hours=24)
 
@@ -327,10 +327,9 @@ def _text(parent: etree._Element, name: str, text: str) -> etree._Element:
 # form the schema accepts, so that the answer to `metadataPrefix=oai dc`
 # (cannotDisseminateFormat) still validates. The protocol asks for the echo, not for
 # invalid XML.
-_PREFIX_CHARS = r"[A-Za-z0-9\-_.!~*'()]+"
 _ECHO_FORMS = {
-    "metadataPrefix": re.compile(rf"{_PREFIX_CHARS}"),
-    "set": re.compile(rf"{_PREFIX_CHARS}(?::{_PREFIX_CHARS})*"),
+    "metadataPrefix": re.compile(r"[A-Za-z0-9\-_.!~*'()]+"),
+    "set": SET_SPEC_RE,
     "from": re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}Z)?"),
     "until": re.compile(r"\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}Z)?"),
     "identifier": re.compile(r"[^\s<>\"{}|\\^`]+"),
