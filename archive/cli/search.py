@@ -95,7 +95,8 @@ def search_params(
 @reports_errors
 def search(config: Config, page: str, size: str | None, as_json: bool, **search: Any) -> None:
     """Search the archive: QUERY in Whoosh syntax (words, "phrases", AND/OR/NOT, -word,
-    treaty:, signatory:, org:, addressee:, place:, type:, lang:, date:[2020-11 TO 2021-06]).
+    treaty:, article:, signatory:, org:, addressee:, place:, type:, lang:,
+    date:[2020-11 TO 2021-06]).
 
     Prints the hits with snippets, then the facet counts. Builds the index first if there
     is none.

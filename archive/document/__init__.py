@@ -24,7 +24,7 @@ from archive.document.authority import (
     normalize_name,
 )
 from archive.document.dates import human_date, parse_iso
-from archive.document.model import DOC_ID_RE, DateSpan, Document, Signatory
+from archive.document.model import DOC_ID_RE, DateSpan, Document, Signatory, article_keys
 from archive.document.records import (
     proposes_records,
     read_records,
@@ -85,6 +85,7 @@ __all__ = [
     "TreatyRegister",
     "ValidationReport",
     "Validator",
+    "article_keys",
     "date_span",
     "document_types",
     "finalized",

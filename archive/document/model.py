@@ -177,6 +177,36 @@ class TreatyCitation:
         word = "Articles" if "," in numbers else "Article"
         return f"{'common ' if common else ''}{word} {numbers}"
 
+    @property
+    def article_keys(self) -> list[str]:
+        """The search keys of the articles cited (`article_keys`)."""
+        return article_keys(self.article or "")
+
+
+_ARTICLE_WORD_RE = re.compile(r"^(?:articles?|arts?)\.?\s*", re.IGNORECASE)
+
+
+def article_keys(value: str) -> list[str]:
+    """Search keys for an article citation as rs/@n writes it ("49", "48, 51(2)",
+    "common 3"): each article, lower case, without spaces; a paragraph also under its
+    article ("51(2)" is found by 51), and common Article 3 also as Article 3, which it is
+    of each Convention. The index and the `article:` query both key articles this way, so
+    "Art. 51 (2)" typed in a search meets "51(2)" in the text."""
+    keys: list[str] = []
+    for part in value.split(","):
+        part = part.strip().lower()
+        common = part.startswith("common ")
+        part = _ARTICLE_WORD_RE.sub("", part.removeprefix("common ").strip())
+        number = re.sub(r"\s+", "", part)
+        if not number:
+            continue
+        if common:
+            keys.append(f"common-{number}")
+        keys.append(number)
+        if "(" in number:
+            keys.append(number.split("(", 1)[0])
+    return list(dict.fromkeys(keys))
+
 
 @dataclass(frozen=True)
 class MentionedDate:

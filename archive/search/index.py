@@ -46,7 +46,8 @@ from archive.storage import Corpus
 # exact terms for special spellings; names folded and unstemmed, with Latin keys for other
 # scripts (analysis.py); and each document stores whether it is a catalogue record.
 # Format 6: the two format-5 indexes merged, so that neither branch's is ever read as it.
-INDEX_FORMAT = 6
+# Format 7: the articles cited (`article` field: `49`, `gc4-1949/49`, ...).
+INDEX_FORMAT = 7
 
 # Facet and filter fields: index field name for each, all KEYWORD fields of ids.
 FACET_FIELDS = ("treaty", "signatory", "org", "addressee", "place", "type", "lang", "year")
@@ -79,6 +80,8 @@ def make_schema() -> Schema:
         version=STORED,
         sha256=STORED,
         catalogue_record=STORED,
+        # Articles cited, as `article_values` keys them; searched with `article:`.
+        article=Keywords(),
         # Ids never need lowercasing, scoring or positions: membership is all a filter asks.
         **{name: Keywords() for name in FACET_FIELDS},
     )
@@ -130,6 +133,24 @@ def facet_values(doc: Document, registers: Registers) -> dict[str, list[str]]:
     }
 
 
+def article_values(doc: Document, registers: Registers) -> list[str]:
+    """The `article` terms of a document: each article cited alone (`49`, any treaty's) and
+    under its treaty (`gc4-1949/49`); an article of a cited group under each member too
+    (common Article 3 of "the Geneva Conventions" is Article 3 of each). Unlike the treaty
+    facet, an article is never put under a treaty's parent: Article 3 of a CCW protocol is
+    not Article 3 of the CCW."""
+    values: list[str] = []
+    for citation in doc.articles_cited:
+        treaty = registers.treaties.records.get(citation.treaty_id)
+        treaty_ids = [citation.treaty_id]
+        if treaty is not None and treaty.is_group:
+            treaty_ids += [m.id for m in registers.treaties.members(citation.treaty_id)]
+        for key in citation.article_keys:
+            values.append(key)
+            values += [f"{treaty_id}/{key}" for treaty_id in treaty_ids]
+    return list(dict.fromkeys(values))
+
+
 def index_fields(doc: Document, registers: Registers) -> dict[str, Any]:
     """The Whoosh fields of one document."""
     names = [s.name for s in doc.signatories]
@@ -157,6 +178,7 @@ def index_fields(doc: Document, registers: Registers) -> dict[str, Any]:
         "version": doc.version,
         "sha256": doc.sha256,
         "catalogue_record": doc.is_catalogue_record,
+        "article": " ".join(article_values(doc, registers)),
     }
     for name, values in facet_values(doc, registers).items():
         fields[name] = " ".join(values)

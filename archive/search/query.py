@@ -39,6 +39,7 @@ from archive.document import (
     Record,
     Register,
     Registers,
+    article_keys,
     document_types,
     latin_key,
     normalize_name,
@@ -64,7 +65,16 @@ REGISTER_FIELDS = {"treaty": "treaty", "signatory": "person", "org": "org", "pla
 PLAIN_FIELDS = ("type", "lang", "year", "id")
 NAMES_FIELD = "names"  # indexed with the neutral analysis (archive.search.index)
 EXACT_FIELD = "exact"  # words in any text field, spelt as typed
-QUERY_FIELDS = (*TEXT_FIELDS, EXACT_FIELD, *REGISTER_FIELDS, "addressee", *PLAIN_FIELDS, "date")
+ARTICLE_FIELD = "article"  # articles cited: `article:49`, `article:"49 GC IV"`
+QUERY_FIELDS = (
+    *TEXT_FIELDS,
+    EXACT_FIELD,
+    *REGISTER_FIELDS,
+    ARTICLE_FIELD,
+    "addressee",
+    *PLAIN_FIELDS,
+    "date",
+)
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -79,6 +89,13 @@ LANGUAGE_NAMES = {
     "uk": "Ukrainian",
 }
 _LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$")
+# An article as a reader types it: "49", "Article 49", "art. 32", "common Article 3", "51(2)".
+_ARTICLE_RE = re.compile(
+    r"(?P<common>common\s+)?(?P<word>(?:articles?|arts?)\.?\s*)?"
+    r"(?P<n>\d+[a-z]?(?:\s?\(\s?[0-9a-z]+\s?\))*)",
+    re.IGNORECASE,
+)
+_ARTICLE_LINK_RE = re.compile(r"^(?:of\s+)?(?:the\s+)?|(?:\s+of)?(?:\s+the)?$", re.IGNORECASE)
 _FIELD_RE = re.compile(r"(?:^|(?<=[\s(]))([A-Za-z_][\w.-]*):(?=\S)")
 
 
@@ -199,6 +216,39 @@ class ValueResolver:
             return Resolved(field_name, text, (text,), (text,))
         raise BadQuery(f"unknown field {field_name!r}")
 
+    def article(self, text: str) -> Resolved:
+        """`article:` values: an article alone (`49`, `"common Article 3"`: any treaty's) or
+        with the treaty it belongs to, before or after it, in any name the register knows
+        (`"49 GC IV"`, `"Article 49 of the Fourth Geneva Convention"`, `"art. 32 AP I"`,
+        `gc4-1949/49`). A treaty group stands for its members, as in `treaty:`."""
+        text = text.strip()
+        if not text:
+            raise BadQuery(f"{ARTICLE_FIELD}: needs a value")
+        first_error: BadQuery | None = None
+        for article, treaty_text in _article_readings(text):
+            key = article_keys(article)[0]
+            words = (
+                key.replace("common-", "common Article ")
+                if key.startswith("common-")
+                else f"Article {key}"
+            )
+            if not treaty_text:
+                return Resolved(ARTICLE_FIELD, text, (key,), (f"{words} (any treaty)",))
+            try:
+                record = _resolve_in(self.registers.treaties, treaty_text, ARTICLE_FIELD)
+            except BadQuery as exc:
+                first_error = first_error or exc
+                continue
+            ids = self.registers.treaties.query_ids(record.id)
+            label = f"{words} of {record.label}"
+            return Resolved(ARTICLE_FIELD, text, tuple(f"{t}/{key}" for t in ids), (label,))
+        if first_error is not None:
+            raise first_error
+        raise BadQuery(
+            f"{ARTICLE_FIELD}: {text!r} names no article: give its number, alone or with the "
+            'treaty (article:49, article:"49 GC IV", article:"common Article 3")'
+        )
+
     def _addressee(self, text: str) -> Resolved:
         kinds = ("org", "person", "place")
         kind, sep, rest = text.partition(":")
@@ -238,6 +288,34 @@ class ValueResolver:
         if lo and hi and lo > hi:
             raise BadQuery(f"date: the range starts ({lo}) after it ends ({hi})")
         return DateOverlap(lo, hi)
+
+
+def _article_readings(text: str) -> list[tuple[str, str]]:
+    """The ways `text` splits into (article, treaty words), likeliest first: an id form
+    `treaty/article`; an article written as one ("Article 49", "common 3") before or after
+    the treaty; then a bare number at the end, then at the start ("GC4 49", "49 GC4"). A
+    treaty's own digits ("GC4", "1949") are never taken for the article when a reading
+    with the word "Article" exists."""
+    if "/" in text:
+        treaty_text, _, article = text.rpartition("/")
+        return [(article, treaty_text.strip())] if _ARTICLE_RE.fullmatch(article.strip()) else []
+    tokens = text.split()
+    worded: list[tuple[str, str]] = []
+    bare: list[tuple[str, str]] = []
+    for size in range(min(len(tokens), 4), 0, -1):
+        for article_tokens, rest in (
+            (tokens[:size], tokens[size:]),
+            (tokens[-size:], tokens[:-size]),
+        ):
+            match = _ARTICLE_RE.fullmatch(" ".join(article_tokens))
+            if not match:
+                continue
+            treaty_text = _ARTICLE_LINK_RE.sub("", " ".join(rest)).strip(" ,")
+            reading = (match.group(0), treaty_text)
+            (worded if match.group("word") or match.group("common") else bare).append(reading)
+    # Bare numbers: the last token first (`GC4 49`), then the first (`49 GC4`).
+    bare.sort(key=lambda r: not text.rstrip().endswith(r[0]))
+    return list(dict.fromkeys(worded + bare))
 
 
 def _resolve_in(register: Register, text: str, field_name: str) -> Record:
@@ -386,7 +464,10 @@ class QueryParser:
         value = " ".join(q.words) if isinstance(q, wq.Phrase) else q.text
         if fieldname == "date":
             return self.resolver.date_span(value, value)
-        resolved = self.resolver.resolve(fieldname, value)
+        if fieldname == ARTICLE_FIELD:
+            resolved = self.resolver.article(value)
+        else:
+            resolved = self.resolver.resolve(fieldname, value)
         out.resolved.append(resolved)
         terms = [wq.Term(fieldname, i) for i in resolved.ids]
         return terms[0] if len(terms) == 1 else wq.Or(terms)
