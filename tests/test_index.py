@@ -355,4 +355,4 @@ def test_an_index_built_before_the_layout_change_is_rebuilt_without_a_manual_ste
         assert result.stdout.startswith(f"index rebuilt: {BUNDLED_DOCUMENTS} added")
     new = current_generation(corpus_copy.index_dir)
     assert new != old and not old.exists()
-    assert generation_format(new) == INDEX_FORMAT == 6
+    assert generation_format(new) == INDEX_FORMAT == 7
