@@ -49,6 +49,7 @@ PAGE_TYPES = [
     ("person", "/person/umud-mirzayev", 200),
     ("organisation", "/org/iepf", 200),
     ("place", "/place/azerbaijan", 200),
+    ("about", "/about", 200),
 ]
 
 

@@ -77,6 +77,10 @@ def create_app(
     app.register_blueprint(feed_bp)
     app.register_blueprint(browse_bp)
 
+    from webui.about import bp as about_bp
+
+    app.register_blueprint(about_bp)
+
     from webui.api import bp as api_bp
 
     app.register_blueprint(api_bp)
