@@ -60,6 +60,10 @@ def create_app(
     app.register_blueprint(search_bp)
     app.register_blueprint(documents_bp)
 
+    from webui.compare import bp as compare_bp
+
+    app.register_blueprint(compare_bp)
+
     from webui.export import bp as export_bp
     from webui.export import export_links
     from webui.export import register as register_exports

@@ -23,6 +23,7 @@ from archive.document.authority import (
     latin_key,
     normalize_name,
 )
+from archive.document.compare import Comparison, compare
 from archive.document.dates import human_date, parse_iso
 from archive.document.model import DOC_ID_RE, DateSpan, Document, Signatory
 from archive.document.records import (
@@ -70,6 +71,7 @@ __all__ = [
     "TEI_NS",
     "XML_ID",
     "XML_LANG",
+    "Comparison",
     "DateSpan",
     "Document",
     "Organisation",
@@ -85,6 +87,7 @@ __all__ = [
     "TreatyRegister",
     "ValidationReport",
     "Validator",
+    "compare",
     "date_span",
     "document_types",
     "finalized",
