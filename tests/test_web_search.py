@@ -462,3 +462,24 @@ def test_alternative_names_are_a_list(client):
     html = client.get("/person/umud-mirzayev").get_data(as_text=True)
     names = re.search(r"<dt>Also called</dt><dd><ul class=\"names\">(.*?)</ul>", html).group(1)
     assert "<li>Umud Mirzəyev</li>" in names and "<li>Умуд Мирзаев</li>" in names
+
+
+def test_a_refused_setting_drops_only_itself(client):
+    response = client.get("/?q=mines&type=appeal&sort=-date&from=2021-13")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert (
+        '<option value="-date" selected>' in html and 'name="type" value="appeal" checked>' in html
+    )
+    assert "from: " in html
+    # The kept filter's count is not known on a refused page: none is shown.
+    assert re.search(
+        r'value="appeal" checked>\s*<label[^>]*>appeal</label>\s*<span class="count"></span>', html
+    )
+
+
+def test_a_document_opened_from_a_search_needs_no_index(corpus_copy):
+    client = create_app(corpus_copy, testing=True).test_client()  # never indexed
+    response = client.get(f"/doc/{SEED_ID}?from=q%3Dmines&hit=1")
+    assert response.status_code == 200
+    assert "hit-nav" not in response.get_data(as_text=True)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, quote_plus
 
 from flask import Blueprint, render_template, request, url_for
 
-from archive.errors import BadQuery
+from archive.errors import ArchiveError, BadQuery
 from archive.search import EXCLUDE_PREFIX, FILTER_FIELDS, FacetValue, SearchRequest, SearchResult
 from webui.context import archive
 from webui.errors import error_response
@@ -52,14 +52,13 @@ _SETTINGS = ("page", "size", "sort", "from", "to", "exact")
 
 def kept_request() -> SearchRequest:
     """The URL's search without the setting at fault (a bad page or date), for a refused
-    search's page; at worst the query alone."""
+    search's page; failing that without any setting; at worst the query alone."""
     params = request.args.to_dict(flat=False)
     size = archive().config.page_size
-    for cut in range(1, len(_SETTINGS) + 1):
+    for dropped in [(name,) for name in _SETTINGS if name in params] + [_SETTINGS]:
         try:
             return SearchRequest.from_params(
-                {k: v for k, v in params.items() if k not in _SETTINGS[:cut]},
-                default_page_size=size,
+                {k: v for k, v in params.items() if k not in dropped}, default_page_size=size
             )
         except BadQuery:
             continue
@@ -150,6 +149,7 @@ class Urls:
         # Each of the search's own pairs is encoded once, not once for every link.
         self._encoded = {pair: _encode(pair) for pair in self.pairs}
         self._around: dict[str, tuple[str, str]] = {}
+        self._carried: str | None = None  # `state`, encoded once for every hit's link
 
     def _url(self, pairs: list[tuple[str, str]]) -> str:
         # Stable sort: the canonical order of SearchRequest.to_params, values in given order.
@@ -220,10 +220,9 @@ class Urls:
 
     def hit(self, doc_url: str, position: int) -> str:
         """A hit's document, carrying this search and the hit's place in it (from 1)."""
-        carried = self.__dict__.get("_carried")
-        if carried is None:
-            carried = self.__dict__["_carried"] = quote_plus(self.state)
-        return f"{doc_url}?from={carried}&hit={position}"
+        if self._carried is None:
+            self._carried = quote_plus(self.state)
+        return f"{doc_url}?from={self._carried}&hit={position}"
 
 
 def _ticks(top: int) -> list[int]:
@@ -307,7 +306,10 @@ def hit_navigation(doc_id: str, carried: str | None, position: str | None) -> di
         if not 1 <= n <= MAX_HIT:
             return None
         around = ctx.engine.ids_between(search, n - 2, n + 1)
-    except BadQuery:
+    except ArchiveError:
+        # A carried search that no longer runs (edited by hand, or the index not built, busy
+        # or damaged): the document is what was asked for, and it needs no index; the
+        # search page itself says what is wrong when the reader goes back to it.
         return None
     urls = Urls(search)
     out: dict[str, Any] = {
@@ -388,8 +390,9 @@ def refused(exc: BadQuery, search: SearchRequest, fmt: str | None):  # type: ign
     extra: dict[str, Any] = {"suggestions": exc.suggestions}
     if suggested:
         extra["suggested_searches"] = suggested
+    status = exc.http_status
     if wants_json(fmt):
-        return error_response(400, title, exc.message, **extra)
+        return error_response(status, title, exc.message, **extra)
     # The filters the URL gave, as facet values to untick (their counts are not known).
     labels = archive().engine.labels.label
     facets: dict[str, list[FacetValue]] = {}
@@ -407,4 +410,4 @@ def refused(exc: BadQuery, search: SearchRequest, fmt: str | None):  # type: ign
         error={"title": title, "message": exc.message, "suggested": suggested},
         **_page_values(search, urls),
     )
-    return html, 400, {"Vary": "Accept"}
+    return html, status, {"Vary": "Accept"}
