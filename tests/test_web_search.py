@@ -483,3 +483,9 @@ def test_a_document_opened_from_a_search_needs_no_index(corpus_copy):
     response = client.get(f"/doc/{SEED_ID}?from=q%3Dmines&hit=1")
     assert response.status_code == 200
     assert "hit-nav" not in response.get_data(as_text=True)
+
+
+def test_record_pages_list_documents_as_the_search_does(client):
+    html = client.get("/treaty/gc-1949").get_data(as_text=True)
+    assert '<p class="hit-by">Signed by Umud Mirzayev, Rey Karimoglu' in html
+    assert '<span class="uncertain">uncertain date</span>' in html
