@@ -134,8 +134,7 @@ def text_diff(old: str, new: str) -> list[TextPiece]:
     """`old` and `new` as runs of equal, deleted and inserted text, word by word."""
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
     if max(len(a), len(b)) > MAX_WORDS * 2:  # a token for each word and each space
-        a, b = old.split("\n\n"), new.split("\n\n")
-        a, b = [p + "\n\n" for p in a], [p + "\n\n" for p in b]
+        a, b = _paragraphs(old), _paragraphs(new)
     pieces: list[TextPiece] = []
 
     def add(op: str, text: str) -> None:
@@ -156,6 +155,12 @@ def text_diff(old: str, new: str) -> list[TextPiece]:
         if tag in ("insert", "replace"):
             add("insert", "".join(b[j1:j2]))
     return pieces
+
+
+def _paragraphs(text: str) -> list[str]:
+    """Paragraphs, each with the blank line that ends it, so that they rebuild the text."""
+    parts = text.split("\n\n")
+    return [p + "\n\n" for p in parts[:-1]] + [parts[-1]]
 
 
 def _readable(key: str, value: Any, label: Label) -> str:
