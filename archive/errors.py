@@ -80,14 +80,29 @@ class Gone(ArchiveError):
 
 
 class BadQuery(ArchiveError):
-    """A search or a parameter that cannot be run as given; the message says what was meant."""
+    """A search or a parameter that cannot be run as given; the message says what was meant.
+
+    Where `suggestions` are other values for one field, `field` and `text` say which field
+    and what was typed for it, and `param` the URL parameter it came from when it was not
+    the query: enough for a page to offer the corrected search as a link."""
 
     exit_code = 2
     http_status = 400
 
-    def __init__(self, message: str, *, suggestions: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        suggestions: list[str] | None = None,
+        field: str | None = None,
+        text: str | None = None,
+        param: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.suggestions = suggestions or []
+        self.field = field
+        self.text = text
+        self.param = param
 
 
 class Conflict(ArchiveError):

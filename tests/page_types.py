@@ -37,6 +37,8 @@ PAGE_TYPES = [
     ("unknown page", "/no-such-page", 404),
     ("document", f"/doc/{SEED_ID}", 200),
     ("older version", f"/doc/{SEED_ID}/v1", 200),
+    ("document opened from a search", f"/doc/{SEED_ID}?from=q%3Dmines%26sort%3Ddate&hit=2", 200),
+    ("two versions compared", f"/doc/{SEED_ID}/compare?a=1&b=2", 200),
     ("withdrawn document (tombstone)", f"/doc/{WITHDRAWN_ID}", 410),
     ("version of a withdrawn document", f"/doc/{WITHDRAWN_ID}/v1", 200),
     ("document with an uncertain date range", "/doc/petition-minefield-maps-2021", 200),
@@ -49,6 +51,7 @@ PAGE_TYPES = [
     ("person", "/person/umud-mirzayev", 200),
     ("organisation", "/org/iepf", 200),
     ("place", "/place/azerbaijan", 200),
+    ("about", "/about", 200),
 ]
 
 

@@ -77,6 +77,7 @@ def check(validator: Draft202012Validator, data: Any, where: str) -> None:
 def test_every_schema_is_a_valid_draft_2020_12_schema():
     names = sorted(p.stem for p in SCHEMA_DIR.glob("*.json"))
     assert names == [
+        "compare",
         "csl-items",
         "document",
         "document-page",
@@ -152,7 +153,10 @@ def test_error_answers_validate(client, schema_for):
     for url, status in [
         ('/search.json?q=treaty:"Fourth Genva Convention"', 400),
         ("/search.json?page=0", 400),
+        ("/search.json?type=apeal", 400),
         ("/search.json?from=2021-13", 400),
+        (f"/doc/{SEED_ID}/compare.json?a=x", 400),
+        (f"/doc/{SEED_ID}/compare.json?a=9", 404),
         ("/doc/no-such-document.json", 404),
         (f"/doc/{SEED_ID}/v99.json", 404),
         ("/treaty/no-such-treaty.json", 404),
@@ -168,6 +172,22 @@ def test_error_answers_validate(client, schema_for):
     assert gone["doc_id"] == WITHDRAWN_ID and gone["versions"] == [1]
     bad = client.get('/search.json?q=treaty:"Fourth Genva Convention"').get_json()["error"]
     assert "Fourth Geneva Convention" in bad["suggestions"]
+    assert bad["suggested_searches"][0]["label"] == 'treaty:"Fourth Geneva Convention"'
+
+
+def test_version_comparisons_validate(client, schema_for):
+    validator = schema_for("compare")
+    for url in [
+        f"/doc/{SEED_ID}/compare.json",
+        f"/doc/{SEED_ID}/compare.json?a=2&b=1",
+        f"/doc/{SEED_ID}/compare.json?a=1&b=1",
+        "/doc/petition-minefield-maps-2021/compare.json",
+        f"/doc/{WITHDRAWN_ID}/compare.json",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        check(validator, response.get_json(), url)
+    assert client.get(f"/doc/{SEED_ID}/compare.json").get_json()["text_changed"] is True
 
 
 def test_each_line_of_a_json_lines_export_is_a_document(client, schema_for):

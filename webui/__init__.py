@@ -60,6 +60,10 @@ def create_app(
     app.register_blueprint(search_bp)
     app.register_blueprint(documents_bp)
 
+    from webui.compare import bp as compare_bp
+
+    app.register_blueprint(compare_bp)
+
     from webui.export import bp as export_bp
     from webui.export import export_links
     from webui.export import register as register_exports
@@ -76,6 +80,10 @@ def create_app(
 
     app.register_blueprint(feed_bp)
     app.register_blueprint(browse_bp)
+
+    from webui.about import bp as about_bp
+
+    app.register_blueprint(about_bp)
 
     from webui.api import bp as api_bp
 

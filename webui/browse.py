@@ -8,7 +8,8 @@ from typing import Any
 from flask import Blueprint, redirect, request, url_for
 
 from archive.document import Organisation, Person, Place, Record, Treaty
-from archive.search import SearchRequest
+from archive.errors import BadQuery
+from archive.search import SearchRequest, SearchResult
 from webui.context import archive
 from webui.negotiation import respond
 from webui.search import Urls
@@ -96,7 +97,10 @@ def _record_page(kind: str, record_id: str, fmt: str | None):  # type: ignore[no
     params.setdefault("sort", ["-date"])
     search = SearchRequest.from_params(params, default_page_size=ctx.config.page_size)
     result = ctx.engine.search(search)
-    data = {"record": _record_data(record), "documents": result.to_dict()}
+    data: dict[str, Any] = {"record": _record_data(record), "documents": result.to_dict()}
+    named = _naming(record) if isinstance(record, Person) else None
+    if named is not None:
+        data["named_in"] = named.to_dict()
     urls = Urls(search, f"browse.{_ENDPOINT[kind]}", record_id=record_id)
     return respond(
         "record.html",
@@ -107,7 +111,33 @@ def _record_page(kind: str, record_id: str, fmt: str | None):  # type: ignore[no
         urls=urls,
         search_urls=Urls(search),
         documents_title=documents_title,
+        named=named,
+        named_urls=Urls(named.request) if named is not None else None,
     )
+
+
+# Names of a person searched for their "named in" list: enough for every spelling and
+# script a register records, bounded so that the query stays cheap.
+MAX_NAMES = 10
+
+
+def _naming(person: Person) -> SearchResult:
+    """The documents whose text (or, for a catalogue record, abstract) names a person under
+    any name the register records, other than those they signed or issued: the index
+    holds who signed a document, and a phrase search finds the rest."""
+    names = [" ".join(n.replace('"', " ").split()) for n in person.names][:MAX_NAMES]
+    query = " OR ".join(f'"{n}"' for n in dict.fromkeys(names) if n)
+    ctx = archive()
+    search = SearchRequest(
+        q=query,
+        excludes={"signatory": (person.id,)},
+        sort="-date",
+        page_size=ctx.config.page_size,
+    )
+    try:
+        return ctx.engine.search(search)
+    except BadQuery:  # a name of nothing but words too common to be indexed
+        return SearchResult(request=search, total=0, hits=[], facets={})
 
 
 def _register_page(kind: str, fmt: str | None):  # type: ignore[no-untyped-def]
@@ -116,8 +146,8 @@ def _register_page(kind: str, fmt: str | None):  # type: ignore[no-untyped-def]
     counts = {v.value: v.count for v in _flatten(ctx.engine.counts(facet))}
     register = ctx.registers.by_kind(kind)
     rows = [
-        {**_ref(record), "count": counts.get(record.id, 0), "depth": _depth(record)}
-        for record in _ordered(kind, register)
+        {**_ref(record), "count": counts.get(record.id, 0), "depth": depth}
+        for record, depth in _ordered(kind, register)
     ]
     return respond(
         "register.html",
@@ -125,7 +155,21 @@ def _register_page(kind: str, fmt: str | None):  # type: ignore[no-untyped-def]
         fmt=fmt,
         title=title,
         endpoint=f"browse.{_ENDPOINT[kind]}",
+        tree=_nested(rows) if kind == "place" else None,
     )
+
+
+def _nested(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows in tree order with depths, as nodes holding their `children`: what a nested
+    list draws."""
+    roots: list[dict[str, Any]] = []
+    path: list[dict[str, Any]] = []
+    for row in rows:
+        node = {**row, "children": []}
+        del path[row["depth"] :]
+        (path[-1]["children"] if path else roots).append(node)
+        path.append(node)
+    return roots
 
 
 def _flatten(values):  # type: ignore[no-untyped-def]
@@ -134,19 +178,49 @@ def _flatten(values):  # type: ignore[no-untyped-def]
         yield from _flatten(value.children)
 
 
-def _depth(record: Record) -> int:
-    return 1 if isinstance(record, Treaty) and record.parent else 0
+def _ordered(kind: str, register) -> list[tuple[Record, int]]:  # type: ignore[no-untyped-def]
+    """Each record with its depth in the register's hierarchy, in reading order: treaties
+    as the register gives them (each group or parent followed by its members), places as a
+    tree by name (each followed by the places within it, a country by its regions, a region
+    by its towns), persons by surname, organisations by name."""
+    if kind == "treaty":
+        out: list[tuple[Record, int]] = []
+        for root in (t for t in register if not t.parent):
+            out.append((root, 0))
+            out.extend((member, 1) for member in register.members(root.id))
+        return out
+    if kind == "place":
+        return _place_tree(register)
+    if kind == "person":
+        labels = archive().engine.labels
+        return [(r, 0) for r in sorted(register, key=lambda r: labels.surname_key(r.label))]
+    return [(r, 0) for r in sorted(register, key=lambda r: r.label.casefold())]
 
 
-def _ordered(kind: str, register) -> list[Record]:  # type: ignore[no-untyped-def]
-    """Treaties as a tree (each group or parent followed by its members), others by name."""
-    if kind != "treaty":
-        return sorted(register, key=lambda r: r.label.casefold())
-    roots = [t for t in register if not t.parent]
-    out: list[Record] = []
-    for root in roots:
-        out.append(root)
-        out.extend(register.members(root.id))
+def _place_tree(register) -> list[tuple[Record, int]]:  # type: ignore[no-untyped-def]
+    """Places depth first, each followed by those within it; a place whose parent the
+    register lacks is a root, and a loop in `within` cannot hang the page."""
+    children: dict[str | None, list[Record]] = {}
+    for place in register:
+        parent = place.parent if place.parent in register.records else None
+        children.setdefault(parent, []).append(place)
+    out: list[tuple[Record, int]] = []
+    seen: set[str] = set()
+
+    def visit(parent: str | None, depth: int) -> None:
+        for place in sorted(children.get(parent, []), key=lambda r: r.label.casefold()):
+            if place.id not in seen:
+                seen.add(place.id)
+                out.append((place, depth))
+                visit(place.id, depth + 1)
+
+    visit(None, 0)
+    # Places caught in a loop of `within` reach no root: listed at the top level.
+    for place in register:
+        if place.id not in seen:
+            seen.add(place.id)
+            out.append((place, 0))
+            visit(place.id, 1)
     return out
 
 

@@ -17,6 +17,7 @@ from webui.context import archive
 from webui.links import entity_url
 from webui.negotiation import respond, wants_json
 from webui.render import render_prose
+from webui.search import hit_navigation
 
 bp = Blueprint("documents", __name__)
 
@@ -137,7 +138,9 @@ def _page(doc_id: str, version: int | None, data: bytes, fmt: str | None):  # ty
         response = respond("document.html", data_out, fmt="json")
         response.headers.update(link_header)
         return response
-    query = request.args.get("q", "")
+    # Opened from a search: the way back to its results and on to the next hit.
+    navigation = hit_navigation(doc_id, request.args.get("from"), request.args.get("hit"))
+    query = navigation["search"].q if navigation else request.args.get("q", "")
     text = render_prose(
         parse_tei(data, suffix), registers, entity_url, ctx.engine.query_stems(query)
     )
@@ -147,6 +150,7 @@ def _page(doc_id: str, version: int | None, data: bytes, fmt: str | None):  # ty
         doc=doc,
         text=text,
         query=query,
+        navigation=navigation,
         meta=cite.highwire_meta(citation),
         registers=registers,
         entity_url=entity_url,

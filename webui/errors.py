@@ -25,9 +25,10 @@ def _wants_json() -> bool:
     return best == "application/json"
 
 
-def _error_response(
+def error_response(
     status: int, title: str, message: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> Response:
+    """An error as a page or as JSON (`{"error": {status, title, message, **extra}}`)."""
     if _wants_json():
         response = jsonify(
             {"error": {"status": status, "title": title, "message": message, **extra}}
@@ -47,7 +48,7 @@ def register(app: Flask) -> None:
     def archive_error(exc: ArchiveError):  # type: ignore[no-untyped-def]
         if isinstance(exc, Gone):
             versions = archive().corpus.version_numbers(exc.doc_id)
-            return _error_response(
+            return error_response(
                 410,
                 "Withdrawn",
                 exc.message,
@@ -58,7 +59,7 @@ def register(app: Flask) -> None:
             )
         if isinstance(exc, FixityError):
             # The archive's own disk is at fault, and the reader must know which copy.
-            return _error_response(500, "Fixity failure", exc.message)
+            return error_response(500, "Fixity failure", exc.message)
         extra = {"suggestions": exc.suggestions} if isinstance(exc, BadQuery) else {}
         titles = {400: "Bad request", 404: "Not found", 409: "Conflict", 503: "Not ready"}
         status = exc.http_status if exc.http_status in titles else 500
@@ -66,15 +67,15 @@ def register(app: Flask) -> None:
         title = getattr(exc, "title", None) or titles.get(status, "Error")
         retry_after = getattr(exc, "retry_after", None)
         headers = {"Retry-After": str(retry_after)} if retry_after else {}
-        return _error_response(status, title, message, headers, **extra)
+        return error_response(status, title, message, headers, **extra)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         # The exception's own headers (Allow, Retry-After ...), the page's content type.
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
-        return _error_response(exc.code or 500, exc.name, exc.description or exc.name, headers)
+        return error_response(exc.code or 500, exc.name, exc.description or exc.name, headers)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
         app.logger.exception("unexpected error on %s", request.path)
-        return _error_response(500, "Internal error", "The archive could not answer this request.")
+        return error_response(500, "Internal error", "The archive could not answer this request.")

@@ -3,14 +3,17 @@ URL; the JSON twin is the engine's result as it is."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import parse_qs, quote_plus
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, render_template, request, url_for
 
-from archive.search import EXCLUDE_PREFIX, FILTER_FIELDS, SearchRequest, SearchResult
+from archive.errors import ArchiveError, BadQuery
+from archive.search import EXCLUDE_PREFIX, FILTER_FIELDS, FacetValue, SearchRequest, SearchResult
 from webui.context import archive
-from webui.negotiation import respond
+from webui.errors import error_response
+from webui.negotiation import respond, wants_json
 
 bp = Blueprint("search", __name__)
 
@@ -26,11 +29,79 @@ FACET_TITLES = {
 }
 
 
+# The deepest hit a result link names: as deep as results are paged.
+MAX_HIT = 10_000
+SORT_LABELS = {
+    "relevance": "relevance",
+    "-date": "date, newest first",
+    "date": "date, oldest first",
+}
+
+
 def search_request() -> SearchRequest:
     """The search the URL states (BadQuery names a bad parameter: answered with 400)."""
     return SearchRequest.from_params(
         request.args.to_dict(flat=False), default_page_size=archive().config.page_size
     )
+
+
+# Parameters dropped, in turn, to keep as much of a refused search as can be kept: the
+# page it shows (box, query, filters) stays the reader's, with the fault named on it.
+_SETTINGS = ("page", "size", "sort", "from", "to", "exact")
+
+
+def kept_request() -> SearchRequest:
+    """The URL's search without the setting at fault (a bad page or date), for a refused
+    search's page; failing that without any setting; at worst the query alone."""
+    params = request.args.to_dict(flat=False)
+    size = archive().config.page_size
+    for dropped in [(name,) for name in _SETTINGS if name in params] + [_SETTINGS]:
+        try:
+            return SearchRequest.from_params(
+                {k: v for k, v in params.items() if k not in dropped}, default_page_size=size
+            )
+        except BadQuery:
+            continue
+    queries = params.get("q") or [""]
+    return SearchRequest(q=queries[0].strip(), page_size=size)
+
+
+def _field_value(field: str, value: str) -> str:
+    """`field:value` as the query language reads it back."""
+    if re.fullmatch(r"[\w.-]+", value):
+        return f"{field}:{value}"
+    return f'{field}:"{value.replace(chr(34), "")}"'
+
+
+def suggested_searches(exc: BadQuery, search: SearchRequest, urls: Urls) -> list[dict[str, str]]:
+    """The refused search with the value at fault replaced by each suggestion the error
+    offers: in the query (`treaty:"Fourth Genva Convention"` becomes `treaty:"Fourth Geneva
+    Convention"`) or in the filter it came from. `label` is what the link reads."""
+    if not exc.suggestions or exc.field is None or not exc.text:
+        return []
+    out = []
+    if exc.param:
+        if (exc.param, exc.text) not in urls.pairs:
+            return []
+        facet = exc.param.removeprefix(EXCLUDE_PREFIX)
+        title = FACET_TITLES.get(facet, facet)
+        prefix = "not " if exc.param.startswith(EXCLUDE_PREFIX) else ""
+        for suggestion in exc.suggestions:
+            out.append(
+                {
+                    "label": f"{prefix}{title}: {suggestion}",
+                    "url": urls.replace(exc.param, exc.text, suggestion),
+                }
+            )
+        return out
+    words = r"\s+".join(re.escape(w) for w in exc.text.split())
+    typed = re.compile(rf"\b{re.escape(exc.field)}:\s*(?:\"\s*{words}\s*\"|{words})", re.I)
+    if not typed.search(search.q):
+        return []
+    for suggestion in exc.suggestions:
+        query = typed.sub(lambda _m, s=suggestion: _field_value(exc.field, s), search.q, count=1)
+        out.append({"label": query, "url": urls.with_query(query)})
+    return out
 
 
 # The order of SearchRequest.to_params, so that equal searches have equal URLs.
@@ -78,6 +149,7 @@ class Urls:
         # Each of the search's own pairs is encoded once, not once for every link.
         self._encoded = {pair: _encode(pair) for pair in self.pairs}
         self._around: dict[str, tuple[str, str]] = {}
+        self._carried: str | None = None  # `state`, encoded once for every hit's link
 
     def _url(self, pairs: list[tuple[str, str]]) -> str:
         # Stable sort: the canonical order of SearchRequest.to_params, values in given order.
@@ -136,10 +208,35 @@ class Urls:
     def with_query(self, query: str) -> str:
         return self._url([p for p in self.pairs if p[0] != "q"] + [("q", query)])
 
+    def replace(self, name: str, old: str, new: str) -> str:
+        """This search with one value of a parameter replaced (a misspelt filter)."""
+        return self._url([(name, new) if p == (name, old) else p for p in self.pairs])
 
-def histogram(result: SearchResult, width: int = 600, height: int = 120) -> dict[str, Any] | None:
+    @property
+    def state(self) -> str:
+        """The search as a query string without its page: what a document opened from the
+        results carries (`?from=`) to come back to them and to the next and previous hit."""
+        return "&".join(self._encoded[p] for p in self.pairs)
+
+    def hit(self, doc_url: str, position: int) -> str:
+        """A hit's document, carrying this search and the hit's place in it (from 1)."""
+        if self._carried is None:
+            self._carried = quote_plus(self.state)
+        return f"{doc_url}?from={self._carried}&hit={position}"
+
+
+def _ticks(top: int) -> list[int]:
+    """Whole-number marks for the count axis: 0, the top, and one between when it is whole."""
+    if top <= 1:
+        return [0, 1]
+    middle = top // 2 if top % 2 == 0 else None
+    return [0, *([middle] if middle else []), top]
+
+
+def histogram(result: SearchResult, width: int = 600, height: int = 150) -> dict[str, Any] | None:
     """Bars of the year facet, every year from the first to the last (empty years too), as
-    numbers a template draws as SVG."""
+    numbers a template draws as SVG: each bar with its count above it (where it fits), years
+    along the bottom and a count axis on the left."""
     years = {
         int(v.value): v
         for v in result.facets.get("year", [])
@@ -147,49 +244,170 @@ def histogram(result: SearchResult, width: int = 600, height: int = 120) -> dict
     }
     if not years:
         return None
+    left, right, top_margin, bottom = 30, 4, 14, 18
+    plot_width, plot_height = width - left - right, height - top_margin - bottom
+    base = top_margin + plot_height  # the x axis
     first, last = min(years), max(years)
     span = list(range(first, last + 1))
     top = max(v.count for v in years.values()) or 1
-    slot = width / len(span)
+    slot = plot_width / len(span)
     bars = []
     for i, year in enumerate(span):
         value = years.get(year)
         count = value.count if value else 0
-        bar_height = round((height - 20) * count / top, 1)
+        bar_height = round(plot_height * count / top, 1)
+        # A few years make wide slots: the bar keeps a readable width in the middle of its slot.
+        bar_width = round(min(max(slot - 2, 1), 48), 1)
+        x = round(left + i * slot + (slot - bar_width) / 2, 1)
         bars.append(
             {
                 "year": str(year),
                 "count": count,
-                "x": round(i * slot + 1, 1),
-                "y": round(height - 14 - bar_height, 1),
-                "width": round(max(slot - 2, 1), 1),
+                "x": x,
+                "y": round(base - bar_height, 1),
+                "width": bar_width,
                 "height": bar_height,
+                "middle": round(x + bar_width / 2, 1),
                 "selected": bool(value and value.selected),
                 "label": str(year)
                 if len(span) <= 12 or year % 5 == 0 or year in (first, last)
                 else "",
+                # A count over its bar where the bar is wide enough to carry it.
+                "show_count": bool(count) and (slot >= 16 or count == top),
             }
         )
-    return {"width": width, "height": height, "bars": bars}
+    ticks = [{"value": t, "y": round(base - plot_height * t / top, 1)} for t in _ticks(top)]
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "base": base,
+        "right_edge": width - right,
+        "bars": bars,
+        "ticks": ticks,
+        "first": first,
+        "last": last,
+    }
+
+
+def hit_navigation(doc_id: str, carried: str | None, position: str | None) -> dict[str, Any] | None:
+    """Where a document opened from a search sits in it: the way back to the results page
+    that listed it and to the previous and next hit, from the search state the result link
+    carried (`?from=<query string>&hit=<n>`). None when it came from no search; without
+    neighbours when the results changed under it (an add) and hit n is another document."""
+    if carried is None or not position or not position.isdigit():
+        return None
+    n = int(position)
+    ctx = archive()
+    try:
+        search = SearchRequest.from_params(
+            parse_qs(carried), default_page_size=ctx.config.page_size
+        )
+        if not 1 <= n <= MAX_HIT:
+            return None
+        around = ctx.engine.ids_between(search, n - 2, n + 1)
+    except ArchiveError:
+        # A carried search that no longer runs (edited by hand, or the index not built, busy
+        # or damaged): the document is what was asked for, and it needs no index; the
+        # search page itself says what is wrong when the reader goes back to it.
+        return None
+    urls = Urls(search)
+    out: dict[str, Any] = {
+        "search": search,
+        "back": urls.page((n - 1) // search.page_size + 1),
+        "position": n,
+        "previous": None,
+        "next": None,
+    }
+    before, rest = (around[:1], around[1:]) if n > 1 else ([], around)
+    if not rest or rest[0] != doc_id:
+        return out
+
+    def doc_url(other: str) -> str:
+        return url_for("documents.latest", doc_id=other)
+
+    if before:
+        out["previous"] = urls.hit(doc_url(before[0]), n - 1)
+    if len(rest) > 1:
+        out["next"] = urls.hit(doc_url(rest[1]), n + 1)
+    return out
+
+
+def active_filters(search: SearchRequest) -> int:
+    """How many filters narrow the search (each value, each exclusion, a date range): the n
+    of the "Filters (n)" control."""
+    values = sum(len(v) for v in search.filters.values())
+    values += sum(len(v) for v in search.excludes.values())
+    return values + (1 if search.date_from or search.date_to else 0)
+
+
+def _page_values(search: SearchRequest, urls: Urls) -> dict[str, Any]:
+    """What the search template needs besides the result."""
+    ctx = archive()
+    return {
+        "search": search,
+        "urls": urls,
+        "facet_titles": FACET_TITLES,
+        "sort_labels": SORT_LABELS,
+        "exclude_prefix": EXCLUDE_PREFIX,
+        "labels": ctx.engine.labels.label,
+        "config_page_size": ctx.config.page_size,
+        "active_count": active_filters(search),
+    }
 
 
 @bp.route("/", defaults={"fmt": None})
 @bp.route("/search.<fmt>")
 def index(fmt: str | None):  # type: ignore[no-untyped-def]
-    search = search_request()
-    result = archive().engine.search(search)
-    data = result.to_dict()
+    wants_json(fmt)  # an unknown format is a 404 before anything else
+    try:
+        search = search_request()
+    except BadQuery as exc:
+        return refused(exc, kept_request(), fmt)
+    try:
+        result = archive().engine.search(search)
+    except BadQuery as exc:
+        return refused(exc, search, fmt)
     urls = Urls(search)
     return respond(
         "search.html",
-        data,
+        result.to_dict(),
         fmt=fmt,
         result=result,
-        search=search,
-        urls=urls,
-        facet_titles=FACET_TITLES,
         histogram=histogram(result),
-        exclude_prefix=EXCLUDE_PREFIX,
-        labels=archive().engine.labels.label,
-        config_page_size=archive().config.page_size,
+        **_page_values(search, urls),
     )
+
+
+def refused(exc: BadQuery, search: SearchRequest, fmt: str | None):  # type: ignore[no-untyped-def]
+    """A search the archive cannot run, answered 400 on the search page itself: the box
+    holds the query, the filters stay (as ticked boxes and chips), the fault is named where
+    the results would be, with each suggestion as a link to the corrected search. JSON
+    gets the error with the same links."""
+    urls = Urls(search)
+    suggested = suggested_searches(exc, search, urls)
+    title = getattr(exc, "title", None) or "Bad request"
+    extra: dict[str, Any] = {"suggestions": exc.suggestions}
+    if suggested:
+        extra["suggested_searches"] = suggested
+    status = exc.http_status
+    if wants_json(fmt):
+        return error_response(status, title, exc.message, **extra)
+    # The filters the URL gave, as facet values to untick (their counts are not known).
+    labels = archive().engine.labels.label
+    facets: dict[str, list[FacetValue]] = {}
+    for source, flag in ((search.filters, "selected"), (search.excludes, "excluded")):
+        for name, values in source.items():
+            facets.setdefault(name, []).extend(
+                FacetValue(v, labels(name, v), 0, **{flag: True}) for v in values
+            )
+    result = SearchResult(request=search, total=0, hits=[], facets=facets)
+    html = render_template(
+        "search.html",
+        data=result.to_dict(),
+        result=result,
+        histogram=None,
+        error={"title": title, "message": exc.message, "suggested": suggested},
+        **_page_values(search, urls),
+    )
+    return html, status, {"Vary": "Accept"}

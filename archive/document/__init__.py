@@ -23,6 +23,7 @@ from archive.document.authority import (
     latin_key,
     normalize_name,
 )
+from archive.document.compare import Comparison, compare
 from archive.document.dates import human_date, parse_iso
 from archive.document.model import DOC_ID_RE, DateSpan, Document, Signatory, article_keys
 from archive.document.records import (
@@ -70,6 +71,7 @@ __all__ = [
     "TEI_NS",
     "XML_ID",
     "XML_LANG",
+    "Comparison",
     "DateSpan",
     "Document",
     "Organisation",
@@ -86,6 +88,7 @@ __all__ = [
     "ValidationReport",
     "Validator",
     "article_keys",
+    "compare",
     "date_span",
     "document_types",
     "finalized",

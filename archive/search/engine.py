@@ -68,6 +68,13 @@ class Hit:
     score: float | None
     version: int
     catalogue_record: bool = False  # the archive describes it but holds no text
+    issued_kind: str = "unknown"  # DateSpan.kind: exact, range, uncertain ...
+    issued_uncertain: bool = False
+    # Who speaks: the signatories' names as the text gives them, in its order; the issuing
+    # bodies or persons (kind, id, name) for a document that nobody signed by name.
+    signatories: list[str] = field(default_factory=list)
+    issuers: list[tuple[str, str, str]] = field(default_factory=list)
+    treaties: list[tuple[str, str]] = field(default_factory=list)  # (id, name) cited
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +82,11 @@ class Hit:
             "title": self.title,
             "doc_type": self.doc_type,
             "issued": self.issued,
+            "issued_kind": self.issued_kind,
+            "issued_uncertain": self.issued_uncertain,
+            "signatories": list(self.signatories),
+            "issuers": [{"kind": k, "id": i, "name": n} for k, i, n in self.issuers],
+            "treaties": [{"id": i, "name": n} for i, n in self.treaties],
             "snippet": self.snippet,
             "score": self.score,
             "version": self.version,
@@ -95,6 +107,8 @@ class SearchResult:
     suggestion: str | None = None
     took_ms: float = 0.0
     work: dict[str, int] = field(default_factory=dict)
+    # The order the hits are in: "relevance" with no words to rank by is newest first.
+    sorted_by: str = "relevance"
 
     @property
     def page(self) -> int:
@@ -115,6 +129,7 @@ class SearchResult:
             "page": self.page,
             "pages": self.pages,
             "page_size": self.page_size,
+            "sorted_by": self.sorted_by,
             "hits": [h.to_dict() for h in self.hits],
             "facets": {k: [v.to_dict() for v in vs] for k, vs in self.facets.items()},
             "resolved": [r.to_dict() for r in self.resolved],
@@ -273,6 +288,7 @@ class SearchEngine:
             suggestion=suggestion,
             took_ms=(time.perf_counter() - started) * 1000,
             work=work.to_dict(),
+            sorted_by=self._sorted_by(parsed, request),
         )
 
     def iter_ids(self, request: SearchRequest) -> Iterator[str]:
@@ -286,6 +302,18 @@ class SearchEngine:
             docs, _ = self._order(snap, parsed, request, matched, work, limit=None)
             ids = [snap.ids[d] for d in docs.tolist()]
         yield from ids
+
+    def ids_between(self, request: SearchRequest, start: int, stop: int) -> list[str]:
+        """The ids of hits `start` to `stop` (from 0, `stop` excluded) in the request's
+        order, paging ignored: a document opened from a search finds its neighbours with
+        it. Only the first `stop` are ordered, as for a page that deep."""
+        work = Work(self.limits)
+        with self._using() as snap, work.reported():
+            parsed = self._parse(snap, request)
+            base = snap.mask(parsed.query, work) & self._date_mask(snap, request)
+            matched = self._apply(base, self._selection(snap, request))
+            docs, _ = self._order(snap, parsed, request, matched, work, limit=stop)
+            return [snap.ids[d] for d in docs[max(0, start) : stop].tolist()]
 
     def query_stems(self, query: str) -> QueryTerms:
         """The terms of a query's free-text words, as the search matches them (for marking
@@ -344,7 +372,11 @@ class SearchEngine:
                         if not message.startswith(name):
                             message = f"{name}: {message}"
                         raise BadQuery(
-                            f"filter {param}={value!r}: {message}", suggestions=exc.suggestions
+                            f"filter {param}={value!r}: {message}",
+                            suggestions=exc.suggestions,
+                            field=name,
+                            text=value,
+                            param=param,
                         ) from None
                     selection.resolved.append(resolved)
                     ids.extend(resolved.ids)
@@ -368,6 +400,13 @@ class SearchEngine:
             if name != skip:
                 out &= ~mask
         return out
+
+    @staticmethod
+    def _sorted_by(parsed: ParsedQuery, request: SearchRequest) -> str:
+        """What `_order` really sorts by."""
+        if request.sort == "relevance" and not parsed.words:
+            return "-date"
+        return request.sort
 
     def _order(
         self,
@@ -413,6 +452,19 @@ class SearchEngine:
                     score=round(float(scores[i]), 4) if scores is not None else None,
                     version=int(stored.get("version", 1)),
                     catalogue_record=bool(stored.get("catalogue_record", False)),
+                    issued_kind=stored.get("issued_kind", "unknown"),
+                    issued_uncertain=bool(stored.get("issued_uncertain", False)),
+                    signatories=[n for n in stored.get("signatory_names", "").split("\n") if n],
+                    issuers=[
+                        (kind, ref, self.registers.label(kind, ref))
+                        for kind, _, ref in (
+                            r.partition(":") for r in stored.get("issuer_refs", "").split()
+                        )
+                    ],
+                    treaties=[
+                        (t, self.labels.label("treaty", t))
+                        for t in stored.get("treaties_cited", "").split()
+                    ],
                 )
             )
         return hits

@@ -2,7 +2,8 @@
 
 Counting itself is one `bincount` per facet (archive.search.snapshot); this module turns counts
 into `FacetValue` lists: labelled from the registers, ordered (most documents first; years
-newest first; treaties as their hierarchy, groups holding their members), with the values
+newest first; treaties as their hierarchy, groups holding their members in the register's
+own order, so the Geneva Conventions read I, II, III, IV; persons by surname), with the values
 the request selected or excluded always present, even at zero.
 """
 
@@ -27,6 +28,10 @@ class FacetLabels:
     def __init__(self, registers: Registers) -> None:
         self.registers = registers
         self._labels: dict[tuple[str, str], str] = {}
+        # A group's members in the order the register gives them (GC I, II, III, IV), not
+        # by their names' letters ("First", "Fourth", "Second", "Third").
+        self.treaty_rank = {tid: n for n, tid in enumerate(registers.treaties.records)}
+        self._surname_keys: dict[str, tuple[str, str]] = {}
 
     def label(self, facet: str, value: str) -> str:
         key = (facet, value)
@@ -34,6 +39,19 @@ class FacetLabels:
         if found is None:
             found = self._labels[key] = value_label(self.registers, facet, value)
         return found
+
+    def surname_key(self, label: str) -> tuple[str, str]:
+        """How a list of persons is sorted: by surname, then the whole name. The registers
+        record a person's name whole, not in parts, and every name they hold is written
+        forename first ("Umud Mirzayev"), so the last word is the surname."""
+        key = self._surname_keys.get(label)
+        if key is None:
+            words = label.split()
+            key = self._surname_keys[label] = (
+                (words[-1] if words else "").casefold(),
+                label.casefold(),
+            )
+        return key
 
 
 @dataclass
@@ -89,7 +107,7 @@ def facet_list(
         )
         for value, count in found.items()
     }
-    top = _treaty_tree(items, labels.registers) if name == "treaty" else list(items.values())
+    top = _treaty_tree(items, labels) if name == "treaty" else list(items.values())
     if name == "year":
         top.sort(key=lambda v: v.value, reverse=True)
     else:
@@ -98,19 +116,24 @@ def facet_list(
         keep = top[:limit]
         keep += [v for v in top[limit:] if v.selected or v.excluded]
         top = keep
+    if name == "signatory":
+        # The most frequent signers were kept above; a reader looks them up by surname.
+        top.sort(key=lambda v: labels.surname_key(v.label))
     return top
 
 
-def _treaty_tree(items: dict[str, FacetValue], registers: Registers) -> list[FacetValue]:
-    """Nest each treaty under its group or parent when that is among the values."""
+def _treaty_tree(items: dict[str, FacetValue], labels: FacetLabels) -> list[FacetValue]:
+    """Nest each treaty under its group or parent when that is among the values, the
+    members in the register's order."""
     top = []
     for value, item in items.items():
-        treaty = registers.treaties.records.get(value)
+        treaty = labels.registers.treaties.records.get(value)
         parent = treaty.parent if treaty is not None else None
         if parent is not None and parent in items:
             items[parent].children.append(item)
         else:
             top.append(item)
+    rank = labels.treaty_rank
     for item in items.values():
-        item.children.sort(key=lambda v: (-v.count, v.label.casefold()))
+        item.children.sort(key=lambda v: (rank.get(v.value, len(rank)), v.label.casefold()))
     return top

@@ -46,8 +46,11 @@ from archive.storage import Corpus
 # exact terms for special spellings; names folded and unstemmed, with Latin keys for other
 # scripts (analysis.py); and each document stores whether it is a catalogue record.
 # Format 6: the two format-5 indexes merged, so that neither branch's is ever read as it.
-# Format 7: the articles cited (`article` field: `49`, `gc4-1949/49`, ...).
-INDEX_FORMAT = 7
+# Format 7 (several branches at once): the articles cited (`article` field: `49`,
+# `gc-1949-iv/49`, ...); each document stores what a result line shows of it (signatories'
+# names, issuers, treaties cited, how certain its date is), so a hit needs no document read.
+# Format 8: those branches merged, so that no branch's format-7 index is ever read as it.
+INDEX_FORMAT = 8
 
 # Facet and filter fields: index field name for each, all KEYWORD fields of ids.
 FACET_FIELDS = ("treaty", "signatory", "org", "addressee", "place", "type", "lang", "year")
@@ -82,6 +85,12 @@ def make_schema() -> Schema:
         catalogue_record=STORED,
         # Articles cited, as `article_values` keys them; searched with `article:`.
         article=Keywords(),
+        # What a result line shows (see `index_fields`): names one per line, refs by spaces.
+        signatory_names=STORED,
+        issuer_refs=STORED,
+        treaties_cited=STORED,
+        issued_kind=STORED,
+        issued_uncertain=STORED,
         # Ids never need lowercasing, scoring or positions: membership is all a filter asks.
         **{name: Keywords() for name in FACET_FIELDS},
     )
@@ -179,6 +188,11 @@ def index_fields(doc: Document, registers: Registers) -> dict[str, Any]:
         "sha256": doc.sha256,
         "catalogue_record": doc.is_catalogue_record,
         "article": " ".join(article_values(doc, registers)),
+        "signatory_names": "\n".join(s.name for s in doc.signatories),
+        "issuer_refs": " ".join(f"{e.kind}:{e.id}" for e in doc.issuers),
+        "treaties_cited": " ".join(doc.treaties),
+        "issued_kind": doc.issued.kind,
+        "issued_uncertain": doc.issued.is_uncertain,
     }
     for name, values in facet_values(doc, registers).items():
         fields[name] = " ".join(values)

@@ -177,6 +177,15 @@ class ValueResolver:
         self.types = document_types()
 
     def resolve(self, field_name: str, text: str) -> Resolved:
+        """The ids `text` stands for in `field_name`; BadQuery names the field and the text."""
+        try:
+            return self._resolve(field_name, text)
+        except BadQuery as exc:
+            if exc.field is None:
+                exc.field, exc.text = field_name, text.strip()
+            raise
+
+    def _resolve(self, field_name: str, text: str) -> Resolved:
         text = text.strip()
         if not text:
             raise BadQuery(f"{field_name}: needs a value")

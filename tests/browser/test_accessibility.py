@@ -8,6 +8,8 @@ the policy. Moderate and minor findings are printed, not failed.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests import serving
@@ -87,3 +89,51 @@ def test_filter_chips_are_named_by_the_words_they_show(axe_page, every_page_type
         ).count()
         == 1
     )
+
+
+@pytest.fixture(scope="module")
+def axe_phone(browser):
+    if not AXE_JS.exists():
+        pytest.skip(f"{AXE_JS} is missing: {TOOLS_MISSING}")
+    context = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/?q=mines&type=appeal&not_treaty=gc-1949", '/?q=treaty:"Fourth Genva Convention"'],
+)
+@pytest.mark.parametrize("opened", [False, True], ids=["filters folded", "filters open"])
+def test_the_search_page_on_a_phone_has_no_serious_violation(
+    axe_phone, every_page_type_server, path, opened
+):
+    """At 390 px, with the "Filters (n)" control folded and opened: the summary is a named,
+    focusable control and what it reveals passes too."""
+    axe_phone.goto(every_page_type_server + path)
+    summary = axe_phone.locator("details.filters > summary")
+    assert summary.is_visible()
+    assert re.fullmatch(r"Filters \(\d+\)", summary.inner_text())
+    if opened:
+        summary.click()
+        assert axe_phone.locator("section.facets").is_visible()
+    failing = [
+        f"{v['impact']} {v['id']}: {v['help']}; e.g. {v['nodes'][0]['html'][:200]}"
+        for v in axe_violations(axe_phone)
+        if v["impact"] in FAILING_IMPACTS
+    ]
+    assert failing == [], "\n".join(failing)
+
+
+def test_histogram_bars_and_facets_have_accessible_names(axe_page, every_page_type_server):
+    """What a screen reader hears: each bar a link named by its year and count, each facet
+    value a checkbox named by its label, each exclusion a link naming what it leaves out."""
+    axe_page.goto(every_page_type_server + "/")
+    histogram = axe_page.get_by_role("group", name=re.compile("^Documents per year of issue"))
+    bars = histogram.get_by_role("link")
+    assert bars.count() >= 3
+    for i in range(bars.count()):
+        assert re.fullmatch(r"\d{4}: \d+ documents?", bars.nth(i).get_attribute("aria-label"))
+    facets = axe_page.get_by_role("region", name="Narrow the results")
+    assert facets.get_by_role("checkbox", name="appeal", exact=True).count() == 1
+    assert facets.get_by_role("link", name="Exclude appeal", exact=True).count() == 1
