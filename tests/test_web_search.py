@@ -229,3 +229,20 @@ def test_the_exact_spelling_switch_is_in_the_form_and_kept_in_links(client):
     plain = client.get("/?q=Mirzəyev").get_data(as_text=True)
     assert '<input type="checkbox" id="exact" name="exact" value="1">' in plain
     assert client.get("/?q=x&exact=perhaps").status_code == 400
+
+
+def test_the_page_says_which_variants_were_searched_and_links_the_exact_search(client):
+    html = client.get("/?q=mine+maps").get_data(as_text=True)
+    assert "petition-minefield-maps-2021" in hit_ids(html)
+    assert "Also searched: <q>mine</q> as minefield, landmine, APM." in re.sub(r"\s+", " ", html)
+    link = re.search(r'<a href="([^"]+)">Search only the words as typed</a>', html)
+    assert link is not None
+    exact = client.get(unescape(link.group(1))).get_data(as_text=True)
+    assert dict(parse_qsl(unescape(link.group(1)).split("?", 1)[1])) == {
+        "q": "mine maps",
+        "exact": "1",
+    }
+    assert "petition-minefield-maps-2021" not in hit_ids(exact)
+    assert "Also searched" not in exact
+    data = client.get("/search.json?q=mine+maps").get_json()
+    assert data["expanded"] == [{"text": "mine", "also": ["minefield", "landmine", "APM"]}]

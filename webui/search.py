@@ -133,6 +133,10 @@ class Urls:
         }[what]
         return self._url([p for p in self.pairs if p[0] not in names])
 
+    def exactly(self) -> str:
+        """The same search with its words as typed (no synonyms, special letters count)."""
+        return self._url([p for p in self.pairs if p[0] != "exact"] + [("exact", "1")])
+
     def with_query(self, query: str) -> str:
         return self._url([p for p in self.pairs if p[0] != "q"] + [("q", query)])
 

@@ -8,9 +8,11 @@
   each word folded (Mirzəyev = Mirzayev = mirzayev) and analysed in every language the
   index holds (or the languages the `lang` filter picks) and unstemmed: its terms in each
   language are alternatives (archive.search.analysis);
+- a word or phrase the domain's synonym list knows (archive.search.synonyms) is ORed with
+  its variants: `mine` also finds *minefield* and *landmine*, `UXO` *unexploded ordnance*;
 - `exact:word` or `exact:"a phrase"` (and the whole query with `exact=True`) keeps the
-  special letters: `exact:Mirzəyev` finds that spelling only, `exact:Mirzayev` texts that
-  hold the plain spelling;
+  special letters and leaves the synonyms out: `exact:Mirzəyev` finds that spelling only,
+  `exact:Mirzayev` texts that hold the plain spelling, `exact:mine` no minefields;
 - `treaty:`, `signatory:`, `org:`, `addressee:`, `place:` values are ids or any name the
   registers know, resolved to ids (`treaty:"Ottawa Treaty"` == `treaty:apmbc-1997`), and a
   treaty query also matches the members of a group; an ambiguous or unknown name is a
@@ -56,6 +58,7 @@ from archive.search.analysis import (
 )
 from archive.search.index import TEXT_FIELDS
 from archive.search.limits import QueryTooCostly, SearchLimits
+from archive.search.synonyms import Expansion, Synonyms, analysed, shipped
 
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 200
@@ -132,6 +135,14 @@ class ParsedQuery:
     words: list[tuple[str, str, int | None, int | None]] = field(default_factory=list)
     languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
     exact: bool = False  # every word spelt as typed (the `exact` switch)
+    expanded: list[Expansion] = field(default_factory=list)  # synonyms also searched
+    # The terms of those synonyms (field, term): ranked below the words typed, marked in
+    # snippets like them.
+    variants: list[tuple[str, str]] = field(default_factory=list)
+
+    def terms(self) -> list[str]:
+        """Every term a document may match the free text by: the words, then the variants."""
+        return [w for _, w, _, _ in self.words] + [t for _, t in self.variants]
 
     @property
     def matches_all(self) -> bool:
@@ -264,9 +275,15 @@ def _query_schema() -> Schema:
 class QueryParser:
     """Parses query strings for one set of registers. Cheap to call; build it once."""
 
-    def __init__(self, registers: Registers, limits: SearchLimits | None = None) -> None:
+    def __init__(
+        self,
+        registers: Registers,
+        limits: SearchLimits | None = None,
+        synonyms: Synonyms | None = None,
+    ) -> None:
         self.resolver = ValueResolver(registers)
         self.limits = limits or SearchLimits()
+        self.synonyms = synonyms if synonyms is not None else shipped()
         self.parser = MultifieldParser(list(TEXT_FIELDS), _query_schema())
 
     def languages(self, present: Iterable[str], picked: Iterable[str] = ()) -> tuple[str, ...]:
@@ -297,6 +314,8 @@ class QueryParser:
             raise BadQuery(f"the query is longer than {MAX_QUERY_CHARS} characters")
         _check_syntax(text)
         rewritten, origin = _minus_to_not(text)
+        if not exact:
+            rewritten, origin = self._quote_entries(rewritten, origin, langs)
         try:
             parsed = self.parser.parse(rewritten)
         except ArchiveError:
@@ -321,6 +340,66 @@ class QueryParser:
             raise QueryTooCostly(f"the query has more than {MAX_CLAUSES} terms")
         self._check_cost(result.query)
         return result
+
+    def _quote_entries(
+        self, text: str, origin: list[int], langs: tuple[str, ...]
+    ) -> tuple[str, list[int]]:
+        """Put quotes around a run of plain words that is an entry of several words in the
+        synonym list (`unexploded ordnance`, `anti-personnel mine`): Whoosh would split it
+        into separate words before the list could see it. The run is then a phrase, which
+        is what it names. Words after NOT, fielded words and operators are left alone."""
+        longest = self.synonyms.longest(langs)
+        if longest < 2:
+            return text, origin
+        chunks: list[tuple[int, int, list[str]]] = []  # start, end, words of plain chunks
+        runs: list[list[tuple[int, int, list[str]]]] = []
+        in_quote = False
+        previous = ""
+        for match in re.finditer(r'"|[^\s"]+', text):
+            token = match.group()
+            if token == '"':
+                in_quote = not in_quote
+                runs.append(chunks)
+                chunks = []
+                continue
+            plain = (
+                not in_quote
+                and previous != "NOT"
+                and token not in ("AND", "OR", "NOT")
+                and re.fullmatch(r"\w[\w.'’-]*", token) is not None
+            )
+            previous = token
+            if plain:
+                chunks.append((match.start(), match.end(), TOKEN_RE.findall(lower(token))))
+            else:
+                runs.append(chunks)
+                chunks = []
+        runs.append(chunks)
+        spans: list[tuple[int, int]] = []
+        for run in runs:
+            i = 0
+            while i < len(run):
+                found = None
+                for j in range(len(run), i, -1):
+                    words = [w for c in run[i:j] for w in c[2]]
+                    if 2 <= len(words) <= longest + 2 and self.synonyms.is_entry(langs, words):
+                        found = j
+                        break
+                if found is None:
+                    i += 1
+                    continue
+                spans.append((run[i][0], run[found - 1][1]))
+                i = found
+        if not spans:
+            return text, origin
+        out, where, last = [], [], 0
+        for start, end in spans:
+            out += [text[last:start], '"', text[start:end], '"']
+            where += [*origin[last:start], origin[start], *origin[start:end], origin[end]]
+            last = end
+        out.append(text[last:])
+        where += origin[last:]
+        return "".join(out), where
 
     def _check_cost(self, q: wq.Query) -> None:
         """Refuse, before anything is read, what would cost too much however small the
@@ -435,10 +514,39 @@ class QueryParser:
                         out.words.append((fieldname, terms[0], *where))
                     else:
                         out.words.extend((fieldname, t, None, None) for t in terms)
+            if not names and not exact:
+                self._synonyms(code, fieldname, words, alternatives, out, negated)
         if not alternatives:
             return wq.NullQuery
         leaves = list(alternatives.values())
         return leaves[0] if len(leaves) == 1 else wq.Or(leaves)
+
+    def _synonyms(
+        self,
+        code: str,
+        fieldname: str,
+        words: list[str],
+        alternatives: dict[tuple[str, ...], wq.Query],
+        out: ParsedQuery,
+        negated: bool,
+    ) -> None:
+        """Add the variants the synonym list gives for `words` in language `code` to a
+        text leaf's `alternatives` (each entry a word or a phrase of this language)."""
+        also = self.synonyms.also(code, analysed(code, " ".join(words)))
+        for entry in also:
+            terms = analysed(code, entry)
+            if terms in alternatives:
+                continue
+            alternatives[terms] = (
+                wq.Term(fieldname, terms[0])
+                if len(terms) == 1
+                else wq.Phrase(fieldname, list(terms), slop=1)
+            )
+            if not negated:
+                out.variants.extend((fieldname, t) for t in terms)
+        typed = " ".join(words)
+        if also and not any(e.text == typed for e in out.expanded):
+            out.expanded.append(Expansion(typed, also))
 
     def _range(self, q: wq.TermRange) -> wq.Query:
         fieldname = q.field()
