@@ -482,9 +482,16 @@ class QueryParser:
         if isinstance(q, wq.Term):
             where = (getattr(q, "startchar", None), getattr(q, "endchar", None))
             words = [lower(q.text)]
+            # A stop word is no word to require of a text in a language that drops it:
+            # `victims of mines` asked for "of" in the names, and in the Russian terms of
+            # English texts, and found almost none of the texts that say it.
+            stopped = [c for c in out.languages if not language(c).query_terms(words[0], False)]
+            if len(stopped) == len(out.languages):
+                return wq.NullQuery
         else:
             where = (None, None)
             words = [lower(w) for w in q.words]
+            stopped = []
         # Names are analysed neutrally (folded, unstemmed), whatever the text's language,
         # and a name in another script also stands for its Latin letters (Мирзаев: mirzaev).
         names = fieldname == NAMES_FIELD
@@ -518,6 +525,9 @@ class QueryParser:
                 self._synonyms(code, fieldname, words, alternatives, out, negated)
         if not alternatives:
             return wq.NullQuery
+        if not names:
+            # ... but of a text in a language that keeps it: texts in the others pass.
+            alternatives |= {("\0lang", c): wq.Term("lang", c) for c in stopped}
         leaves = list(alternatives.values())
         return leaves[0] if len(leaves) == 1 else wq.Or(leaves)
 
