@@ -135,7 +135,7 @@ def test_stats_reports_corpus_and_index(corpus_copy: Config):
         (["search", "mine", "--page", "99999999"], "page:"),
         (["search", "mine", "--filter", "treaty"], "write FIELD=VALUE"),
         (["search", "mine", "--filter", "colour=red"], "unknown field 'colour'"),
-        (["search", "mine", "--exclude", "signatory=Nobody Atall"], "unknown person"),
+        (["search", "mine", "--exclude", "treaty=Nobody Atall"], "unknown treaty"),
         (["search", "mine", "--from", "2021-02-30"], "from:"),
     ],
 )
@@ -162,3 +162,12 @@ def test_a_page_past_the_last_says_so(corpus_copy):
     first = result.stdout.splitlines()[0]
     assert "page 5 is past the last page, 1;" in first
     assert "page 5 of 1" not in result.stdout
+
+
+def test_a_name_no_register_holds_is_0_documents_with_a_note(indexed_config: Config):
+    result = run(indexed_config, "search", "signatory:Smith")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("0 documents for 'signatory:Smith'")
+    assert "note: signatory:Smith: no person of the registers is called 'Smith'" in result.stdout
+    data = json.loads(run(indexed_config, "search", "--filter", "org=Nobody", "--json").stdout)
+    assert data["total"] == 0 and "no organisation of the registers" in data["notes"][0]

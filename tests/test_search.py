@@ -280,7 +280,7 @@ def test_ottawa_treaty_names_find_the_same_documents(corpus_copy: Config):
     ("request_args", "message"),
     [
         ({"q": 'treaty:"Protocol II"'}, "ambiguous: it may mean ap-1977-ii"),
-        ({"q": "signatory:Mirzayevv"}, "Did you mean: umud-mirzayev"),
+        ({"q": "treaty:GC5"}, "unknown treaty 'GC5'"),
         ({"q": "colour:red"}, "unknown field 'colour'"),
         ({"q": "(mine maps"}, "unclosed parenthesis"),
         ({"q": '"mine maps'}, "unclosed quotation mark"),
@@ -373,3 +373,36 @@ def test_both_ways_of_counting_a_facet_agree_with_a_plain_count(monkeypatch):
             counts = arrays.counts(mask)
             assert len(counts) == values
             assert {i: int(c) for i, c in enumerate(counts) if c} == dict(expected)
+
+
+@pytest.mark.parametrize(
+    ("request_args", "note"),
+    [
+        (
+            {"q": "signatory:Mirzayevv"},
+            "signatory:Mirzayevv: no person of the registers is called 'Mirzayevv', so no "
+            "document is recorded under that name. Did you mean: umud-mirzayev",
+        ),
+        ({"q": "mines signatory:Smith"}, "no person of the registers is called 'Smith'"),
+        ({"q": "org:Nobody"}, "no organisation of the registers is called 'Nobody'"),
+        ({"q": "place:Atlantis"}, "no place of the registers is called 'Atlantis'"),
+        ({"q": "addressee:Nobody"}, "no organisation, person or place of the registers"),
+        ({"filters": {"signatory": ["Smith"]}}, "signatory:Smith: no person"),
+        ({"filters": {"place": ["Atlantis"]}, "q": "mines"}, "place:Atlantis: no place"),
+    ],
+)
+def test_a_name_no_register_holds_finds_nothing_and_says_so(engine, request_args, note):
+    result = engine.search(SearchRequest(**request_args))
+    assert result.total == 0 and result.hits == []
+    assert len(result.notes) == 1 and note in result.notes[0]
+    assert result.resolved == []
+    assert result.to_dict()["notes"] == result.notes
+
+
+def test_a_name_no_register_holds_excludes_nothing(engine):
+    plain = ids(engine, "mines")
+    result = engine.search(SearchRequest(q="mines", excludes={"signatory": ["Smith"]}))
+    assert [h.id for h in result.hits] == plain and result.notes
+    # ... and OR-ed with a known one, the known one still finds its documents.
+    both = ids(engine, filters={"signatory": ["Smith", "Mirzayev"]})
+    assert set(both) == {SEED_ID, PETITION}

@@ -246,3 +246,17 @@ def test_the_page_says_which_variants_were_searched_and_links_the_exact_search(c
     assert "Also searched" not in exact
     data = client.get("/search.json?q=mine+maps").get_json()
     assert data["expanded"] == [{"text": "mine", "also": ["minefield", "landmine", "APM"]}]
+
+
+@pytest.mark.parametrize(
+    "url", ["/?q=signatory:Smith", "/?signatory=Smith", "/?q=mines&org=Nobody"]
+)
+def test_a_name_no_register_holds_is_a_results_page_with_a_note(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<strong>0</strong> documents" in html
+    assert '<ul class="notes">' in html and "of the registers is called" in html
+    assert 'id="q"' in html  # the search box, the query kept
+    data = client.get(url, headers={"Accept": "application/json"}).get_json()
+    assert data["total"] == 0 and len(data["notes"]) == 1

@@ -53,6 +53,8 @@ def search_result_text(result: SearchResult, width: int = 88) -> str:
     ]
     for resolved in result.resolved:
         lines.append(f"  {resolved.field}: {resolved.text!r} = {', '.join(resolved.labels)}")
+    for note in result.notes:
+        lines.append(f"  note: {note}")
     for expansion in result.expanded:
         lines.append(f"  {expansion.text!r} also found as: {', '.join(expansion.also)}")
     if result.expanded:

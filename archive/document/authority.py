@@ -20,7 +20,7 @@ from anyascii import anyascii
 from lxml import etree
 
 from archive.document.tei import NS, XML_ID, inline_text, parse_tei, read_bytes, split_refs
-from archive.errors import BadQuery, InvalidDocument, NotFound, Problem
+from archive.errors import BadQuery, InvalidDocument, NotFound, Problem, UnknownName
 
 ICRC_TREATY_URL = "https://ihl-databases.icrc.org/en/ihl-treaties/{slug}"
 WIKIDATA_URL = "https://www.wikidata.org/wiki/{qid}"
@@ -268,7 +268,7 @@ class Register(Generic[R]):
             )
         close = self.close_matches(text)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        raise BadQuery(f"unknown {self.kind} {text!r}.{hint}", suggestions=close)
+        raise UnknownName(f"unknown {self.kind} {text!r}.{hint}", suggestions=close)
 
     def close_matches(self, text: str, limit: int = 5) -> list[str]:
         """Names close to `text` in spelling, for 'did you mean' messages."""

@@ -98,6 +98,7 @@ class SearchResult:
     suggestion: str | None = None
     took_ms: float = 0.0
     expanded: list[Expansion] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # names no record bears, and so on
     work: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -123,6 +124,7 @@ class SearchResult:
             "facets": {k: [v.to_dict() for v in vs] for k, vs in self.facets.items()},
             "resolved": [r.to_dict() for r in self.resolved],
             "expanded": [e.to_dict() for e in self.expanded],
+            "notes": list(self.notes),
             "suggestion": self.suggestion,
             "took_ms": round(self.took_ms, 2),
         }
@@ -274,7 +276,8 @@ class SearchEngine:
             total=total,
             hits=hits,
             facets=facets,
-            resolved=parsed.resolved + selection.resolved,
+            resolved=[r for r in parsed.resolved + selection.resolved if r.ids],
+            notes=[r.unknown for r in parsed.resolved + selection.resolved if r.unknown],
             suggestion=suggestion,
             expanded=parsed.expanded,
             took_ms=(time.perf_counter() - started) * 1000,
@@ -354,7 +357,7 @@ class SearchEngine:
                         ) from None
                     selection.resolved.append(resolved)
                     ids.extend(resolved.ids)
-                    shown.append(resolved.ids[0])
+                    shown.extend(resolved.ids[:1])  # none for a name no record bears
                 mask = snap.facets[name].mask_for(ids, snap.size)
                 if which == "include":
                     selection.include[name] = mask

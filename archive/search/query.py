@@ -46,7 +46,7 @@ from archive.document import (
     normalize_name,
     parse_iso,
 )
-from archive.errors import ArchiveError, BadQuery
+from archive.errors import ArchiveError, BadQuery, UnknownName
 from archive.search.analysis import (
     DEFAULT_LANGUAGE,
     NEUTRAL,
@@ -114,6 +114,8 @@ class Resolved:
     text: str
     ids: tuple[str, ...]
     labels: tuple[str, ...]
+    # A name no record bears: no ids, and this note for the reader (0 results, not an error).
+    unknown: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -174,17 +176,25 @@ class ValueResolver:
         text = text.strip()
         if not text:
             raise BadQuery(f"{field_name}: needs a value")
-        if field_name in REGISTER_FIELDS:
-            register = self.registers.by_kind(REGISTER_FIELDS[field_name])
-            record = _resolve_in(register, text, field_name)
-            ids = (
-                self.registers.treaties.query_ids(record.id)
-                if field_name == "treaty"
-                else [record.id]
-            )
+        if field_name == "treaty":
+            # The treaties are a short list everyone cites by a few names: an unknown one
+            # is a slip, refused with the closest names.
+            record = _resolve_in(self.registers.treaties, text, field_name)
+            ids = self.registers.treaties.query_ids(record.id)
             return Resolved(field_name, text, tuple(ids), (record.label,))
-        if field_name == "addressee":
-            return self._addressee(text)
+        if field_name in (*REGISTER_FIELDS, "addressee"):
+            # People, bodies and places the registers lack are many: a search for one finds
+            # nothing, and says why (a note beside 0 results, not an error page).
+            try:
+                if field_name == "addressee":
+                    return self._addressee(text)
+                register = self.registers.by_kind(REGISTER_FIELDS[field_name])
+                record = _resolve_in(register, text, field_name)
+            except UnknownName as exc:
+                return Resolved(
+                    field_name, text, (), (), unknown=_unknown_note(field_name, text, exc)
+                )
+            return Resolved(field_name, text, (record.id,), (record.label,))
         if field_name == "type":
             value = normalize_name(text).replace(" ", "-")
             if value not in self.types:
@@ -231,7 +241,7 @@ class ValueResolver:
             )
         close = [n for kind in kinds for n in self.registers.by_kind(kind).close_matches(text, 2)]
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        raise BadQuery(f"unknown addressee {text!r}.{hint}", suggestions=close)
+        raise UnknownName(f"unknown addressee {text!r}.{hint}", suggestions=close)
 
     def date_span(self, start: str | None, end: str | None) -> DateOverlap:
         """`date:` bounds as days: a partial date stands for the whole period it names."""
@@ -251,6 +261,22 @@ class ValueResolver:
         return DateOverlap(lo, hi)
 
 
+_KIND_WORDS = {
+    "signatory": "person",
+    "org": "organisation",
+    "place": "place",
+    "addressee": "organisation, person or place",
+}
+
+
+def _unknown_note(field_name: str, text: str, exc: UnknownName) -> str:
+    close = f" Did you mean: {', '.join(exc.suggestions)}?" if exc.suggestions else ""
+    return (
+        f"{field_name}:{text}: no {_KIND_WORDS[field_name]} of the registers is called "
+        f"{text!r}, so no document is recorded under that name.{close}"
+    )
+
+
 def _resolve_in(register: Register, text: str, field_name: str) -> Record:
     try:
         return register.resolve(text)
@@ -258,7 +284,7 @@ def _resolve_in(register: Register, text: str, field_name: str) -> Record:
         message = exc.message
         if not message.startswith(field_name):
             message = f"{field_name}: {message}"
-        raise BadQuery(message, suggestions=exc.suggestions) from None
+        raise type(exc)(message, suggestions=exc.suggestions) from None
 
 
 def _query_schema() -> Schema:
@@ -467,6 +493,8 @@ class QueryParser:
             return self.resolver.date_span(value, value)
         resolved = self.resolver.resolve(fieldname, value)
         out.resolved.append(resolved)
+        if not resolved.ids:  # a name no record bears: no document (a term none holds)
+            return wq.Term(fieldname, "\0unknown")
         terms = [wq.Term(fieldname, i) for i in resolved.ids]
         return terms[0] if len(terms) == 1 else wq.Or(terms)
 
