@@ -260,3 +260,12 @@ def test_a_name_no_register_holds_is_a_results_page_with_a_note(client, url):
     assert 'id="q"' in html  # the search box, the query kept
     data = client.get(url, headers={"Accept": "application/json"}).get_json()
     assert data["total"] == 0 and len(data["notes"]) == 1
+
+
+def test_treaties_are_read_and_suggested_as_researchers_abbreviate_them(client):
+    data = client.get("/search.json?q=treaty:GC4").get_json()
+    assert data["resolved"][0]["ids"] == ["gc-1949-iv"]
+    assert data["resolved"][0]["labels"] == ["Fourth Geneva Convention"]
+    refused = client.get("/search.json?q=treaty:GC5")
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["suggestions"][0] == "GC IV"

@@ -282,9 +282,84 @@ class Register(Generic[R]):
         return {name: ids for name, ids in self._by_name.items() if len(ids) > 1}
 
 
+_ROMAN = ("", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
+
+
+def abbreviation_key(text: str) -> str:
+    """How researchers abbreviate a numbered instrument, reduced to one key: spaces and
+    punctuation dropped, a number from 1 to 10 written in Roman numerals ("GC4", "GC IV",
+    "gc-iv" and "GCIV" are all "gciv"; "AP1" is "api"; "Geneva Convention 4" is
+    "genevaconventioniv"). Years and longer numbers stay as they are."""
+    words = normalize_name(text).split()
+    out = []
+    for word in words:
+        match = re.fullmatch(r"([a-z]*?)(10|[1-9])", word)
+        if match and (match.group(1) or len(words) > 1):
+            word = match.group(1) + _ROMAN[int(match.group(2))]
+        out.append(word)
+    return "".join(out)
+
+
 class TreatyRegister(Register[Treaty]):
     """Treaties with their hierarchy: groups (gc-1949 holds GC I-IV) and parents (the CCW
-    holds its protocols)."""
+    holds its protocols), found by the abbreviations researchers write (`abbreviation_key`:
+    GC4 is GC IV, AP1 is AP I)."""
+
+    _abbreviation_keys: list[tuple[str, str]] | None = None  # built by _keys()
+
+    def find(self, text: str) -> list[Treaty]:
+        found = super().find(text)
+        if found:
+            return self._by_usage(found, text)
+        key = abbreviation_key(text)
+        ids = dict.fromkeys(i for n, i in self._keys() if n == key) if key else {}
+        return self._by_usage([self.records[i] for i in ids], text)
+
+    def close_matches(self, text: str, limit: int = 5) -> list[str]:
+        """Names close to `text` as an abbreviation is written (GC5 is nearest GC IV, not
+        GCs), then by spelling; each record named once, by the name closest to what was
+        typed."""
+        keys: dict[str, str] = {}
+        for name_key, record_id in self._keys():
+            keys.setdefault(name_key, record_id)
+        typed = abbreviation_key(text)
+        ranked = difflib.get_close_matches(typed, list(keys), n=limit * 4, cutoff=0.6)
+        out: dict[str, str] = {}
+        for name_key in ranked:
+            record = self.records[keys[name_key]]
+            if record.id not in out:
+                out[record.id] = min(
+                    record.names,
+                    key=lambda n: (
+                        -difflib.SequenceMatcher(None, typed, abbreviation_key(n)).ratio()
+                    ),
+                )
+        found = list(out.values())[:limit]
+        return found or super().close_matches(text, limit)
+
+    def add(self, record: Treaty) -> None:
+        super().add(record)
+        self._abbreviation_keys = None
+
+    def _keys(self) -> list[tuple[str, str]]:
+        """(abbreviation key, record id) of every name and abbreviation, built once."""
+        if self._abbreviation_keys is None:
+            self._abbreviation_keys = [
+                (abbreviation_key(n), r.id) for r in self for n in (r.id, *r.names)
+            ]
+        return self._abbreviation_keys
+
+    def _by_usage(self, found: list[Treaty], text: str) -> list[Treaty]:
+        """Candidates in the order a researcher most likely means them: the one whose own
+        abbreviation it is in the ICRC's IHL Databases (APII is apii-1977, Additional
+        Protocol II, before the CCW's Amended Protocol II), then the register's order."""
+        key = abbreviation_key(text)
+
+        def rank(treaty: Treaty) -> int:
+            slug = treaty.icrc_slug or ""
+            return 0 if key and abbreviation_key(slug.split("-")[0]) == key else 1
+
+        return sorted(found, key=rank)
 
     def members(self, treaty_id: str) -> list[Treaty]:
         return [t for t in self if t.parent == treaty_id]
