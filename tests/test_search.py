@@ -99,7 +99,7 @@ def expected_counts(config: Config, matching: set[str]) -> dict[str, Counter]:
         counts["signatory"].update(set(persons))
         counts["org"].update(set(doc.organisations))
         counts["addressee"].update({f"{a.kind}:{a.id}" for a in doc.addressees})
-        counts["place"].update(set(doc.places))
+        counts["place"].update(set(registers.places.with_ancestors(list(doc.places))))
         counts["type"].update([doc.doc_type])
         counts["lang"].update([doc.lang])
         counts["year"].update(str(y) for y in doc.issued.years)
@@ -406,3 +406,29 @@ def test_a_name_no_register_holds_excludes_nothing(engine):
     # ... and OR-ed with a known one, the known one still finds its documents.
     both = ids(engine, filters={"signatory": ["Smith", "Mirzayev"]})
     assert set(both) == {SEED_ID, PETITION}
+
+
+# --- places within places ----------------------------------------------------------------
+
+
+def test_a_place_finds_the_documents_naming_places_within_it(engine: SearchEngine):
+    # Only the seed appeal names Karabakh; the ANAMA records name Aghdam and the trilateral
+    # statement Nagorno-Karabakh and Shusha, which the register puts within Karabakh.
+    expected = {SEED_ID, ANAMA_RECORDS, TRILATERAL}
+    assert set(ids(engine, "place:Karabakh")) == expected
+    assert set(ids(engine, filters={"place": ["karabakh"]})) == expected
+    assert SEED_ID not in ids(engine, "place:Aghdam")  # not the other way round
+    assert TRILATERAL not in ids(engine, "mines", excludes={"place": ["Karabakh"]})
+
+
+def test_the_place_facet_is_the_register_s_hierarchy(engine: SearchEngine):
+    places = engine.search(SearchRequest()).facets["place"]
+    azerbaijan = next(v for v in places if v.value == "azerbaijan")
+    karabakh = next(v for v in azerbaijan.children if v.value == "karabakh")
+    assert karabakh.count == 3
+    assert {c.value for c in karabakh.children} >= {"aghdam", "nagorno-karabakh", "shusha"}
+    # A place counts under what it lies within: a parent never counts less than a child.
+    for parent in places:
+        for child in parent.children:
+            assert parent.count >= child.count
+    assert "karabakh" not in {v.value for v in places}  # not also at the top

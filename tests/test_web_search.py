@@ -269,3 +269,15 @@ def test_treaties_are_read_and_suggested_as_researchers_abbreviate_them(client):
     refused = client.get("/search.json?q=treaty:GC5")
     assert refused.status_code == 400
     assert refused.get_json()["error"]["suggestions"][0] == "GC IV"
+
+
+def test_a_place_finds_places_within_it_and_its_facet_is_a_tree(client):
+    html = client.get("/?q=place:Karabakh").get_data(as_text=True)
+    assert len(hit_ids(html)) == 3
+    facet = html.split('class="facet facet-place"', 1)[1].split("</fieldset>", 1)[0]
+    # Karabakh is listed inside Azerbaijan's item, Aghdam inside Karabakh's.
+    azerbaijan = facet.split('value="azerbaijan"', 1)[1]
+    karabakh = azerbaijan.split('value="karabakh"', 1)[1]
+    assert 'value="aghdam"' in karabakh.split("</ul>", 1)[0]
+    record = client.get("/place/karabakh.json").get_json()
+    assert record["documents"]["total"] == 3

@@ -171,6 +171,7 @@ class Place(Record):
 
 
 R = TypeVar("R", bound=Record)
+H = TypeVar("H", Treaty, Place)
 
 
 @dataclass
@@ -300,7 +301,44 @@ def abbreviation_key(text: str) -> str:
     return "".join(out)
 
 
-class TreatyRegister(Register[Treaty]):
+class HierarchicalRegister(Register[H]):
+    """Records that lie within others: treaties in their group or parent (relatedItem
+    memberOf), places in their country or region (location/placeName). One idea for both:
+    a search for a record finds what lies within it, and a document counts under what the
+    records it names lie within."""
+
+    def members(self, record_id: str) -> list[H]:
+        return [r for r in self if r.parent == record_id]
+
+    def ancestors(self, record_id: str) -> list[str]:
+        out: list[str] = []
+        current = self.records.get(record_id)
+        while current is not None and current.parent and current.parent not in out:
+            out.append(current.parent)
+            current = self.records.get(current.parent)
+        return out
+
+    def with_ancestors(self, record_ids: list[str]) -> list[str]:
+        """The records named and every record they lie within (Aghdam: Karabakh,
+        Azerbaijan): what a document counts under in the facets."""
+        out: list[str] = []
+        for record_id in record_ids:
+            out.append(record_id)
+            out.extend(self.ancestors(record_id))
+        return list(dict.fromkeys(out))
+
+    def query_ids(self, record_id: str) -> list[str]:
+        """The indexed ids a search for `record_id` must match: the record itself and every
+        record within it, at any depth, so a search for a group, a parent treaty or a region
+        finds documents naming any of its parts."""
+        out = [record_id]
+        for member in self.members(record_id):
+            if member.id not in out:
+                out.extend(self.query_ids(member.id))
+        return list(dict.fromkeys(out))
+
+
+class TreatyRegister(HierarchicalRegister[Treaty]):
     """Treaties with their hierarchy: groups (gc-1949 holds GC I-IV) and parents (the CCW
     holds its protocols), found by the abbreviations researchers write (`abbreviation_key`:
     GC4 is GC IV, AP1 is AP I)."""
@@ -361,37 +399,16 @@ class TreatyRegister(Register[Treaty]):
 
         return sorted(found, key=rank)
 
-    def members(self, treaty_id: str) -> list[Treaty]:
-        return [t for t in self if t.parent == treaty_id]
-
-    def ancestors(self, treaty_id: str) -> list[str]:
-        out: list[str] = []
-        current = self.records.get(treaty_id)
-        while current is not None and current.parent and current.parent not in out:
-            out.append(current.parent)
-            current = self.records.get(current.parent)
-        return out
-
     def expand_cited(self, treaty_ids: list[str]) -> list[str]:
         """Every treaty a document counts as citing: what it cites, the groups and parents
         of those, and, for a cited group, each member (citing "the 1949 Geneva Conventions"
         cites all four). Citing a parent treaty does not imply its protocols."""
         out: list[str] = []
         for treaty_id in treaty_ids:
-            out.append(treaty_id)
-            out.extend(self.ancestors(treaty_id))
+            out.extend(self.with_ancestors([treaty_id]))
             treaty = self.records.get(treaty_id)
             if treaty is not None and treaty.is_group:
                 out.extend(m.id for m in self.members(treaty_id))
-        return list(dict.fromkeys(out))
-
-    def query_ids(self, treaty_id: str) -> list[str]:
-        """The indexed treaty ids a search for `treaty_id` must match: the treaty itself and
-        every member or protocol below it, so a search for a group or parent finds documents
-        citing any of its parts. (Documents citing a group already carry its members.)"""
-        out = [treaty_id]
-        for member in self.members(treaty_id):
-            out.extend(self.query_ids(member.id))
         return list(dict.fromkeys(out))
 
 
@@ -402,7 +419,7 @@ class Registers:
     treaties: TreatyRegister
     persons: Register[Person]
     organisations: Register[Organisation]
-    places: Register[Place]
+    places: HierarchicalRegister[Place]
 
     def by_kind(self, kind: str) -> Register:
         registers: dict[str, Register] = {
@@ -443,7 +460,9 @@ class Registers:
             organisations=load(
                 Register("org", authority_dir / REGISTER_FILES["org"]), _organisation
             ),
-            places=load(Register("place", authority_dir / REGISTER_FILES["place"]), _place),
+            places=load(
+                HierarchicalRegister("place", authority_dir / REGISTER_FILES["place"]), _place
+            ),
         )
 
 

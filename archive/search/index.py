@@ -46,7 +46,9 @@ from archive.storage import Corpus
 # exact terms for special spellings; names folded and unstemmed, with Latin keys for other
 # scripts (analysis.py); and each document stores whether it is a catalogue record.
 # Format 6: the two format-5 indexes merged, so that neither branch's is ever read as it.
-INDEX_FORMAT = 6
+# Format 7: a document counts under the places its places lie within (Aghdam: Karabakh,
+# Azerbaijan), as under the groups of the treaties it cites.
+INDEX_FORMAT = 7
 
 # Facet and filter fields: index field name for each, all KEYWORD fields of ids.
 FACET_FIELDS = ("treaty", "signatory", "org", "addressee", "place", "type", "lang", "year")
@@ -123,7 +125,9 @@ def facet_values(doc: Document, registers: Registers) -> dict[str, list[str]]:
         "signatory": signatory_ids(doc),
         "org": list(doc.organisations),
         "addressee": list(dict.fromkeys(a.ref for a in doc.addressees)),
-        "place": list(doc.places),
+        # A place counts under the regions and country it lies within (Aghdam: Karabakh,
+        # Azerbaijan), as a treaty under its group: index format 7.
+        "place": registers.places.with_ancestors(list(doc.places)),
         "type": [doc.doc_type] if doc.doc_type else [],
         "lang": [doc.lang] if doc.lang else [],
         "year": [str(y) for y in years],

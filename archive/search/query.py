@@ -38,6 +38,7 @@ from whoosh.fields import TEXT, Schema
 from whoosh.qparser import MultifieldParser
 
 from archive.document import (
+    HierarchicalRegister,
     Record,
     Register,
     Registers,
@@ -194,7 +195,12 @@ class ValueResolver:
                 return Resolved(
                     field_name, text, (), (), unknown=_unknown_note(field_name, text, exc)
                 )
-            return Resolved(field_name, text, (record.id,), (record.label,))
+            ids = (
+                register.query_ids(record.id)
+                if isinstance(register, HierarchicalRegister)
+                else [record.id]
+            )
+            return Resolved(field_name, text, tuple(ids), (record.label,))
         if field_name == "type":
             value = normalize_name(text).replace(" ", "-")
             if value not in self.types:
