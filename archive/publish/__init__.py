@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     )
     from archive.publish.feed import (
         FeedLinks,
+        FeedScope,
         Withdrawn,
         atom_feed,
         current_reader,
@@ -53,6 +54,7 @@ _MODULES = {
     "export_chunks": "export",
     "export_name": "export",
     "FeedLinks": "feed",
+    "FeedScope": "feed",
     "atom_feed": "feed",
     "current_reader": "feed",
     "Withdrawn": "feed",
@@ -77,6 +79,7 @@ __all__ = [
     "Citation",
     "ExportStats",
     "FeedLinks",
+    "FeedScope",
     "OaiProvider",
     "OaiSettings",
     "Selection",
