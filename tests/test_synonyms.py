@@ -151,3 +151,9 @@ def test_a_list_is_data_a_parser_is_given(bundled_config):
 def test_a_bad_list_is_refused_saying_why(table, message):
     with pytest.raises(ArchiveError, match=message):
         Synonyms(table)
+
+
+def test_an_entry_typed_among_other_words_is_found_without_its_stop_words(parser):
+    parsed = parser.parse("the explosive remnants of war in Karabakh", ["en", "ru", "az"])
+    assert [e.text for e in parsed.expanded] == ["explosive remnants of war"]
+    assert ("uxo",) in _terms(parsed.query)

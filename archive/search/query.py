@@ -412,9 +412,17 @@ class QueryParser:
             i = 0
             while i < len(run):
                 found = None
-                for j in range(len(run), i, -1):
+                # An entry has at most `longest` indexed words (and as many stop words, at
+                # most, between them): no longer window is worth analysing, which keeps a
+                # query of 200 words cheap.
+                for j in range(min(len(run), i + 2 * longest), i, -1):
                     words = [w for c in run[i:j] for w in c[2]]
-                    if 2 <= len(words) <= longest + 2 and self.synonyms.is_entry(langs, words):
+                    if (
+                        2 <= len(words) <= 2 * longest
+                        and _kept_everywhere(words[0], langs)
+                        and _kept_everywhere(words[-1], langs)
+                        and self.synonyms.is_entry(langs, words)
+                    ):
                         found = j
                         break
                 if found is None:
@@ -603,6 +611,12 @@ class QueryParser:
         if fieldname not in QUERY_FIELDS:
             raise BadQuery(_unknown_field_message(fieldname))
         raise BadQuery(f"{fieldname}: ranges work for date: and year: only")
+
+
+def _kept_everywhere(word: str, langs: tuple[str, ...]) -> bool:
+    """Whether no language of the query drops `word` (an entry's run starts and ends on a
+    word, not on "the" or "in")."""
+    return all(analysed(code, word) for code in langs)
 
 
 def _count_clauses(q: wq.Query) -> int:
