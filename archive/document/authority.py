@@ -367,7 +367,7 @@ class TreatyRegister(HierarchicalRegister[Treaty]):
             record = self.records[keys[name_key]]
             if record.id not in out:
                 out[record.id] = min(
-                    record.names,
+                    (record.id, *record.names),
                     key=lambda n: (
                         -difflib.SequenceMatcher(None, typed, abbreviation_key(n)).ratio()
                     ),
