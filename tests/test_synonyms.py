@@ -157,3 +157,12 @@ def test_an_entry_typed_among_other_words_is_found_without_its_stop_words(parser
     parsed = parser.parse("the explosive remnants of war in Karabakh", ["en", "ru", "az"])
     assert [e.text for e in parsed.expanded] == ["explosive remnants of war"]
     assert ("uxo",) in _terms(parsed.query)
+
+
+def test_azerbaijani_mined_areas_find_the_minefield_records(engine: SearchEngine):
+    # ANAMA's note speaks of "mina sahəsi" / "mina sahələri" (minefields), never of
+    # "minalanmış ərazilər" (mined areas).
+    assert ANAMA_RECORDS in ids(engine, "minalanmış ərazilər", filters={"lang": ["az"]})
+    assert ANAMA_RECORDS not in ids(
+        engine, "minalanmış ərazilər", filters={"lang": ["az"]}, exact=True
+    )
