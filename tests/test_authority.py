@@ -185,3 +185,15 @@ def test_places_have_coordinates(registers):
 def test_normalize_name_ignores_case_accents_articles_and_punctuation():
     assert normalize_name("The Ottawa-Treaty") == normalize_name("ottawa treaty")
     assert normalize_name("Mirzəyev") == "mirzayev"
+
+
+def test_places_lie_within_places_as_treaties_within_their_groups(registers):
+    places = registers.places
+    assert places.with_ancestors(["aghdam"]) == ["aghdam", "karabakh", "azerbaijan"]
+    within = places.query_ids("karabakh")
+    assert within[0] == "karabakh" and {"aghdam", "nagorno-karabakh", "shusha"} <= set(within)
+    assert "ganja" not in within  # in Azerbaijan, not in Karabakh
+    assert set(places.query_ids("azerbaijan")) > set(within)
+    # One idea for both registers: the same methods, the same answers for treaties.
+    assert registers.treaties.query_ids("gc-1949")[0] == "gc-1949"
+    assert type(places).query_ids is type(registers.treaties).query_ids
