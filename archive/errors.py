@@ -105,6 +105,12 @@ class BadQuery(ArchiveError):
         self.param = param
 
 
+class UnknownName(BadQuery):
+    """A name that no record of a register bears. A search for it is not a mistake of the
+    query but a fact about the registers: it finds nothing, and says so (a note beside 0
+    results); where a record must be named (a draft, a register command) it is refused."""
+
+
 class Conflict(ArchiveError):
     """An operation that would contradict what the archive holds (an id taken, a lock held)."""
 

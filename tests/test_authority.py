@@ -78,6 +78,47 @@ def test_colliding_aliases_are_reported_with_their_candidates(registers, alias, 
     assert set(caught.value.suggestions) == ids
 
 
+@pytest.mark.parametrize(
+    ("written", "treaty_id"),
+    [
+        ("GC4", "gc-1949-iv"),
+        ("GC 4", "gc-1949-iv"),
+        ("gc-iv", "gc-1949-iv"),
+        ("GC3", "gc-1949-iii"),
+        ("Geneva Convention 4", "gc-1949-iv"),
+        ("AP1", "ap-1977-i"),
+        ("AP 3", "ap-2005-iii"),
+        ("CCM", "ccm-2008"),
+        ("APMBC", "apmbc-1997"),
+        ("Ottawa", "apmbc-1997"),
+    ],
+)
+def test_treaties_resolve_as_researchers_abbreviate_them(registers, written, treaty_id):
+    assert registers.treaties.resolve(written).id == treaty_id
+
+
+def test_an_ambiguous_abbreviation_lists_first_the_instrument_it_usually_means(registers):
+    # APII is Additional Protocol II in the ICRC's databases (apii-1977), and the CCW's
+    # Amended Protocol II too: both are offered, the first first.
+    with pytest.raises(BadQuery) as caught:
+        registers.treaties.resolve("APII")
+    assert caught.value.suggestions == ["ap-1977-ii", "ccw-1996-apii"]
+
+
+@pytest.mark.parametrize(
+    ("written", "first"),
+    [("GC5", "GC IV"), ("AP 4", "AP I"), ("GC IIII", "GC III"), ("Otawa Treaty", "Ottawa Treaty")],
+)
+def test_an_unknown_treaty_suggests_the_closest_abbreviation_first(registers, written, first):
+    with pytest.raises(BadQuery) as caught:
+        registers.treaties.resolve(written)
+    assert caught.value.suggestions[0] == first
+    # Each instrument once: not GCs, GCI and gc-1949 for one group of conventions.
+    names = caught.value.suggestions
+    ids = [registers.treaties.resolve(n).id for n in names if len(registers.treaties.find(n)) == 1]
+    assert len(ids) == len(set(ids))
+
+
 def test_unknown_alias_suggests_close_names(registers):
     with pytest.raises(BadQuery) as caught:
         registers.treaties.resolve("Otawa Treaty")
@@ -144,3 +185,15 @@ def test_places_have_coordinates(registers):
 def test_normalize_name_ignores_case_accents_articles_and_punctuation():
     assert normalize_name("The Ottawa-Treaty") == normalize_name("ottawa treaty")
     assert normalize_name("Mirzəyev") == "mirzayev"
+
+
+def test_places_lie_within_places_as_treaties_within_their_groups(registers):
+    places = registers.places
+    assert places.with_ancestors(["aghdam"]) == ["aghdam", "karabakh", "azerbaijan"]
+    within = places.query_ids("karabakh")
+    assert within[0] == "karabakh" and {"aghdam", "nagorno-karabakh", "shusha"} <= set(within)
+    assert "ganja" not in within  # in Azerbaijan, not in Karabakh
+    assert set(places.query_ids("azerbaijan")) > set(within)
+    # One idea for both registers: the same methods, the same answers for treaties.
+    assert registers.treaties.query_ids("gc-1949")[0] == "gc-1949"
+    assert type(places).query_ids is type(registers.treaties).query_ids

@@ -53,7 +53,7 @@ def test_export_to_standard_output(corpus_copy, tmp_path):
     args = ["--corpus", str(corpus_copy.corpus), "--instance", str(tmp_path / "i")]
     result = run(*args, "export", "--format", "csv", "-o", "-")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("id,title,type,issued,signatories,")
+    assert result.stdout.startswith("id,title,type,issued,issued_from,issued_to,issued_certainty,")
     assert len(result.stdout.strip().splitlines()) == 1 + BUNDLED_DOCUMENTS
 
 

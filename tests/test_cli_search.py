@@ -24,7 +24,12 @@ def test_index_then_search_prints_hits_snippets_and_facets(corpus_copy: Config):
     assert result.stdout.startswith(f"index rebuilt: {BUNDLED_DOCUMENTS} added")
     result = run(corpus_copy, "search", "mine maps")
     assert result.exit_code == 0, result.output
-    assert "4 documents for 'mine maps'" in result.stdout
+    # "mine" also finds the petition on "maps of minefields" (archive/search/synonyms.toml).
+    assert "5 documents for 'mine maps'" in result.stdout
+    assert "'mine' also found as: minefield, landmine, APM" in result.stdout
+    exact = run(corpus_copy, "search", "mine maps", "--exact")
+    assert "4 documents for 'mine maps'" in exact.stdout
+    assert "also found as" not in exact.stdout
     assert f"   {SEED_ID} · appeal · 25 March 2021 (uncertain)" in result.stdout
     assert "*maps*" in result.stdout
     assert "Treaties: Additional Protocols of 1977 (1) [Additional Protocol I (1)" in result.stdout
@@ -45,7 +50,7 @@ def test_search_rebuilds_an_index_of_an_older_format_first(corpus_copy: Config):
     result = run(corpus_copy, "search", "mine maps")
     assert result.exit_code == 0, result.output
     assert "building the search index first" in result.stderr
-    assert "4 documents for 'mine maps'" in result.stdout
+    assert "5 documents for 'mine maps'" in result.stdout
     assert generation_format(current_generation(corpus_copy.index_dir)) == INDEX_FORMAT
 
 
@@ -130,7 +135,7 @@ def test_stats_reports_corpus_and_index(corpus_copy: Config):
         (["search", "mine", "--page", "99999999"], "page:"),
         (["search", "mine", "--filter", "treaty"], "write FIELD=VALUE"),
         (["search", "mine", "--filter", "colour=red"], "unknown field 'colour'"),
-        (["search", "mine", "--exclude", "signatory=Nobody Atall"], "unknown person"),
+        (["search", "mine", "--exclude", "treaty=Nobody Atall"], "unknown treaty"),
         (["search", "mine", "--from", "2021-02-30"], "from:"),
     ],
 )
@@ -157,3 +162,12 @@ def test_a_page_past_the_last_says_so(corpus_copy):
     first = result.stdout.splitlines()[0]
     assert "page 5 is past the last page, 1;" in first
     assert "page 5 of 1" not in result.stdout
+
+
+def test_a_name_no_register_holds_is_0_documents_with_a_note(indexed_config: Config):
+    result = run(indexed_config, "search", "signatory:Smith")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("0 documents for 'signatory:Smith'")
+    assert "note: signatory:Smith: no person of the registers is called 'Smith'" in result.stdout
+    data = json.loads(run(indexed_config, "search", "--filter", "org=Nobody", "--json").stdout)
+    assert data["total"] == 0 and "no organisation of the registers" in data["notes"][0]

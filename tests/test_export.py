@@ -18,6 +18,8 @@ import pytest
 import rispy
 from lxml import etree
 
+from archive.config import BUNDLED_CORPUS
+from archive.document.authority import Registers
 from archive.document.model import DateSpan, Document, Signatory
 from archive.document.tei import NS, XML_ID
 from archive.errors import BadQuery
@@ -159,9 +161,10 @@ def test_csv_cells_keep_separators_and_backslashes_inside_values():
         treaties=["gc-1949", "ap-1977-i"],
     )
     buffer = io.StringIO()
-    csv.writer(buffer).writerows([table.COLUMNS, table.row(doc)])
+    registers = Registers.load(BUNDLED_CORPUS / "authority")
+    csv.writer(buffer).writerows([table.COLUMNS, table.row(doc, registers)])
     row = next(csv.DictReader(io.StringIO(buffer.getvalue())))
-    assert row["issued"] == "notBefore=2020-11-10; notAfter=2021-04-22; cert=low"
+    assert row["issued_tei"] == "notBefore=2020-11-10; notAfter=2021-04-22; cert=low"
     for name, value in table.read_row(row).items():
         assert value == getattr(doc, name), name
 
@@ -405,3 +408,35 @@ def validate_with_bagit_py(root: Path) -> None:
     done = subprocess.run([tool, "--validate", str(root)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "is valid" in done.stderr
+
+
+def test_csv_gives_dates_as_columns_and_register_names_beside_ids(bundled_config):
+    text = export(bundled_config, "csv").decode("utf-8")
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(text, newline=""))}
+    seed = rows["ngo-appeal-mine-maps-2021"]
+    assert (seed["issued"], seed["issued_from"], seed["issued_to"]) == (
+        "25 March 2021 (uncertain)",
+        "2021-03-25",
+        "2021-03-25",
+    )
+    assert (
+        seed["issued_certainty"] == "medium"
+        and seed["issued_tei"] == "when=2021-03-25; cert=medium"
+    )
+    petition = rows["petition-minefield-maps-2021"]
+    assert (petition["issued_from"], petition["issued_to"], petition["issued_certainty"]) == (
+        "2020-11-10",
+        "2021-04-22",
+        "between",
+    )
+    bonn = rows["bonn-declaration-mine-maps-2021"]  # "not after 17 May 2021"
+    assert (bonn["issued_from"], bonn["issued_to"]) == ("", "2021-05-17")
+    trilateral = rows["trilateral-statement-2020-11-10"]
+    assert trilateral["issued_certainty"] == "certain"
+    # Names beside ids, item for item.
+    assert (seed["treaty_ids"], seed["treaties"]) == (
+        "gc-1949; ap-1977",
+        "Geneva Conventions 1949; Additional Protocols of 1977",
+    )
+    assert seed["places"].split("; ")[seed["place_ids"].split("; ").index("karabakh")] == "Karabakh"
+    assert len(seed["organisations"].split("; ")) == len(seed["organisation_ids"].split("; "))

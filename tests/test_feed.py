@@ -8,6 +8,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import feedparser
+import pytest
 from lxml import etree
 
 from archive.storage import store
@@ -173,3 +174,80 @@ def test_a_withdrawal_is_news_and_moves_the_feed(corpus_copy):
     parsed = feedparser.parse(data)
     assert not parsed.bozo
     assert parsed.entries[0].title.startswith("Withdrawn:")
+
+
+# --- a search's feed ---------------------------------------------------------------------
+
+
+def get_search_feed(client, query: str) -> tuple[bytes, etree._Element]:
+    response = client.get(f"/search.atom?{query}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/atom+xml; charset=utf-8"
+    return response.data, etree.fromstring(response.data)
+
+
+def entry_ids(feed: etree._Element) -> list[str]:
+    return feed.xpath("a:entry/a:id/text()", namespaces=NS)
+
+
+@pytest.fixture(scope="module")
+def search_client(bundled_config):
+    from archive.search.indexing import update_index
+
+    update_index(bundled_config)
+    return create_app(bundled_config, testing=True).test_client()
+
+
+def test_a_search_feed_is_atom_1_0_of_the_documents_it_finds(search_client):
+    client = search_client
+    data, feed = get_search_feed(client, "q=mines&place=Azerbaijan&sort=date&page=1")
+    check_rfc4287(feed)
+    parsed = feedparser.parse(data)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    assert parsed.feed.title == 'Appeals Archive: search "mines", place: Azerbaijan'
+    # Its id and self link are the search's, without paging or order.
+    assert feed.findtext("a:id", namespaces=NS).endswith("/search.atom?q=mines&place=Azerbaijan")
+    self_link = feed.find("a:link[@rel='self']", NS).get("href")
+    assert self_link == "http://localhost/search.atom?q=mines&place=Azerbaijan"
+    found = client.get("/search.json?q=mines&place=Azerbaijan&size=100").get_json()
+    expected = {f"https://appeals-archive.org/doc/{h['id']}/v1" for h in found["hits"]}
+    assert set(entry_ids(feed)) == expected and 0 < len(expected) < BUNDLED_DOCUMENTS
+
+
+def test_a_search_feed_tells_new_versions_of_what_it_finds_and_nothing_else(corpus_copy):
+    from archive.search.indexing import update_index
+
+    update_index(corpus_copy)
+    client = create_app(corpus_copy, testing=True).test_client()
+    _, before = get_search_feed(client, "q=signatory:Mirzayev")
+    assert len(entry_ids(before)) == 2  # the seed appeal and the petition
+    revise_seed(corpus_copy, message="Second reading of the source.", now="2026-12-11T10:00:00Z")
+    update_index(corpus_copy)
+    _, after = get_search_feed(client, "q=signatory:Mirzayev")
+    check_rfc4287(after)
+    first = after.find("a:entry", NS)
+    assert first.findtext("a:id", namespaces=NS) == f"https://appeals-archive.org/doc/{SEED_ID}/v2"
+    assert set(entry_ids(after)) == set(entry_ids(before)) | {first.findtext("a:id", namespaces=NS)}
+    assert after.findtext("a:updated", namespaces=NS) == "2026-12-11T10:00:00Z"
+    # A search that does not find the seed is not told of its new version.
+    _, other = get_search_feed(client, "q=Bonn")
+    assert all(SEED_ID not in i for i in entry_ids(other))
+    # A name no register holds: an empty, valid feed, not an error.
+    _, empty = get_search_feed(client, "signatory=Smith")
+    check_rfc4287(empty)
+    assert entry_ids(empty) == []
+
+
+def test_the_results_page_links_its_feed(search_client):
+    client = search_client
+    html = client.get("/?q=mines&treaty=apmbc-1997&place=Azerbaijan&page=1&size=5").get_data(
+        as_text=True
+    )
+    feed = "/search.atom?q=mines&amp;treaty=apmbc-1997&amp;place=Azerbaijan"
+    assert (
+        f'<link rel="alternate" type="application/atom+xml" '
+        f'title="New documents and versions this search finds" href="{feed}">'
+    ) in html
+    assert f'<a href="{feed}" type="application/atom+xml">' in html
+    assert client.get(feed.replace("&amp;", "&")).status_code == 200

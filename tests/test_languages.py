@@ -197,3 +197,14 @@ def test_treaty_names_in_russian_and_azerbaijani_are_cited(encoder: Encoder):
         "treaty:apmbc-1997",
     ]
     assert b'xml:lang="ru"' in result.tei_bytes
+
+
+def test_a_stop_word_is_not_required_of_texts_whose_language_drops_it(engine):
+    # "of" is an English stop word but a word to the Russian and Azerbaijani analyses (and
+    # to the names): it was required there, and "victims of mines" missed the English
+    # appeal on the victims of mines.
+    found = list(engine.iter_ids(SearchRequest(q="victims of mines")))
+    assert "ngo-appeal-mine-victims-2023-04-29" in found
+    assert list(engine.iter_ids(SearchRequest(q="explosive remnants of war", exact=True))) == [
+        "ngo-appeal-mine-victims-2023-04-29"
+    ]

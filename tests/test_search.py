@@ -99,7 +99,7 @@ def expected_counts(config: Config, matching: set[str]) -> dict[str, Counter]:
         counts["signatory"].update(set(persons))
         counts["org"].update(set(doc.organisations))
         counts["addressee"].update({f"{a.kind}:{a.id}" for a in doc.addressees})
-        counts["place"].update(set(doc.places))
+        counts["place"].update(set(registers.places.with_ancestors(list(doc.places))))
         counts["type"].update([doc.doc_type])
         counts["lang"].update([doc.lang])
         counts["year"].update(str(y) for y in doc.issued.years)
@@ -280,7 +280,7 @@ def test_ottawa_treaty_names_find_the_same_documents(corpus_copy: Config):
     ("request_args", "message"),
     [
         ({"q": 'treaty:"Protocol II"'}, "ambiguous: it may mean ap-1977-ii"),
-        ({"q": "signatory:Mirzayevv"}, "Did you mean: umud-mirzayev"),
+        ({"q": "treaty:GC5"}, "unknown treaty 'GC5'"),
         ({"q": "colour:red"}, "unknown field 'colour'"),
         ({"q": "(mine maps"}, "unclosed parenthesis"),
         ({"q": '"mine maps'}, "unclosed quotation mark"),
@@ -373,3 +373,62 @@ def test_both_ways_of_counting_a_facet_agree_with_a_plain_count(monkeypatch):
             counts = arrays.counts(mask)
             assert len(counts) == values
             assert {i: int(c) for i, c in enumerate(counts) if c} == dict(expected)
+
+
+@pytest.mark.parametrize(
+    ("request_args", "note"),
+    [
+        (
+            {"q": "signatory:Mirzayevv"},
+            "signatory:Mirzayevv: no person of the registers is called 'Mirzayevv', so no "
+            "document is recorded under that name. Did you mean: umud-mirzayev",
+        ),
+        ({"q": "mines signatory:Smith"}, "no person of the registers is called 'Smith'"),
+        ({"q": "org:Nobody"}, "no organisation of the registers is called 'Nobody'"),
+        ({"q": "place:Atlantis"}, "no place of the registers is called 'Atlantis'"),
+        ({"q": "addressee:Nobody"}, "no organisation, person or place of the registers"),
+        ({"filters": {"signatory": ["Smith"]}}, "signatory:Smith: no person"),
+        ({"filters": {"place": ["Atlantis"]}, "q": "mines"}, "place:Atlantis: no place"),
+    ],
+)
+def test_a_name_no_register_holds_finds_nothing_and_says_so(engine, request_args, note):
+    result = engine.search(SearchRequest(**request_args))
+    assert result.total == 0 and result.hits == []
+    assert len(result.notes) == 1 and note in result.notes[0]
+    assert result.resolved == []
+    assert result.to_dict()["notes"] == result.notes
+
+
+def test_a_name_no_register_holds_excludes_nothing(engine):
+    plain = ids(engine, "mines")
+    result = engine.search(SearchRequest(q="mines", excludes={"signatory": ["Smith"]}))
+    assert [h.id for h in result.hits] == plain and result.notes
+    # ... and OR-ed with a known one, the known one still finds its documents.
+    both = ids(engine, filters={"signatory": ["Smith", "Mirzayev"]})
+    assert set(both) == {SEED_ID, PETITION}
+
+
+# --- places within places ----------------------------------------------------------------
+
+
+def test_a_place_finds_the_documents_naming_places_within_it(engine: SearchEngine):
+    # Only the seed appeal names Karabakh; the ANAMA records name Aghdam and the trilateral
+    # statement Nagorno-Karabakh and Shusha, which the register puts within Karabakh.
+    expected = {SEED_ID, ANAMA_RECORDS, TRILATERAL}
+    assert set(ids(engine, "place:Karabakh")) == expected
+    assert set(ids(engine, filters={"place": ["karabakh"]})) == expected
+    assert SEED_ID not in ids(engine, "place:Aghdam")  # not the other way round
+    assert TRILATERAL not in ids(engine, "mines", excludes={"place": ["Karabakh"]})
+
+
+def test_the_place_facet_is_the_register_s_hierarchy(engine: SearchEngine):
+    places = engine.search(SearchRequest()).facets["place"]
+    azerbaijan = next(v for v in places if v.value == "azerbaijan")
+    karabakh = next(v for v in azerbaijan.children if v.value == "karabakh")
+    assert karabakh.count == 3
+    assert {c.value for c in karabakh.children} >= {"aghdam", "nagorno-karabakh", "shusha"}
+    # A place counts under what it lies within: a parent never counts less than a child.
+    for parent in places:
+        for child in parent.children:
+            assert parent.count >= child.count
+    assert "karabakh" not in {v.value for v in places}  # not also at the top

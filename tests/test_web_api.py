@@ -78,6 +78,7 @@ def test_every_schema_is_a_valid_draft_2020_12_schema():
     names = sorted(p.stem for p in SCHEMA_DIR.glob("*.json"))
     assert names == [
         "compare",
+        "citation",
         "csl-items",
         "document",
         "document-page",

@@ -245,3 +245,52 @@ def test_articles_cited_are_shown_on_the_document_page(corpus_copy, tmp_path):
     assert page.status_code == 200 and "Articles cited" in html
     cited = html[html.index("Articles cited") :]
     assert "common Article 3 of" in cited and "Article 51 of" in cited
+
+
+def test_the_cite_box_offers_each_style_and_shows_the_one_asked_for(client):
+    from archive.publish.styles import STYLES
+
+    html = client.get(f"/doc/{SEED_ID}").get_data(as_text=True)
+    for key, style in STYLES.items():
+        assert f'<option value="{key}">{style.label}</option>' in html
+    assert 'class="copy" data-copy="citation-text" hidden>' in html  # shown by the script
+    assert re.search(r"Accessed \d{1,2} [A-Z][a-z]+ 20\d\d", html)
+    oscola = client.get(f"/doc/{SEED_ID}?style=oscola").get_data(as_text=True)
+    assert '<option value="oscola" selected>' in oscola
+    assert (
+        '<p class="citation" id="citation-text" data-style="oscola">Mirzayev U and others' in oscola
+    )
+    assert "Note: <span" in oscola
+    link = f"https://appeals-archive.org/doc/{SEED_ID}/v1"
+    assert f'<a class="url" href="{link}">' in oscola
+    assert client.get(f"/doc/{SEED_ID}?style=vancouver").status_code == 400
+
+
+def test_a_citation_in_a_style_as_text_and_json(client):
+    text = client.get(f"/doc/{SEED_ID}/cite?style=apa")
+    assert text.status_code == 200 and text.mimetype == "text/plain"
+    assert text.get_data(as_text=True).startswith("Mirzayev, U., Karimoglu, R.")
+    assert text.headers["Link"] == f'<https://appeals-archive.org/doc/{SEED_ID}/v1>; rel="cite-as"'
+    assert client.get(f"/doc/{SEED_ID}/cite").get_data() == text.get_data()  # APA by default
+    data = client.get(f"/doc/{SEED_ID}/v1/cite.json?style=chicago-notes").get_json()
+    assert (data["id"], data["version"], data["style"], data["note_style"]) == (
+        SEED_ID,
+        1,
+        "chicago-notes",
+        True,
+    )
+    assert data["accessed"] == data["accessed"][:10] and data["citation"].startswith("U. Mirzayev")
+    asked = client.get(f"/doc/{SEED_ID}/cite?style=mla", headers={"Accept": "application/json"})
+    assert asked.get_json()["style"] == "mla"
+    refused = client.get(f"/doc/{SEED_ID}/cite.json?style=vancouver")
+    assert refused.status_code == 400 and "oscola" in refused.get_json()["error"]["message"]
+    page = client.get(f"/doc/{SEED_ID}.json").get_json()
+    assert [s["style"] for s in page["citation"]["styles"]] == [
+        "apa",
+        "chicago-author-date",
+        "chicago-notes",
+        "mla",
+        "harvard",
+        "oscola",
+    ]
+    assert page["citation"]["styles"][0]["url"] == f"/doc/{SEED_ID}/v1/cite?style=apa"

@@ -489,3 +489,53 @@ def test_record_pages_list_documents_as_the_search_does(client):
     html = client.get("/treaty/gc-1949").get_data(as_text=True)
     assert '<p class="hit-by">Signed by Umud Mirzayev, Rey Karimoglu' in html
     assert '<span class="uncertain">uncertain date</span>' in html
+def test_the_page_says_which_variants_were_searched_and_links_the_exact_search(client):
+    html = client.get("/?q=mine+maps").get_data(as_text=True)
+    assert "petition-minefield-maps-2021" in hit_ids(html)
+    assert "Also searched: <q>mine</q> as minefield, landmine, APM." in re.sub(r"\s+", " ", html)
+    link = re.search(r'<a href="([^"]+)">Search only the words as typed</a>', html)
+    assert link is not None
+    exact = client.get(unescape(link.group(1))).get_data(as_text=True)
+    assert dict(parse_qsl(unescape(link.group(1)).split("?", 1)[1])) == {
+        "q": "mine maps",
+        "exact": "1",
+    }
+    assert "petition-minefield-maps-2021" not in hit_ids(exact)
+    assert "Also searched" not in exact
+    data = client.get("/search.json?q=mine+maps").get_json()
+    assert data["expanded"] == [{"text": "mine", "also": ["minefield", "landmine", "APM"]}]
+
+
+@pytest.mark.parametrize(
+    "url", ["/?q=signatory:Smith", "/?signatory=Smith", "/?q=mines&org=Nobody"]
+)
+def test_a_name_no_register_holds_is_a_results_page_with_a_note(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<strong>0</strong> documents" in html
+    assert '<ul class="notes">' in html and "of the registers is called" in html
+    assert 'id="q"' in html  # the search box, the query kept
+    data = client.get(url, headers={"Accept": "application/json"}).get_json()
+    assert data["total"] == 0 and len(data["notes"]) == 1
+
+
+def test_treaties_are_read_and_suggested_as_researchers_abbreviate_them(client):
+    data = client.get("/search.json?q=treaty:GC4").get_json()
+    assert data["resolved"][0]["ids"] == ["gc-1949-iv"]
+    assert data["resolved"][0]["labels"] == ["Fourth Geneva Convention"]
+    refused = client.get("/search.json?q=treaty:GC5")
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["suggestions"][0] == "GC IV"
+
+
+def test_a_place_finds_places_within_it_and_its_facet_is_a_tree(client):
+    html = client.get("/?q=place:Karabakh").get_data(as_text=True)
+    assert len(hit_ids(html)) == 3
+    facet = html.split('class="facet facet-place"', 1)[1].split("</fieldset>", 1)[0]
+    # Karabakh is listed inside Azerbaijan's item, Aghdam inside Karabakh's.
+    azerbaijan = facet.split('value="azerbaijan"', 1)[1]
+    karabakh = azerbaijan.split('value="karabakh"', 1)[1]
+    assert 'value="aghdam"' in karabakh.split("</ul>", 1)[0]
+    record = client.get("/place/karabakh.json").get_json()
+    assert record["documents"]["total"] == 3

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import NotFound
 
 from archive.document import human_date, parse_tei, read_document
-from archive.publish import cite
+from archive.publish import cite, styles
 from webui.context import archive
 from webui.links import entity_url
 from webui.negotiation import respond, wants_json
@@ -41,6 +42,45 @@ def latest(doc_id: str, fmt: str | None):  # type: ignore[no-untyped-def]
 def version(doc_id: str, version: int, fmt: str | None):  # type: ignore[no-untyped-def]
     data = archive().corpus.read_version(doc_id, version)
     return _page(doc_id, version, data, fmt)
+
+
+@bp.route("/doc/<docid:doc_id>/cite", defaults={"fmt": None})
+@bp.route("/doc/<docid:doc_id>/cite.<fmt>")
+def cite_latest(doc_id: str, fmt: str | None):  # type: ignore[no-untyped-def]
+    data = archive().corpus.read_bytes(doc_id)
+    return _cite(doc_id, data, fmt)
+
+
+@bp.route("/doc/<docid:doc_id>/v<version:version>/cite", defaults={"fmt": None})
+@bp.route("/doc/<docid:doc_id>/v<version:version>/cite.<fmt>")
+def cite_version(doc_id: str, version: int, fmt: str | None):  # type: ignore[no-untyped-def]
+    data = archive().corpus.read_version(doc_id, version)
+    return _cite(doc_id, data, fmt)
+
+
+def _cite(doc_id: str, data: bytes, fmt: str | None):  # type: ignore[no-untyped-def]
+    """A version cited in one style (`?style=apa`): plain text to paste, or JSON."""
+    ctx = archive()
+    doc = read_document(data, f"{doc_id}.xml")
+    citation = cite.citation_for(doc, ctx.registers, ctx.config)
+    chosen = styles.style_for(request.args.get("style") or "apa")
+    reference = styles.reference(citation, chosen, today())
+    headers = {"Link": f'<{citation.url}>; rel="cite-as"'}
+    if wants_json(fmt):
+        response = jsonify({"id": doc_id, "version": doc.version, **reference.to_dict()})
+        response.vary.add("Accept")
+        response.headers.update(headers)
+        return response
+    return Response(
+        reference.text + "\n",
+        content_type="text/plain; charset=utf-8",
+        headers={**headers, "Vary": "Accept"},
+    )
+
+
+def today() -> Any:
+    """The access date a citation made now carries (UTC)."""
+    return datetime.now(UTC).date()
 
 
 def _page(doc_id: str, version: int | None, data: bytes, fmt: str | None):  # type: ignore[no-untyped-def]
@@ -125,6 +165,16 @@ def _page(doc_id: str, version: int | None, data: bytes, fmt: str | None):  # ty
         "versions": versions,
         "citation": {
             "text": cite.formatted(citation),
+            "styles": [
+                {
+                    "style": s.key,
+                    "label": s.label,
+                    "url": url_for(
+                        "documents.cite_version", doc_id=doc_id, version=version, style=s.key
+                    ),
+                }
+                for s in styles.STYLES.values()
+            ],
             "bibtex": url_for("documents.version", doc_id=doc_id, version=version, fmt="bib"),
             "ris": url_for("documents.version", doc_id=doc_id, version=version, fmt="ris"),
             "csl_json": url_for(
@@ -141,6 +191,10 @@ def _page(doc_id: str, version: int | None, data: bytes, fmt: str | None):  # ty
     # Opened from a search: the way back to its results and on to the next hit.
     navigation = hit_navigation(doc_id, request.args.get("from"), request.args.get("hit"))
     query = navigation["search"].q if navigation else request.args.get("q", "")
+    # The Cite box in the style asked for (`?style=apa`): rendered only when asked, as each
+    # style costs 12-83 ms (docs/citations.md); by default the archive's own reference.
+    style = request.args.get("style")
+    reference = styles.reference(citation, styles.style_for(style), today()) if style else None
     text = render_prose(
         parse_tei(data, suffix), registers, entity_url, ctx.engine.query_stems(query)
     )
@@ -152,6 +206,9 @@ def _page(doc_id: str, version: int | None, data: bytes, fmt: str | None):  # ty
         query=query,
         navigation=navigation,
         meta=cite.highwire_meta(citation),
+        reference=reference,
+        styles=styles.STYLES,
+        accessed=styles.accessed_label(today()),
         registers=registers,
         entity_url=entity_url,
     )

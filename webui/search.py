@@ -205,6 +205,17 @@ class Urls:
         }[what]
         return self._url([p for p in self.pairs if p[0] not in names])
 
+    def feed(self) -> str:
+        """The Atom feed of this search's new documents and versions (no paging, size or
+        order: what the search finds, not how a page shows it)."""
+        pairs = [p for p in self.pairs if p[0] not in ("size", "sort")]
+        query = "&".join(self._encoded.get(p) or _encode(p) for p in sorted(pairs, key=_param_rank))
+        return url_for("feed.search_feed") + (f"?{query}" if query else "")
+
+    def exactly(self) -> str:
+        """The same search with its words as typed (no synonyms, special letters count)."""
+        return self._url([p for p in self.pairs if p[0] != "exact"] + [("exact", "1")])
+
     def with_query(self, query: str) -> str:
         return self._url([p for p in self.pairs if p[0] != "q"] + [("q", query)])
 

@@ -59,6 +59,12 @@ def search_options(command: F) -> F:
             "--to", "date_to", metavar="DATE", help="Issued on or before (YYYY[-MM[-DD]])."
         ),
         click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True),
+        click.option(
+            "--exact",
+            is_flag=True,
+            help="Every word as typed: special letters count (ə is not a) and no synonyms "
+            "(mine does not also find minefield).",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -72,10 +78,13 @@ def search_params(
     date_from: str | None,
     date_to: str | None,
     sort: str,
+    exact: bool = False,
 ) -> dict[str, list[str]]:
     """The search options as URL parameters: the state `SearchRequest.from_params` reads, as
     on the search page."""
     params: dict[str, list[str]] = {"q": [query], "sort": [sort]}
+    if exact:
+        params["exact"] = ["1"]
     if date_from:
         params["from"] = [date_from]
     if date_to:

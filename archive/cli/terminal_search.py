@@ -53,6 +53,12 @@ def search_result_text(result: SearchResult, width: int = 88) -> str:
     ]
     for resolved in result.resolved:
         lines.append(f"  {resolved.field}: {resolved.text!r} = {', '.join(resolved.labels)}")
+    for note in result.notes:
+        lines.append(f"  note: {note}")
+    for expansion in result.expanded:
+        lines.append(f"  {expansion.text!r} also found as: {', '.join(expansion.also)}")
+    if result.expanded:
+        lines.append("  (--exact: the words as typed only)")
     if result.suggestion:
         lines.append(f"Did you mean: {result.suggestion}")
     for number, hit in enumerate(result.hits, start=request.offset + 1):

@@ -20,7 +20,7 @@ from anyascii import anyascii
 from lxml import etree
 
 from archive.document.tei import NS, XML_ID, inline_text, parse_tei, read_bytes, split_refs
-from archive.errors import BadQuery, InvalidDocument, NotFound, Problem
+from archive.errors import BadQuery, InvalidDocument, NotFound, Problem, UnknownName
 
 ICRC_TREATY_URL = "https://ihl-databases.icrc.org/en/ihl-treaties/{slug}"
 WIKIDATA_URL = "https://www.wikidata.org/wiki/{qid}"
@@ -171,6 +171,7 @@ class Place(Record):
 
 
 R = TypeVar("R", bound=Record)
+H = TypeVar("H", Treaty, Place)
 
 
 @dataclass
@@ -268,7 +269,7 @@ class Register(Generic[R]):
             )
         close = self.close_matches(text)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        raise BadQuery(f"unknown {self.kind} {text!r}.{hint}", suggestions=close)
+        raise UnknownName(f"unknown {self.kind} {text!r}.{hint}", suggestions=close)
 
     def close_matches(self, text: str, limit: int = 5) -> list[str]:
         """Names close to `text` in spelling, for 'did you mean' messages."""
@@ -282,20 +283,121 @@ class Register(Generic[R]):
         return {name: ids for name, ids in self._by_name.items() if len(ids) > 1}
 
 
-class TreatyRegister(Register[Treaty]):
-    """Treaties with their hierarchy: groups (gc-1949 holds GC I-IV) and parents (the CCW
-    holds its protocols)."""
+_ROMAN = ("", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x")
 
-    def members(self, treaty_id: str) -> list[Treaty]:
-        return [t for t in self if t.parent == treaty_id]
 
-    def ancestors(self, treaty_id: str) -> list[str]:
+def abbreviation_key(text: str) -> str:
+    """How researchers abbreviate a numbered instrument, reduced to one key: spaces and
+    punctuation dropped, a number from 1 to 10 written in Roman numerals ("GC4", "GC IV",
+    "gc-iv" and "GCIV" are all "gciv"; "AP1" is "api"; "Geneva Convention 4" is
+    "genevaconventioniv"). Years and longer numbers stay as they are."""
+    words = normalize_name(text).split()
+    out = []
+    for word in words:
+        match = re.fullmatch(r"([a-z]*?)(10|[1-9])", word)
+        if match and (match.group(1) or len(words) > 1):
+            word = match.group(1) + _ROMAN[int(match.group(2))]
+        out.append(word)
+    return "".join(out)
+
+
+class HierarchicalRegister(Register[H]):
+    """Records that lie within others: treaties in their group or parent (relatedItem
+    memberOf), places in their country or region (location/placeName). One idea for both:
+    a search for a record finds what lies within it, and a document counts under what the
+    records it names lie within."""
+
+    def members(self, record_id: str) -> list[H]:
+        return [r for r in self if r.parent == record_id]
+
+    def ancestors(self, record_id: str) -> list[str]:
         out: list[str] = []
-        current = self.records.get(treaty_id)
+        current = self.records.get(record_id)
         while current is not None and current.parent and current.parent not in out:
             out.append(current.parent)
             current = self.records.get(current.parent)
         return out
+
+    def with_ancestors(self, record_ids: list[str]) -> list[str]:
+        """The records named and every record they lie within (Aghdam: Karabakh,
+        Azerbaijan): what a document counts under in the facets."""
+        out: list[str] = []
+        for record_id in record_ids:
+            out.append(record_id)
+            out.extend(self.ancestors(record_id))
+        return list(dict.fromkeys(out))
+
+    def query_ids(self, record_id: str) -> list[str]:
+        """The indexed ids a search for `record_id` must match: the record itself and every
+        record within it, at any depth, so a search for a group, a parent treaty or a region
+        finds documents naming any of its parts."""
+        out = [record_id]
+        for member in self.members(record_id):
+            if member.id not in out:
+                out.extend(self.query_ids(member.id))
+        return list(dict.fromkeys(out))
+
+
+class TreatyRegister(HierarchicalRegister[Treaty]):
+    """Treaties with their hierarchy: groups (gc-1949 holds GC I-IV) and parents (the CCW
+    holds its protocols), found by the abbreviations researchers write (`abbreviation_key`:
+    GC4 is GC IV, AP1 is AP I)."""
+
+    _abbreviation_keys: list[tuple[str, str]] | None = None  # built by _keys()
+
+    def find(self, text: str) -> list[Treaty]:
+        found = super().find(text)
+        if found:
+            return self._by_usage(found, text)
+        key = abbreviation_key(text)
+        ids = dict.fromkeys(i for n, i in self._keys() if n == key) if key else {}
+        return self._by_usage([self.records[i] for i in ids], text)
+
+    def close_matches(self, text: str, limit: int = 5) -> list[str]:
+        """Names close to `text` as an abbreviation is written (GC5 is nearest GC IV, not
+        GCs), then by spelling; each record named once, by the name closest to what was
+        typed."""
+        keys: dict[str, str] = {}
+        for name_key, record_id in self._keys():
+            keys.setdefault(name_key, record_id)
+        typed = abbreviation_key(text)
+        ranked = difflib.get_close_matches(typed, list(keys), n=limit * 4, cutoff=0.6)
+        out: dict[str, str] = {}
+        for name_key in ranked:
+            record = self.records[keys[name_key]]
+            if record.id not in out:
+                out[record.id] = min(
+                    (record.id, *record.names),
+                    key=lambda n: (
+                        -difflib.SequenceMatcher(None, typed, abbreviation_key(n)).ratio()
+                    ),
+                )
+        found = list(out.values())[:limit]
+        return found or super().close_matches(text, limit)
+
+    def add(self, record: Treaty) -> None:
+        super().add(record)
+        self._abbreviation_keys = None
+
+    def _keys(self) -> list[tuple[str, str]]:
+        """(abbreviation key, record id) of every name and abbreviation, built once."""
+        if self._abbreviation_keys is None:
+            self._abbreviation_keys = [
+                (abbreviation_key(n), r.id) for r in self for n in (r.id, *r.names)
+            ]
+        return self._abbreviation_keys
+
+    def _by_usage(self, found: list[Treaty], text: str) -> list[Treaty]:
+        """Candidates in the order a researcher most likely means them: the one whose own
+        abbreviation it is in the ICRC's IHL Databases (APII is apii-1977, Additional
+        Protocol II, before the CCW's Amended Protocol II), then the register's order."""
+        key = abbreviation_key(text)
+
+        def rank(treaty: Treaty) -> int:
+            slug = treaty.icrc_slug or ""
+            return 0 if key and abbreviation_key(slug.split("-")[0]) == key else 1
+
+        return sorted(found, key=rank)
 
     def expand_cited(self, treaty_ids: list[str]) -> list[str]:
         """Every treaty a document counts as citing: what it cites, the groups and parents
@@ -303,20 +405,10 @@ class TreatyRegister(Register[Treaty]):
         cites all four). Citing a parent treaty does not imply its protocols."""
         out: list[str] = []
         for treaty_id in treaty_ids:
-            out.append(treaty_id)
-            out.extend(self.ancestors(treaty_id))
+            out.extend(self.with_ancestors([treaty_id]))
             treaty = self.records.get(treaty_id)
             if treaty is not None and treaty.is_group:
                 out.extend(m.id for m in self.members(treaty_id))
-        return list(dict.fromkeys(out))
-
-    def query_ids(self, treaty_id: str) -> list[str]:
-        """The indexed treaty ids a search for `treaty_id` must match: the treaty itself and
-        every member or protocol below it, so a search for a group or parent finds documents
-        citing any of its parts. (Documents citing a group already carry its members.)"""
-        out = [treaty_id]
-        for member in self.members(treaty_id):
-            out.extend(self.query_ids(member.id))
         return list(dict.fromkeys(out))
 
 
@@ -327,7 +419,7 @@ class Registers:
     treaties: TreatyRegister
     persons: Register[Person]
     organisations: Register[Organisation]
-    places: Register[Place]
+    places: HierarchicalRegister[Place]
 
     def by_kind(self, kind: str) -> Register:
         registers: dict[str, Register] = {
@@ -368,7 +460,9 @@ class Registers:
             organisations=load(
                 Register("org", authority_dir / REGISTER_FILES["org"]), _organisation
             ),
-            places=load(Register("place", authority_dir / REGISTER_FILES["place"]), _place),
+            places=load(
+                HierarchicalRegister("place", authority_dir / REGISTER_FILES["place"]), _place
+            ),
         )
 
 

@@ -3,7 +3,8 @@
 `select` turns a search (or nothing: everything) into the ids an export holds;
 `export_chunks` streams them as a BagIt zip, one teiCorpus, JSON Lines, CSV, BibTeX or RIS
 (`FORMATS`); `citation_for` makes the citation that `cite` writes as BibTeX, RIS, CSL-JSON, a
-formatted reference and the page's Highwire tags; `Catalogue` lists every published id with its datestamp
+formatted reference and the page's Highwire tags, and `styles` the reference in APA,
+Chicago, MLA, Harvard and OSCOLA (citeproc-py); `Catalogue` lists every published id with its datestamp
 and sets, which OAI-PMH (`publish.oai`) and the Atom feed (`atom_feed`) serve.
 
 Loaded lazily, as `archive.search` is: `from archive.publish import FORMATS` imports the
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 from archive import lazy_names
 
 if TYPE_CHECKING:
-    from archive.publish import cite
+    from archive.publish import cite, styles
     from archive.publish.catalogue import Catalogue
     from archive.publish.cite import Citation, citation_for
     from archive.publish.export import (
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     )
     from archive.publish.feed import (
         FeedLinks,
+        FeedScope,
         Withdrawn,
         atom_feed,
         current_reader,
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 # Where each name offered below is defined ("" for a submodule offered as it is).
 _MODULES = {
     "cite": "",
+    "styles": "",
     "Catalogue": "catalogue",
     "Citation": "cite",
     "citation_for": "cite",
@@ -51,6 +54,7 @@ _MODULES = {
     "export_chunks": "export",
     "export_name": "export",
     "FeedLinks": "feed",
+    "FeedScope": "feed",
     "atom_feed": "feed",
     "current_reader": "feed",
     "Withdrawn": "feed",
@@ -75,6 +79,7 @@ __all__ = [
     "Citation",
     "ExportStats",
     "FeedLinks",
+    "FeedScope",
     "OaiProvider",
     "OaiSettings",
     "Selection",
@@ -88,6 +93,7 @@ __all__ = [
     "export_chunks",
     "export_name",
     "select",
+    "styles",
     "token_key",
     "version_reader",
 ]

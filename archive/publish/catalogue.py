@@ -26,12 +26,13 @@ Queries are index range scans ordered by (datestamp, id): a page costs the same 
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -316,13 +317,23 @@ class Catalogue:
         found = self._with_sets(rows)
         return found[0] if found else None
 
-    def recent(self, limit: int) -> list[CatalogueRecord]:
-        """The current (not withdrawn) records that changed last, latest first."""
-        rows = self.conn.execute(
-            "SELECT id, datestamp, deleted, version FROM records WHERE deleted = 0 "
-            "ORDER BY datestamp DESC, id DESC LIMIT ?",
-            (limit,),
-        ).fetchall()
+    def recent(self, limit: int, among: Collection[str] | None = None) -> list[CatalogueRecord]:
+        """The current (not withdrawn) records that changed last, latest first; only those
+        whose id is `among` when given (a search's matches: read in date order until
+        `limit` of them are found, as a search may match any number of ids)."""
+        if among is None:
+            rows = self.conn.execute(
+                "SELECT id, datestamp, deleted, version FROM records WHERE deleted = 0 "
+                "ORDER BY datestamp DESC, id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        else:
+            cursor = self.conn.execute(
+                "SELECT id, datestamp, deleted, version FROM records WHERE deleted = 0 "
+                "ORDER BY datestamp DESC, id DESC"
+            )
+            rows = list(itertools.islice((r for r in cursor if r[0] in among), limit))
+            cursor.close()
         return self._with_sets(rows)
 
     def earliest_datestamp(self) -> str | None:

@@ -303,9 +303,10 @@ def _csv(job: _Job) -> Iterator[bytes]:
         return text.encode("utf-8")
 
     corpus = Corpus(job.config)
+    registers = job.registers or Registers.load(job.config.authority_dir)
     header = [line(list(table.COLUMNS))]
     rows = (
-        line(table.row(cache.document(data, corpus.path(doc_id))))
+        line(table.row(cache.document(data, corpus.path(doc_id)), registers))
         for doc_id, cache, data in job.models()
     )
     yield from _batched(itertools.chain(header, rows), job.chunk_size)

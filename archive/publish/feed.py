@@ -9,11 +9,16 @@ version may have corrected either). A withdrawal is news too: it is an entry of 
 the feed's `updated`, where an RFC 6721 tombstone would be ignored by most feed readers. The
 versions of a withdrawn document leave the feed (they stay citable, but are no longer
 offered as news).
+
+A search has a feed of its own (`FeedScope`): the same entries, for the documents the search
+matches now, so a researcher can follow "treaty:apmbc-1997 place:Azerbaijan" and be told of
+each new document and version it finds. It tells no withdrawals: a withdrawn document is
+no longer in the index, so whether it matched cannot be known.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -40,6 +45,17 @@ class FeedLinks:
 
 
 @dataclass(frozen=True)
+class FeedScope:
+    """Which documents a feed tells of, and what it is called: everything (the archive's
+    feed), or the ids a search matches (`ids`), under an id and title of that search."""
+
+    feed_id: str  # an absolute IRI, the same for the same search on every request
+    title: str = FEED_TITLE
+    subtitle: str = "New documents and new versions of documents, latest first."
+    ids: Collection[str] | None = None  # None: every current document
+
+
+@dataclass(frozen=True)
 class _Entry:
     doc: Document
     version: int
@@ -48,15 +64,19 @@ class _Entry:
 
 
 def latest_entries(
-    catalogue: Catalogue, read: Callable[[str], Document | None], limit: int
+    catalogue: Catalogue,
+    read: Callable[[str], Document | None],
+    limit: int,
+    among: Collection[str] | None = None,
 ) -> list[_Entry]:
-    """The `limit` latest versions of current documents, latest first.
+    """The `limit` latest versions of current documents (of those `among`, when given),
+    latest first.
 
     A version is never later than its document's current version, so the latest versions
     are among those of the `limit` documents that changed last: only those are read.
     """
     entries = []
-    for record in catalogue.recent(limit):
+    for record in catalogue.recent(limit, among):
         doc = read(record.id)
         if doc is None:
             continue
@@ -89,11 +109,14 @@ def atom_feed(
     now: datetime | None = None,
     read_version: Callable[[str, int], Document | None] | None = None,
     withdrawn: Sequence[Withdrawn] = (),
+    scope: FeedScope | None = None,
 ) -> bytes:
     """The feed as UTF-8 XML. `read(id)` gives a current document's model, or None if it
     has gone since the catalogue was read; `read_version(id, n)` the model of version n
-    (each entry tells its own version); `withdrawn` the withdrawals to tell."""
-    entries = latest_entries(catalogue, read, limit)
+    (each entry tells its own version); `withdrawn` the withdrawals to tell; `scope` the
+    documents told of (a search's) and the feed's id and title (the archive's by default)."""
+    scope = scope or FeedScope(f"{config.link_base}/feed.atom")
+    entries = latest_entries(catalogue, read, limit, scope.ids)
     news = sorted(withdrawn, key=lambda w: (w.when, w.doc_id), reverse=True)[:limit]
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
 
@@ -102,9 +125,9 @@ def atom_feed(
         element.text = text
         return element
 
-    add(feed, "id", f"{config.link_base}/feed.atom")
-    add(feed, "title", FEED_TITLE)
-    add(feed, "subtitle", "New documents and new versions of documents, latest first.")
+    add(feed, "id", scope.feed_id)
+    add(feed, "title", scope.title)
+    add(feed, "subtitle", scope.subtitle)
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     latest = max([e.updated for e in entries[:1]] + [w.when for w in news[:1]], default=stamp)
     add(feed, "updated", latest)

@@ -54,6 +54,9 @@ from archive.search.query import DateOverlap, ParsedQuery, QueryParser, Resolved
 from archive.search.request import FILTER_FIELDS, SearchRequest
 from archive.search.snapshot import SegmentData, Snapshot
 from archive.search.snippets import snippet
+from archive.search.synonyms import Expansion
+
+VARIANT_WEIGHT = 0.5  # of a synonym's terms in relevance, against the words typed
 
 
 @dataclass
@@ -106,6 +109,8 @@ class SearchResult:
     resolved: list[Resolved] = field(default_factory=list)
     suggestion: str | None = None
     took_ms: float = 0.0
+    expanded: list[Expansion] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # names no record bears, and so on
     work: dict[str, int] = field(default_factory=dict)
     # The order the hits are in: "relevance" with no words to rank by is newest first.
     sorted_by: str = "relevance"
@@ -133,6 +138,8 @@ class SearchResult:
             "hits": [h.to_dict() for h in self.hits],
             "facets": {k: [v.to_dict() for v in vs] for k, vs in self.facets.items()},
             "resolved": [r.to_dict() for r in self.resolved],
+            "expanded": [e.to_dict() for e in self.expanded],
+            "notes": list(self.notes),
             "suggestion": self.suggestion,
             "took_ms": round(self.took_ms, 2),
         }
@@ -284,8 +291,10 @@ class SearchEngine:
             total=total,
             hits=hits,
             facets=facets,
-            resolved=parsed.resolved + selection.resolved,
+            resolved=[r for r in parsed.resolved + selection.resolved if r.ids],
+            notes=[r.unknown for r in parsed.resolved + selection.resolved if r.unknown],
             suggestion=suggestion,
+            expanded=parsed.expanded,
             took_ms=(time.perf_counter() - started) * 1000,
             work=work.to_dict(),
             sorted_by=self._sorted_by(parsed, request),
@@ -331,7 +340,7 @@ class SearchEngine:
             parsed = self.parser.parse(query, languages)
         except BadQuery:
             return QueryTerms(analysed_words(query))
-        return QueryTerms((word for _, word, _, _ in parsed.words), parsed.languages)
+        return QueryTerms(parsed.terms(), parsed.languages)
 
     def counts(self, facet: str) -> list[FacetValue]:
         """Documents per value of a facet over the whole archive, every value (browse
@@ -380,7 +389,7 @@ class SearchEngine:
                         ) from None
                     selection.resolved.append(resolved)
                     ids.extend(resolved.ids)
-                    shown.append(resolved.ids[0])
+                    shown.extend(resolved.ids[:1])  # none for a name no record bears
                 mask = snap.facets[name].mask_for(ids, snap.size)
                 if which == "include":
                     selection.include[name] = mask
@@ -423,6 +432,10 @@ class SearchEngine:
         wanted = request.offset + request.page_size if limit == -1 else limit
         if request.sort == "relevance" and words:
             scores = snap.scores(words, matched, work)
+            variants = [v for v in dict.fromkeys(parsed.variants) if v not in set(words)]
+            if variants:
+                # A variant from the synonym list counts half: the words typed rank first.
+                scores += VARIANT_WEIGHT * snap.scores(variants, matched, work)
             docs = np.flatnonzero(matched)
             doc_scores = scores[docs]
             if wanted is not None and wanted < len(docs):
@@ -438,7 +451,7 @@ class SearchEngine:
     def _hits(
         self, snap: Snapshot, parsed: ParsedQuery, docs: np.ndarray, scores: np.ndarray | None
     ) -> list[Hit]:
-        stems = QueryTerms((w for _, w, _, _ in parsed.words), parsed.languages)
+        stems = QueryTerms(parsed.terms(), parsed.languages)
         hits = []
         for i, docnum in enumerate(docs.tolist()):
             stored = snap.stored_fields(docnum)

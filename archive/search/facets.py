@@ -2,8 +2,9 @@
 
 Counting itself is one `bincount` per facet (archive.search.snapshot); this module turns counts
 into `FacetValue` lists: labelled from the registers, ordered (most documents first; years
-newest first; treaties as their hierarchy, groups holding their members in the register's
-own order, so the Geneva Conventions read I, II, III, IV; persons by surname), with the values
+newest first; treaties and places as their hierarchy, groups holding their members in the
+register's own order, so the Geneva Conventions read I, II, III, IV, regions their towns;
+persons by surname), with the values
 the request selected or excluded always present, even at zero.
 """
 
@@ -14,12 +15,15 @@ from typing import Any
 
 import numpy as np
 
-from archive.document import Registers
+from archive.document import Register, Registers
 from archive.search.query import value_label
 from archive.search.snapshot import FacetArrays
 
 FACET_LIMIT = 30  # values shown per facet (selected and excluded ones always are)
 NESTED_OR_ORDERED = ("treaty", "year")  # shown whole: a hierarchy, a time line
+# Facets shown as the hierarchy of their register (the places cut to the top values first:
+# a place counts under what it lies within, so those come first anyway).
+HIERARCHIES = {"treaty": "treaty", "place": "place"}
 
 
 class FacetLabels:
@@ -107,7 +111,8 @@ def facet_list(
         )
         for value, count in found.items()
     }
-    top = _treaty_tree(items, labels) if name == "treaty" else list(items.values())
+    hierarchy = HIERARCHIES.get(name)
+    top = _tree(items, labels, hierarchy) if hierarchy else list(items.values())
     if name == "year":
         top.sort(key=lambda v: v.value, reverse=True)
     else:
@@ -122,18 +127,28 @@ def facet_list(
     return top
 
 
-def _treaty_tree(items: dict[str, FacetValue], labels: FacetLabels) -> list[FacetValue]:
-    """Nest each treaty under its group or parent when that is among the values, the
-    members in the register's order."""
+def _tree(items: dict[str, FacetValue], labels: FacetLabels, kind: str) -> list[FacetValue]:
+    """Nest each value under the nearest record it lies within that is among the values
+    (a treaty under its group or parent, a town under its region or country). A group's
+    members keep the register's own order (the Geneva Conventions read I, II, III, IV); a
+    region's places go by count, as the facet's top level does."""
+    register = labels.registers.by_kind(kind)
     top = []
     for value, item in items.items():
-        treaty = labels.registers.treaties.records.get(value)
-        parent = treaty.parent if treaty is not None else None
+        record = register.records.get(value)
+        parent = getattr(record, "parent", None)
+        seen = {value}
+        while parent is not None and parent not in items and parent not in seen:
+            seen.add(parent)
+            parent = getattr(register.records.get(parent), "parent", None)
         if parent is not None and parent in items:
             items[parent].children.append(item)
         else:
             top.append(item)
-    rank = labels.treaty_rank
+    rank = labels.treaty_rank if kind == "treaty" else None
     for item in items.values():
-        item.children.sort(key=lambda v: (rank.get(v.value, len(rank)), v.label.casefold()))
+        if rank is not None:
+            item.children.sort(key=lambda v: (rank.get(v.value, len(rank)), v.label.casefold()))
+        else:
+            item.children.sort(key=lambda v: (-v.count, v.label.casefold()))
     return top

@@ -46,9 +46,11 @@ from archive.storage import Corpus
 # exact terms for special spellings; names folded and unstemmed, with Latin keys for other
 # scripts (analysis.py); and each document stores whether it is a catalogue record.
 # Format 6: the two format-5 indexes merged, so that neither branch's is ever read as it.
-# Format 7 (several branches at once): the articles cited (`article` field: `49`,
+# Format 7 (three branches at once): the articles cited (`article` field: `49`,
 # `gc-1949-iv/49`, ...); each document stores what a result line shows of it (signatories'
-# names, issuers, treaties cited, how certain its date is), so a hit needs no document read.
+# names, issuers, treaties cited, how certain its date is), so a hit needs no document read;
+# a document counts under the places its places lie within (Aghdam: Karabakh, Azerbaijan),
+# as under the groups of the treaties it cites.
 # Format 8: those branches merged, so that no branch's format-7 index is ever read as it.
 INDEX_FORMAT = 8
 
@@ -135,7 +137,9 @@ def facet_values(doc: Document, registers: Registers) -> dict[str, list[str]]:
         "signatory": signatory_ids(doc),
         "org": list(doc.organisations),
         "addressee": list(dict.fromkeys(a.ref for a in doc.addressees)),
-        "place": list(doc.places),
+        # A place counts under the regions and country it lies within (Aghdam: Karabakh,
+        # Azerbaijan), as a treaty under its group: index format 7.
+        "place": registers.places.with_ancestors(list(doc.places)),
         "type": [doc.doc_type] if doc.doc_type else [],
         "lang": [doc.lang] if doc.lang else [],
         "year": [str(y) for y in years],

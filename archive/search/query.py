@@ -8,9 +8,11 @@
   each word folded (Mirzəyev = Mirzayev = mirzayev) and analysed in every language the
   index holds (or the languages the `lang` filter picks) and unstemmed: its terms in each
   language are alternatives (archive.search.analysis);
+- a word or phrase the domain's synonym list knows (archive.search.synonyms) is ORed with
+  its variants: `mine` also finds *minefield* and *landmine*, `UXO` *unexploded ordnance*;
 - `exact:word` or `exact:"a phrase"` (and the whole query with `exact=True`) keeps the
-  special letters: `exact:Mirzəyev` finds that spelling only, `exact:Mirzayev` texts that
-  hold the plain spelling;
+  special letters and leaves the synonyms out: `exact:Mirzəyev` finds that spelling only,
+  `exact:Mirzayev` texts that hold the plain spelling, `exact:mine` no minefields;
 - `treaty:`, `signatory:`, `org:`, `addressee:`, `place:` values are ids or any name the
   registers know, resolved to ids (`treaty:"Ottawa Treaty"` == `treaty:apmbc-1997`), and a
   treaty query also matches the members of a group; an ambiguous or unknown name is a
@@ -36,6 +38,7 @@ from whoosh.fields import TEXT, Schema
 from whoosh.qparser import MultifieldParser
 
 from archive.document import (
+    HierarchicalRegister,
     Record,
     Register,
     Registers,
@@ -45,7 +48,7 @@ from archive.document import (
     normalize_name,
     parse_iso,
 )
-from archive.errors import ArchiveError, BadQuery
+from archive.errors import ArchiveError, BadQuery, UnknownName
 from archive.search.analysis import (
     DEFAULT_LANGUAGE,
     NEUTRAL,
@@ -57,6 +60,7 @@ from archive.search.analysis import (
 )
 from archive.search.index import TEXT_FIELDS
 from archive.search.limits import QueryTooCostly, SearchLimits
+from archive.search.synonyms import Expansion, Synonyms, analysed, shipped
 
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 200
@@ -128,6 +132,8 @@ class Resolved:
     text: str
     ids: tuple[str, ...]
     labels: tuple[str, ...]
+    # A name no record bears: no ids, and this note for the reader (0 results, not an error).
+    unknown: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -149,6 +155,14 @@ class ParsedQuery:
     words: list[tuple[str, str, int | None, int | None]] = field(default_factory=list)
     languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)
     exact: bool = False  # every word spelt as typed (the `exact` switch)
+    expanded: list[Expansion] = field(default_factory=list)  # synonyms also searched
+    # The terms of those synonyms (field, term): ranked below the words typed, marked in
+    # snippets like them.
+    variants: list[tuple[str, str]] = field(default_factory=list)
+
+    def terms(self) -> list[str]:
+        """Every term a document may match the free text by: the words, then the variants."""
+        return [w for _, w, _, _ in self.words] + [t for _, t in self.variants]
 
     @property
     def matches_all(self) -> bool:
@@ -189,17 +203,32 @@ class ValueResolver:
         text = text.strip()
         if not text:
             raise BadQuery(f"{field_name}: needs a value")
-        if field_name in REGISTER_FIELDS:
-            register = self.registers.by_kind(REGISTER_FIELDS[field_name])
-            record = _resolve_in(register, text, field_name)
+        if field_name == ARTICLE_FIELD:
+            return self.article(text)
+        if field_name == "treaty":
+            # The treaties are a short list everyone cites by a few names: an unknown one
+            # is a slip, refused with the closest names.
+            record = _resolve_in(self.registers.treaties, text, field_name)
+            ids = self.registers.treaties.query_ids(record.id)
+            return Resolved(field_name, text, tuple(ids), (record.label,))
+        if field_name in (*REGISTER_FIELDS, "addressee"):
+            # People, bodies and places the registers lack are many: a search for one finds
+            # nothing, and says why (a note beside 0 results, not an error page).
+            try:
+                if field_name == "addressee":
+                    return self._addressee(text)
+                register = self.registers.by_kind(REGISTER_FIELDS[field_name])
+                record = _resolve_in(register, text, field_name)
+            except UnknownName as exc:
+                return Resolved(
+                    field_name, text, (), (), unknown=_unknown_note(field_name, text, exc)
+                )
             ids = (
-                self.registers.treaties.query_ids(record.id)
-                if field_name == "treaty"
+                register.query_ids(record.id)
+                if isinstance(register, HierarchicalRegister)
                 else [record.id]
             )
             return Resolved(field_name, text, tuple(ids), (record.label,))
-        if field_name == "addressee":
-            return self._addressee(text)
         if field_name == "type":
             value = normalize_name(text).replace(" ", "-")
             if value not in self.types:
@@ -279,7 +308,7 @@ class ValueResolver:
             )
         close = [n for kind in kinds for n in self.registers.by_kind(kind).close_matches(text, 2)]
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
-        raise BadQuery(f"unknown addressee {text!r}.{hint}", suggestions=close)
+        raise UnknownName(f"unknown addressee {text!r}.{hint}", suggestions=close)
 
     def date_span(self, start: str | None, end: str | None) -> DateOverlap:
         """`date:` bounds as days: a partial date stands for the whole period it names."""
@@ -325,6 +354,20 @@ def _article_readings(text: str) -> list[tuple[str, str]]:
     # Bare numbers: the last token first (`GC4 49`), then the first (`49 GC4`).
     bare.sort(key=lambda r: not text.rstrip().endswith(r[0]))
     return list(dict.fromkeys(worded + bare))
+_KIND_WORDS = {
+    "signatory": "person",
+    "org": "organisation",
+    "place": "place",
+    "addressee": "organisation, person or place",
+}
+
+
+def _unknown_note(field_name: str, text: str, exc: UnknownName) -> str:
+    close = f" Did you mean: {', '.join(exc.suggestions)}?" if exc.suggestions else ""
+    return (
+        f"{field_name}:{text}: no {_KIND_WORDS[field_name]} of the registers is called "
+        f"{text!r}, so no document is recorded under that name.{close}"
+    )
 
 
 def _resolve_in(register: Register, text: str, field_name: str) -> Record:
@@ -334,7 +377,7 @@ def _resolve_in(register: Register, text: str, field_name: str) -> Record:
         message = exc.message
         if not message.startswith(field_name):
             message = f"{field_name}: {message}"
-        raise BadQuery(message, suggestions=exc.suggestions) from None
+        raise type(exc)(message, suggestions=exc.suggestions) from None
 
 
 def _query_schema() -> Schema:
@@ -351,9 +394,15 @@ def _query_schema() -> Schema:
 class QueryParser:
     """Parses query strings for one set of registers. Cheap to call; build it once."""
 
-    def __init__(self, registers: Registers, limits: SearchLimits | None = None) -> None:
+    def __init__(
+        self,
+        registers: Registers,
+        limits: SearchLimits | None = None,
+        synonyms: Synonyms | None = None,
+    ) -> None:
         self.resolver = ValueResolver(registers)
         self.limits = limits or SearchLimits()
+        self.synonyms = synonyms if synonyms is not None else shipped()
         self.parser = MultifieldParser(list(TEXT_FIELDS), _query_schema())
 
     def languages(self, present: Iterable[str], picked: Iterable[str] = ()) -> tuple[str, ...]:
@@ -384,6 +433,8 @@ class QueryParser:
             raise BadQuery(f"the query is longer than {MAX_QUERY_CHARS} characters")
         _check_syntax(text)
         rewritten, origin = _minus_to_not(text)
+        if not exact:
+            rewritten, origin = self._quote_entries(rewritten, origin, langs)
         try:
             parsed = self.parser.parse(rewritten)
         except ArchiveError:
@@ -408,6 +459,74 @@ class QueryParser:
             raise QueryTooCostly(f"the query has more than {MAX_CLAUSES} terms")
         self._check_cost(result.query)
         return result
+
+    def _quote_entries(
+        self, text: str, origin: list[int], langs: tuple[str, ...]
+    ) -> tuple[str, list[int]]:
+        """Put quotes around a run of plain words that is an entry of several words in the
+        synonym list (`unexploded ordnance`, `anti-personnel mine`): Whoosh would split it
+        into separate words before the list could see it. The run is then a phrase, which
+        is what it names. Words after NOT, fielded words and operators are left alone."""
+        longest = self.synonyms.longest(langs)
+        if longest < 2:
+            return text, origin
+        chunks: list[tuple[int, int, list[str]]] = []  # start, end, words of plain chunks
+        runs: list[list[tuple[int, int, list[str]]]] = []
+        in_quote = False
+        previous = ""
+        for match in re.finditer(r'"|[^\s"]+', text):
+            token = match.group()
+            if token == '"':
+                in_quote = not in_quote
+                runs.append(chunks)
+                chunks = []
+                continue
+            plain = (
+                not in_quote
+                and previous != "NOT"
+                and token not in ("AND", "OR", "NOT")
+                and re.fullmatch(r"\w[\w.'’-]*", token) is not None
+            )
+            previous = token
+            if plain:
+                chunks.append((match.start(), match.end(), TOKEN_RE.findall(lower(token))))
+            else:
+                runs.append(chunks)
+                chunks = []
+        runs.append(chunks)
+        spans: list[tuple[int, int]] = []
+        for run in runs:
+            i = 0
+            while i < len(run):
+                found = None
+                # An entry has at most `longest` indexed words (and as many stop words, at
+                # most, between them): no longer window is worth analysing, which keeps a
+                # query of 200 words cheap.
+                for j in range(min(len(run), i + 2 * longest), i, -1):
+                    words = [w for c in run[i:j] for w in c[2]]
+                    if (
+                        2 <= len(words) <= 2 * longest
+                        and _kept_everywhere(words[0], langs)
+                        and _kept_everywhere(words[-1], langs)
+                        and self.synonyms.is_entry(langs, words)
+                    ):
+                        found = j
+                        break
+                if found is None:
+                    i += 1
+                    continue
+                spans.append((run[i][0], run[found - 1][1]))
+                i = found
+        if not spans:
+            return text, origin
+        out, where, last = [], [], 0
+        for start, end in spans:
+            out += [text[last:start], '"', text[start:end], '"']
+            where += [*origin[last:start], origin[start], *origin[start:end], origin[end]]
+            last = end
+        out.append(text[last:])
+        where += origin[last:]
+        return "".join(out), where
 
     def _check_cost(self, q: wq.Query) -> None:
         """Refuse, before anything is read, what would cost too much however small the
@@ -473,11 +592,10 @@ class QueryParser:
         value = " ".join(q.words) if isinstance(q, wq.Phrase) else q.text
         if fieldname == "date":
             return self.resolver.date_span(value, value)
-        if fieldname == ARTICLE_FIELD:
-            resolved = self.resolver.article(value)
-        else:
-            resolved = self.resolver.resolve(fieldname, value)
+        resolved = self.resolver.resolve(fieldname, value)
         out.resolved.append(resolved)
+        if not resolved.ids:  # a name no record bears: no document (a term none holds)
+            return wq.Term(fieldname, "\0unknown")
         terms = [wq.Term(fieldname, i) for i in resolved.ids]
         return terms[0] if len(terms) == 1 else wq.Or(terms)
 
@@ -493,9 +611,16 @@ class QueryParser:
         if isinstance(q, wq.Term):
             where = (getattr(q, "startchar", None), getattr(q, "endchar", None))
             words = [lower(q.text)]
+            # A stop word is no word to require of a text in a language that drops it:
+            # `victims of mines` asked for "of" in the names, and in the Russian terms of
+            # English texts, and found almost none of the texts that say it.
+            stopped = [c for c in out.languages if not language(c).query_terms(words[0], False)]
+            if len(stopped) == len(out.languages):
+                return wq.NullQuery
         else:
             where = (None, None)
             words = [lower(w) for w in q.words]
+            stopped = []
         # Names are analysed neutrally (folded, unstemmed), whatever the text's language,
         # and a name in another script also stands for its Latin letters (Мирзаев: mirzaev).
         names = fieldname == NAMES_FIELD
@@ -525,10 +650,42 @@ class QueryParser:
                         out.words.append((fieldname, terms[0], *where))
                     else:
                         out.words.extend((fieldname, t, None, None) for t in terms)
+            if not names and not exact:
+                self._synonyms(code, fieldname, words, alternatives, out, negated)
         if not alternatives:
             return wq.NullQuery
+        if not names:
+            # ... but of a text in a language that keeps it: texts in the others pass.
+            alternatives |= {("\0lang", c): wq.Term("lang", c) for c in stopped}
         leaves = list(alternatives.values())
         return leaves[0] if len(leaves) == 1 else wq.Or(leaves)
+
+    def _synonyms(
+        self,
+        code: str,
+        fieldname: str,
+        words: list[str],
+        alternatives: dict[tuple[str, ...], wq.Query],
+        out: ParsedQuery,
+        negated: bool,
+    ) -> None:
+        """Add the variants the synonym list gives for `words` in language `code` to a
+        text leaf's `alternatives` (each entry a word or a phrase of this language)."""
+        also = self.synonyms.also(code, analysed(code, " ".join(words)))
+        for entry in also:
+            terms = analysed(code, entry)
+            if terms in alternatives:
+                continue
+            alternatives[terms] = (
+                wq.Term(fieldname, terms[0])
+                if len(terms) == 1
+                else wq.Phrase(fieldname, list(terms), slop=1)
+            )
+            if not negated:
+                out.variants.extend((fieldname, t) for t in terms)
+        typed = " ".join(words)
+        if also and not any(e.text == typed for e in out.expanded):
+            out.expanded.append(Expansion(typed, also))
 
     def _range(self, q: wq.TermRange) -> wq.Query:
         fieldname = q.field()
@@ -541,6 +698,12 @@ class QueryParser:
         if fieldname not in QUERY_FIELDS:
             raise BadQuery(_unknown_field_message(fieldname))
         raise BadQuery(f"{fieldname}: ranges work for date: and year: only")
+
+
+def _kept_everywhere(word: str, langs: tuple[str, ...]) -> bool:
+    """Whether no language of the query drops `word` (an entry's run starts and ends on a
+    word, not on "the" or "in")."""
+    return all(analysed(code, word) for code in langs)
 
 
 def _count_clauses(q: wq.Query) -> int:

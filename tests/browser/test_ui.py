@@ -109,10 +109,55 @@ def test_keyboard_reaches_the_search_box_and_submits(page, live_server):
     assert page.locator("a.hit-title").count() == 1
 
 
-@pytest.mark.parametrize("path", ["/", f"/doc/{SEED_ID}", "/treaties", "/treaty/gc-1949"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", f"/doc/{SEED_ID}", f"/doc/{SEED_ID}?style=oscola", "/treaties", "/treaty/gc-1949"],
+)
 def test_readable_on_a_phone_without_sideways_scrolling(browser, live_server, path):
     context = browser.new_context(viewport={"width": 375, "height": 800})
     page = context.new_page()
     page.goto(live_server + path)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    context.close()
+
+
+def test_the_cite_box_copies_the_reference_by_keyboard(browser, live_server):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server}/doc/{SEED_ID}")
+    # Choosing a style shows it at once (the script submits the form).
+    page.select_option("#cite-style", "apa")
+    page.wait_for_url(re.compile(r"style=apa"))
+    reference = page.locator("#citation-text")
+    assert reference.inner_text().startswith("Mirzayev, U., Karimoglu, R.")
+    button = page.get_by_role("button", name="Copy the reference")
+    assert button.is_visible()
+    # Reached with Tab alone, pressed with Enter, then with Space.
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('copy')"):
+            break
+    else:
+        pytest.fail("Tab never reached the copy button")
+    expected = " ".join(reference.inner_text().split())
+    page.keyboard.press("Enter")
+    page.locator(".copied").filter(has_text="Copied").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == expected
+    assert f"/doc/{SEED_ID}/v1" in expected
+    page.evaluate("navigator.clipboard.writeText('')")
+    page.keyboard.press("Space")
+    page.wait_for_function("navigator.clipboard.readText().then(t => t.length > 0)")
+    assert page.evaluate("navigator.clipboard.readText()") == expected
+    # The URL keeps together at a phone's width: no line ends at one of its hyphens.
+    page.set_viewport_size({"width": 375, "height": 800})
+    tops = page.evaluate(
+        """() => [...document.querySelectorAll('#citation-text .url-part')].map(part => {
+               const rects = part.getClientRects();
+               return rects.length;
+           })"""
+    )
+    assert tops and all(n == 1 for n in tops), tops
+    assert errors == []
     context.close()
