@@ -77,8 +77,8 @@ def check(validator: Draft202012Validator, data: Any, where: str) -> None:
 def test_every_schema_is_a_valid_draft_2020_12_schema():
     names = sorted(p.stem for p in SCHEMA_DIR.glob("*.json"))
     assert names == [
-        "compare",
         "citation",
+        "compare",
         "csl-items",
         "document",
         "document-page",

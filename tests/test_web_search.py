@@ -489,6 +489,8 @@ def test_record_pages_list_documents_as_the_search_does(client):
     html = client.get("/treaty/gc-1949").get_data(as_text=True)
     assert '<p class="hit-by">Signed by Umud Mirzayev, Rey Karimoglu' in html
     assert '<span class="uncertain">uncertain date</span>' in html
+
+
 def test_the_page_says_which_variants_were_searched_and_links_the_exact_search(client):
     html = client.get("/?q=mine+maps").get_data(as_text=True)
     assert "petition-minefield-maps-2021" in hit_ids(html)

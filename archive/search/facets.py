@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from archive.document import Register, Registers
+from archive.document import Registers
 from archive.search.query import value_label
 from archive.search.snapshot import FacetArrays
 

@@ -354,6 +354,8 @@ def _article_readings(text: str) -> list[tuple[str, str]]:
     # Bare numbers: the last token first (`GC4 49`), then the first (`49 GC4`).
     bare.sort(key=lambda r: not text.rstrip().endswith(r[0]))
     return list(dict.fromkeys(worded + bare))
+
+
 _KIND_WORDS = {
     "signatory": "person",
     "org": "organisation",
