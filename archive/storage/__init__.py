@@ -37,6 +37,15 @@ from archive.storage.registers import (
     register_history_dir,
     register_integrity_problems,
 )
+from archive.storage.replica import (
+    CopyCounts,
+    NotAReplica,
+    Replica,
+    copy_corpus,
+    file_listing,
+    mirror_files,
+    replica_of,
+)
 from archive.storage.stats import corpus_figures
 from archive.storage.store import (
     AddOutcome,
@@ -52,13 +61,16 @@ from archive.storage.store import (
 
 __all__ = [
     "AddOutcome",
+    "CopyCounts",
     "Corpus",
     "DraftReview",
     "FixityReport",
     "ModelCache",
+    "NotAReplica",
     "RecordVersion",
     "RegisterChange",
     "RegisterFile",
+    "Replica",
     "Withdrawal",
     "add",
     "add_documents",
@@ -68,15 +80,19 @@ __all__ = [
     "change_registers",
     "check_kind",
     "connect_cache",
+    "copy_corpus",
     "corpus_figures",
     "corpus_validator",
+    "file_listing",
     "merge_records",
+    "mirror_files",
     "record_history",
     "recover_pending",
     "recover_pending_registers",
     "recover_registers",
     "register_history_dir",
     "register_integrity_problems",
+    "replica_of",
     "review_draft",
     "unnamed_atomic_writer",
     "verify",
