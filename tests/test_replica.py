@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from archive.cli import main
 from archive.config import PROJECT_ROOT
+from archive.publish import token_key
 from archive.search import publish_replica, update_documents, update_index
 from archive.search.replica import STEPS
 from archive.storage import Corpus, replica_of, withdraw
@@ -197,6 +198,8 @@ def test_the_cli_publishes_and_the_replica_never_updates_its_own_index(writer, t
     result = cli(writer, "replicate", str(target), "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["documents"] == len(Corpus(writer).ids())
+    # Every host signs OAI-PMH resumption tokens with the writer's key.
+    assert token_key(target / "instance") == token_key(writer.instance)
     reader = reader_config(writer, target)
     before = snapshot(target / "instance" / "index")
     # Touched files would make an index update re-hash and record them in the replica.

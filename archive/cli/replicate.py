@@ -11,6 +11,8 @@ import click
 from archive.cli.group import main, pass_config, reports_errors
 from archive.config import Config
 
+TOKEN_KEY = "oai-token.key"  # archive.publish.oai.tokens.KEY_FILE (tests/test_replica.py)
+
 
 @main.command("replicate")
 @click.argument("target", type=click.Path(path_type=Path, file_okay=False))
@@ -33,9 +35,13 @@ def replicate(config: Config, target: Path, wait: float, as_json: bool) -> None:
     the new one. A folder that is not a replica is refused, and so is a replica that
     another publication is writing.
     """
+    from archive.publish import token_key
     from archive.search import publish_replica
 
-    report = publish_replica(config, target, wait=wait)
+    # Every host signs and reads OAI-PMH resumption tokens with the writer's key: a
+    # harvester's next page may be asked of another host.
+    token_key(config.instance)
+    report = publish_replica(config, target, wait=wait, instance_files=[TOKEN_KEY])
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:

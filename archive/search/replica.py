@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,7 @@ from archive.storage import (
     atomic_write,
     copy_corpus,
     file_listing,
+    mirror_file,
     mirror_files,
 )
 
@@ -93,12 +94,17 @@ def publish_replica(
     target: Path,
     *,
     wait: float = 30.0,
+    instance_files: Iterable[str] = (),
     after_step: Callable[[str], None] | None = None,
 ) -> PublishReport:
     """Bring the replica in `target` in step with the writer's corpus and index (creating
     it in a new or empty folder). Refuses (NotAReplica) a folder that is not a replica, and
     (Conflict) a replica another publication or a change of its own corpus is writing,
-    or a writer whose locks stay held for `wait` seconds (a rebuild under way)."""
+    or a writer whose locks stay held for `wait` seconds (a rebuild under way).
+
+    `instance_files` are files of the writer's instance folder that every host must share
+    (the key that signs OAI-PMH resumption tokens: a harvester's next request may reach
+    another host); they are copied with the corpus."""
     started = time.perf_counter()
     replica = Replica(target)
     replica.claim(config)
@@ -116,6 +122,8 @@ def publish_replica(
         step = after_step or (lambda name: None)
 
         copy_corpus(config, replica, counts)
+        for name in instance_files:
+            mirror_file(config.instance / name, replica.config.instance / name, counts)
         step("corpus")
         toc, switched, names = _copy_generation(folder, replica, counts, step)
         _remove_stale(replica, folder.name, names, state, counts)

@@ -43,6 +43,7 @@ from archive.storage.replica import (
     Replica,
     copy_corpus,
     file_listing,
+    mirror_file,
     mirror_files,
     replica_of,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "corpus_validator",
     "file_listing",
     "merge_records",
+    "mirror_file",
     "mirror_files",
     "record_history",
     "recover_pending",
