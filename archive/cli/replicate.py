@@ -23,10 +23,15 @@ TOKEN_KEY = "oai-token.key"  # archive.publish.oai.tokens.KEY_FILE (tests/test_r
     type=click.FloatRange(0),
     help="Seconds to wait for a change or an index update under way on the writer.",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Compare every corpus file, not only the versions stored since the last publication.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print what was published as JSON.")
 @pass_config
 @reports_errors
-def replicate(config: Config, target: Path, wait: float, as_json: bool) -> None:
+def replicate(config: Config, target: Path, wait: float, full: bool, as_json: bool) -> None:
     """Publish the corpus and its search index to the replica in TARGET (a new or empty
     folder becomes one), copying only what changed.
 
@@ -41,7 +46,7 @@ def replicate(config: Config, target: Path, wait: float, as_json: bool) -> None:
     # Every host signs and reads OAI-PMH resumption tokens with the writer's key: a
     # harvester's next page may be asked of another host.
     token_key(config.instance)
-    report = publish_replica(config, target, wait=wait, instance_files=[TOKEN_KEY])
+    report = publish_replica(config, target, wait=wait, instance_files=[TOKEN_KEY], full=full)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:

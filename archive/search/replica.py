@@ -95,6 +95,7 @@ def publish_replica(
     *,
     wait: float = 30.0,
     instance_files: Iterable[str] = (),
+    full: bool = False,
     after_step: Callable[[str], None] | None = None,
 ) -> PublishReport:
     """Bring the replica in `target` in step with the writer's corpus and index (creating
@@ -121,7 +122,8 @@ def publish_replica(
         replica.record(state)
         step = after_step or (lambda name: None)
 
-        copy_corpus(config, replica, counts)
+        state.update(copy_corpus(config, replica, counts, full=full))
+        replica.record(state)  # the corpus is the writer's now, up to this fixity.jsonl
         for name in instance_files:
             mirror_file(config.instance / name, replica.config.instance / name, counts)
         step("corpus")
@@ -165,11 +167,11 @@ def _copy_generation(
     meta = [n for n in _META if n in files]
     data = sorted(set(files) - set(tocs) - set(meta))
     into = replica.config.index_dir / folder.name
-    mirror_files(folder, into, counts, data, remove=False)
+    mirror_files(folder, into, counts, data)
     step("segments")
-    mirror_files(folder, into, counts, tocs, remove=False)
+    mirror_files(folder, into, counts, tocs)
     step("toc")
-    mirror_files(folder, into, counts, meta, remove=False)
+    mirror_files(folder, into, counts, meta)
     step("manifest")
     pointer = replica.config.index_dir / _CURRENT
     try:
@@ -195,7 +197,9 @@ def _remove_stale(
         if other.is_dir() and other.name not in kept:
             _remove_tree(other, counts)
     last = set(previous.get("index_files", ())) if previous.get("generation") == live else set()
-    mine, _ = file_listing(index_dir / live)
+    mine, temps = file_listing(index_dir / live)
+    for temp in temps:
+        temp.unlink(missing_ok=True)
     for name in mine:
         if "/" not in name and name not in names and name not in last:
             (index_dir / live / name).unlink(missing_ok=True)
