@@ -215,3 +215,18 @@ def test_the_cli_publishes_and_the_replica_never_updates_its_own_index(writer, t
     assert indexed.exit_code == 0, indexed.output
     assert "is a replica of" in indexed.output
     assert snapshot(target / "instance" / "index") == before
+
+
+def test_fixity_is_appended_and_copied_whole_when_the_replica_parted_from_it(writer, target):
+    publish_replica(writer, target)
+    mine, theirs = target / "corpus" / "fixity.jsonl", writer.corpus / "fixity.jsonl"
+    inode = mine.stat().st_ino
+    add_on_writer(writer)
+    publish_replica(writer, target)
+    assert mine.stat().st_ino == inode  # appended, as the writer appends it
+    assert mine.read_bytes() == theirs.read_bytes()
+    mine.write_bytes(b"")  # damaged on the replica: the next publication compares all
+    (target / "corpus" / "documents" / f"{NEW_ID}.xml").unlink()
+    publish_replica(writer, target)
+    assert mine.read_bytes() == theirs.read_bytes()
+    assert (target / "corpus" / "documents" / f"{NEW_ID}.xml").exists()

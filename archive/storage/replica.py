@@ -260,9 +260,8 @@ def copy_file(source: Path, target: Path) -> int:
 
 
 def mirror_file(source: Path, target: Path, counts: CopyCounts) -> None:
-    """One file (fixity.jsonl): copied whole when it differs, removed when the writer has
-    none. Appended on the writer, it is replaced on the replica (a new inode, which the
-    replica's readers notice and read again)."""
+    """One file (the OAI-PMH token key): copied when it differs, removed when the writer
+    has none."""
     try:
         theirs = source.stat()
     except FileNotFoundError:
@@ -341,14 +340,14 @@ def copy_corpus(
     after one add costs the same at 10,000 documents as at 1,000,000); the small folders
     (registers, withdrawals) are compared whole. `full` compares every file again (a
     replica whose files were touched by other means)."""
-    fixity = source.corpus / FIXITY
-    data = fixity.read_bytes() if fixity.exists() else b""
-    data = data[: data.rfind(b"\n") + 1]  # a line cut short is no record yet
-    ids = None if full else _stored_since(replica, data)
+    log = _FixityLog.read(source.corpus / FIXITY, None if full else replica.state())
+    ids = log.stored_since(replica.config.corpus / FIXITY)
+    if ids is None and log.since is not None:
+        log = _FixityLog.read(source.corpus / FIXITY, None)  # the whole file, copied whole
     for part in CORPUS_PARTS:
         theirs, mine = source.corpus / part, replica.config.corpus / part
         if part == FIXITY:
-            _append_or_copy(data, mine, replica.state().get("fixity_size"), counts)
+            log.copy_to(mine, appending=ids is not None, counts=counts)
         elif part == "versions" and ids is not None:
             mirror_files(theirs, mine, counts, [f"{i}/{n}.xml" for i, n in ids])
         elif part == "documents" and ids is not None:
@@ -361,52 +360,87 @@ def copy_corpus(
                     counts.removed += 1
         else:
             mirror_files(theirs, mine, counts)
-    return {"fixity_size": len(data), "fixity_tail": data[-4096:].decode("utf-8", "replace")}
+    return {"fixity_size": log.size, "fixity_tail": log.tail}
 
 
-def _stored_since(replica: Replica, data: bytes) -> list[tuple[str, int]] | None:
-    """(id, version) of each fixity line after those the replica was last given, or None
-    when that cannot be known (a first copy, a replica whose copy differs from what it
-    was given, a writer whose file is not the one copied before): then every file is
-    compared."""
-    state = replica.state()
-    size, tail = state.get("fixity_size"), state.get("fixity_tail")
-    if not isinstance(size, int) or not isinstance(tail, str) or size > len(data):
-        return None
-    if data[:size][-4096:].decode("utf-8", "replace") != tail:
-        return None
-    mine = replica.config.corpus / FIXITY
-    if (mine.stat().st_size if mine.exists() else 0) != size:
-        return None
-    found = []
-    for line in data[size:].splitlines():
+@dataclass
+class _FixityLog:
+    """The writer's fixity.jsonl as a publication needs it: its whole lines, and, when
+    the replica's state says how much of it the replica was given and those bytes are
+    still the writer's, only what came after (read from there: the file is ~140 MB at a
+    million versions)."""
+
+    path: Path
+    size: int  # whole lines, in bytes
+    tail: str  # the last 4 KB of them, to know the file again next time
+    new: bytes  # the lines after the replica's, or the whole file
+    since: int | None  # where `new` starts, when the replica's part is known
+
+    @classmethod
+    def read(cls, path: Path, state: dict | None) -> _FixityLog:
         try:
-            record = json.loads(line)
-            found.append((check_id(str(record["id"])), int(record["version"])))
-        except (ValueError, KeyError, TypeError, NotFound):
-            continue  # a damaged line: `archive verify` reports it on the writer
-    return found
+            handle = open(path, "rb")  # noqa: SIM115 (closed below)
+        except FileNotFoundError:
+            return cls(path, 0, "", b"", None)
+        with handle:
+            end = os.fstat(handle.fileno()).st_size
+            given, known = (state or {}).get("fixity_size"), (state or {}).get("fixity_tail")
+            since = None
+            if isinstance(given, int) and isinstance(known, str) and given <= end:
+                start = max(0, given - 4096)
+                handle.seek(start)
+                if handle.read(given - start).decode("utf-8", "replace") == known:
+                    since = given
+            if since is None:
+                handle.seek(0)
+            data = handle.read(end - (since or 0))
+        data = data[: data.rfind(b"\n") + 1]  # a line cut short is no record yet
+        size = (since or 0) + len(data)
+        if since is None:
+            tail = data[-4096:]
+        else:
+            with open(path, "rb") as again:
+                again.seek(max(0, size - 4096))
+                tail = again.read(min(size, 4096))
+        return cls(path, size, tail.decode("utf-8", "replace"), data, since)
+
+    def stored_since(self, mine: Path) -> list[tuple[str, int]] | None:
+        """(id, version) of each line the replica was not given, or None when that cannot
+        be known (a first copy, a replica whose copy is not the part it was given, a
+        writer's file that is not the one copied before): every file is then compared."""
+        if self.since is None or _size(mine) != self.since:
+            return None
+        found = []
+        for line in self.new.splitlines():
+            try:
+                record = json.loads(line)
+                found.append((check_id(str(record["id"])), int(record["version"])))
+            except (ValueError, KeyError, TypeError, NotFound):
+                continue  # a damaged line: `archive verify` reports it on the writer
+        return found
+
+    def copy_to(self, mine: Path, *, appending: bool, counts: CopyCounts) -> None:
+        """The new lines appended, as the writer appends them (a reader ignores a line
+        cut short, and reads only the tail of a file that grew); or, when the replica's
+        part is not known to be the writer's, the whole file replaced."""
+        if appending:
+            if self.new:
+                with open(mine, "ab") as handle:
+                    handle.write(self.new)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                counts.files += 1
+                counts.bytes += len(self.new)
+            return
+        if _size(mine) == self.size and mine.read_bytes() == self.new:
+            return
+        write_atomic(mine, self.new)
+        counts.files += 1
+        counts.bytes += len(self.new)
 
 
-def _append_or_copy(data: bytes, target: Path, published: int | None, counts: CopyCounts) -> None:
-    """fixity.jsonl as the writer writes it: the new lines appended (a reader ignores a
-    line cut short, and reads only the tail of a file that grew), or the whole file
-    replaced when the replica's copy is not a prefix of it."""
+def _size(path: Path) -> int:
     try:
-        size = target.stat().st_size
+        return path.stat().st_size
     except FileNotFoundError:
-        size = -1
-    if published is not None and size == published and size <= len(data):
-        if size < len(data):
-            with open(target, "ab") as handle:
-                handle.write(data[size:])
-                handle.flush()
-                os.fsync(handle.fileno())
-            counts.files += 1
-            counts.bytes += len(data) - size
-        return
-    if size == len(data) and target.read_bytes() == data:
-        return
-    write_atomic(target, data)
-    counts.files += 1
-    counts.bytes += len(data)
+        return -1
