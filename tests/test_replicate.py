@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import main
-from archive.config import PROJECT_ROOT
+from archive.config import PROJECT_ROOT, Config
 from archive.publish import token_key
 from archive.search import publish_replica, update_documents, update_index
 from archive.search.replica import STEPS
@@ -230,3 +230,36 @@ def test_fixity_is_appended_and_copied_whole_when_the_replica_parted_from_it(wri
     publish_replica(writer, target)
     assert mine.read_bytes() == theirs.read_bytes()
     assert (target / "corpus" / "documents" / f"{NEW_ID}.xml").exists()
+
+
+@pytest.mark.slow
+def test_the_two_host_benchmark_runs_end_to_end(tmp_path):
+    """bench/two_hosts.py on a small generated corpus: two servers on two replicas, one
+    document added and published during the run, found by both."""
+    from bench.generate import generate_corpus
+
+    config = replace(
+        Config(), corpus=tmp_path / "writer" / "corpus", instance=tmp_path / "writer" / "i"
+    )
+    generate_corpus(config.corpus, 60)
+    update_index(config)
+    completed = subprocess.run(
+        [
+            *(sys.executable, "-m", "bench.two_hosts", "--corpus", str(config.corpus)),
+            *("--instance", str(config.instance), "--replicas", str(tmp_path / "replicas")),
+            *("--clients", "2", "--seconds", "6", "--think", "0.5", "--warmup", "0"),
+            *("--adds", "1", "--add-every", "1"),
+        ],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:] + completed.stdout[-2000:]
+    report = json.loads(completed.stdout)
+    assert report["errors"] == 0 and report["requests"] > 0
+    assert set(report["adds"][0]["visible_after_add_started_seconds"]) == {"host-a", "host-b"}
+    assert report["seeding"][0]["documents"] == 60
+    assert report["adds"][0]["publications"][0]["documents"] == 61
