@@ -67,7 +67,7 @@ def replica_of(instance: Path) -> str | None:
     (its index is then built here by `archive index`, not published to it)."""
     try:
         data = json.loads((instance / REPLICA_FILE).read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except OSError:  # none, or an instance folder that cannot exist (said by its caller)
         return None
     except ValueError:
         return "an unknown writer"
