@@ -45,6 +45,7 @@ COMMAND_MODULES = {
     "search": "search",
     "stats": "search",
     "export": "export",
+    "replicate": "replicate",
 }
 
 _HINTS = {

@@ -80,8 +80,19 @@ def check_instance(config: Config) -> None:
 
 def update_index_with_progress(config: Config, rebuild: bool = False) -> IndexReport:
     """Update the index with a progress bar on a terminal, reporting unreadable files."""
-    from archive.search import update_index
+    from archive.search import IndexReport, update_index
+    from archive.storage import replica_of
 
+    writer = replica_of(config.instance)
+    if writer is not None:
+        # A reader host's copy: its index is the writer's, published by `archive
+        # replicate`; built here it would part from the corpus it was published with.
+        click.echo(
+            f"{config.instance} is a replica of {writer}: its index is published by the "
+            "writer (`archive replicate`), not updated here",
+            err=True,
+        )
+        return IndexReport()
     check_instance(config)
     bar = _ProgressBar("Indexing")
     try:
