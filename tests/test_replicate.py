@@ -217,6 +217,30 @@ def test_the_cli_publishes_and_the_replica_never_updates_its_own_index(writer, t
     assert snapshot(target / "instance" / "index") == before
 
 
+def test_a_replica_refuses_changes_made_on_it(writer, target, tmp_path):
+    """Adds, withdrawals and register changes are the writer's: on a replica they would be
+    overwritten by the next publication, or leave its index naming documents the writer
+    never had. Each is refused, naming the replica's marker, and nothing changes."""
+    publish_replica(writer, target)
+    reader = reader_config(writer, target)
+    before = snapshot(target)
+    draft = tmp_path / "new.xml"
+    source = (reader.corpus / "documents" / f"{SEED_ID}.xml").read_text(encoding="utf-8")
+    draft.write_text(source.replace(SEED_ID, NEW_ID), encoding="utf-8")
+    person = tmp_path / "person.toml"
+    person.write_text('kind = "person"\nid = "zora-invented"\nname = "Zora Invented"\n')
+    attempts = [
+        ("add", str(draft), "-m", "made-up"),
+        ("withdraw", SEED_ID, "--reason", "made-up"),
+        ("register", "add", str(person), "-m", "made-up"),
+    ]
+    for args in attempts:
+        result = cli(reader, *args)
+        assert result.exit_code == 1, (args, result.output)
+        assert "is a replica" in result.output and "replica.json" in result.output, args
+    assert snapshot(target) == before
+
+
 def test_fixity_is_appended_and_copied_whole_when_the_replica_parted_from_it(writer, target):
     publish_replica(writer, target)
     mine, theirs = target / "corpus" / "fixity.jsonl", writer.corpus / "fixity.jsonl"

@@ -65,6 +65,7 @@ from archive.storage.store import (
     add,
     corpus_lock,
     corpus_validator,
+    refuse_on_replica,
     utc_now,
 )
 
@@ -123,6 +124,7 @@ def change_registers(
     if not files:
         return []
     when = now or utc_now()
+    refuse_on_replica(config)
     with corpus_lock(config):
         recover_registers(config)
         for register in files:

@@ -26,9 +26,8 @@ from pathlib import Path
 from archive.config import Config
 from archive.errors import ArchiveError, Conflict, NotFound
 from archive.storage.fsutil import TEMP_PREFIX, fsync_dir
-from archive.storage.store import JOURNAL_NAME, check_id, corpus_lock
+from archive.storage.store import JOURNAL_NAME, REPLICA_FILE, check_id, corpus_lock
 
-REPLICA_FILE = "replica.json"  # in the replica's instance folder
 _LOCK_FILE = ".replicate.lock"
 _TEMP = f"{TEMP_PREFIX}replica-"
 # Above this many files, one sync of the file systems instead of an fsync each.

@@ -55,6 +55,8 @@ from archive.storage.fsutil import TEMP_PREFIX, atomic_write, fsync_dir, remove_
 
 MAX_VERSION = 999_999  # far beyond any real history; keeps a version's file name short
 LOCK_NAME = ".lock"
+# In a replica's instance folder (archive.storage.replica): its corpus is the writer's copy.
+REPLICA_FILE = "replica.json"
 JOURNAL_NAME = ".journal.json"
 # Copies of current files that exist in no stored version, kept while a change is under way
 # so that a rollback can put them back (see `_apply`).
@@ -360,6 +362,19 @@ class Corpus:
 # --- writing: add and withdraw ---------------------------------------------------------
 
 
+def refuse_on_replica(config: Config) -> None:
+    """A replica's corpus is changed only by the writer's next `archive replicate`: a change
+    made on the replica itself would be overwritten there, or would make the replica's
+    index name documents the writer never had. So the archivist is told where to make it."""
+    marker = config.instance / REPLICA_FILE
+    if marker.exists():
+        raise ArchiveError(
+            f"{config.corpus} is a replica ({marker}): change the writer's corpus and run "
+            "`archive replicate` there",
+            path=marker,
+        )
+
+
 @contextlib.contextmanager
 def corpus_lock(config: Config) -> Iterator[None]:
     """Hold the corpus write lock; a second writer is refused at once with a clear message."""
@@ -547,6 +562,7 @@ def add(
     """
     paths = list(paths)
     stamp = now or utc_now()
+    refuse_on_replica(config)
     with corpus_lock(config):
         recover(config, on_change)
         _store_copied_in(config)
@@ -574,6 +590,7 @@ def withdraw(
     reason = " ".join(reason.split())
     if not reason:
         raise InvalidDocument([Problem("--reason", None, "a withdrawal needs a reason")])
+    refuse_on_replica(config)
     with corpus_lock(config):
         recover(config, on_change)
         _store_copied_in(config)
