@@ -432,7 +432,9 @@ class Snapshot:
             previous = keys
             if not len(previous):
                 return mask
-        mask[candidates[np.unique(previous >> POSITION_BITS)]] = True
+        # A candidate found at several positions is set several times: no np.unique (a
+        # sort, and numpy.ma imported on first use: ~60 ms for the first phrase).
+        mask[candidates[previous >> POSITION_BITS]] = True
         return mask
 
     def date_mask(self, q: DateOverlap) -> np.ndarray:
