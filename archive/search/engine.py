@@ -283,6 +283,19 @@ class SearchEngine:
             work=work.to_dict(),
         )
 
+    def top(self, request: SearchRequest) -> tuple[int, list[str]]:
+        """The total and the ids of the request's page, nothing else (no facets, snippets
+        or spelling check): what finding costs without the page around it, as the
+        benchmark's anchors are asked (bench/anchors.py)."""
+        work = Work(self.limits)
+        with self._using() as snap, work.reported():
+            parsed = self._parse(snap, request)
+            base = snap.mask(parsed.query, work) & self._date_mask(snap, request)
+            matched = self._apply(base, self._selection(snap, request))
+            docs, _ = self._order(snap, parsed, request, matched, work)
+            window = docs[request.offset : request.offset + request.page_size]
+            return int(matched.sum()), [snap.ids[d] for d in window.tolist()]
+
     def iter_ids(self, request: SearchRequest) -> Iterator[str]:
         """Every matching document id in the request's order, ignoring paging: for bulk
         export. The order is computed up front; ids are then yielded one by one."""
