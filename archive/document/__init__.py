@@ -22,6 +22,7 @@ from archive.document.authority import (
     TreatyRegister,
     latin_key,
     normalize_name,
+    register_stamp,
 )
 from archive.document.dates import human_date, parse_iso
 from archive.document.model import DOC_ID_RE, DateSpan, Document, Signatory
@@ -102,6 +103,7 @@ __all__ = [
     "read_records",
     "record_from_fields",
     "record_kind",
+    "register_stamp",
     "review_notes",
     "review_standoff",
     "split_refs",

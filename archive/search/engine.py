@@ -181,9 +181,10 @@ class SearchEngine:
             self._folder = folder
         if self._snapshot is None or not self._snapshot.searcher.up_to_date():
             # Never Searcher.refresh(): close and open (see DESIGN.md, Whoosh facts).
+            previous = self._snapshot
             self._retire()
             searcher = self._index.searcher()
-            self._snapshot = Snapshot.build(searcher, self._segments, self._index.storage)
+            self._snapshot = Snapshot.build(searcher, self._segments, self._index.storage, previous)
             self._warm(self._snapshot)
         return self._snapshot
 
