@@ -92,3 +92,22 @@ def test_facet_pairs_extended_with_new_values_count_as_a_whole_build():
     # Keeping only the first two documents of the old pairs (a segment after them replaced).
     cut = old.extended(2, 3, ["a"], np.array([2]), np.array([0], dtype=np.int32))
     assert _counts(cut, np.ones(3, dtype=bool)) == {"b": 1, "d": 2, "a": 1}
+
+
+def test_counts_of_a_large_result_through_what_it_leaves_out_are_its_counts(
+    corpus_copy: Config,
+):
+    """A mask of more than half the archive is counted as the match-all counts less the
+    documents it leaves out: the same counts as counting it (a withdrawn-like deleted
+    document in the index must not count on either side)."""
+    update_index(corpus_copy)
+    store_edit(corpus_copy, SEED_ID, "mined areas", "mined valleys")
+    update_documents(corpus_copy, [SEED_ID])  # leaves a deleted document in the index
+    with SearchEngine(corpus_copy) as engine, engine._using() as snap:
+        assert snap.doc_count < snap.size
+        rng = np.random.default_rng(11)
+        for share in (0.0, 0.2, 0.6, 0.9, 1.0):
+            mask = (rng.random(snap.size) < share) & snap.live
+            count = snap.counter(mask)
+            for name, arrays in snap.facets.items():
+                assert np.array_equal(count(name), arrays.counts(mask)), (share, name)

@@ -271,7 +271,7 @@ class SearchEngine:
             hits = self._hits(
                 snap, parsed, docs[window], scores[window] if scores is not None else None
             )
-            facets = self._facets(snap, parsed, request, base, selection, matched)
+            facets = self._facets(snap, parsed, request, base, selection, matched, total)
             suggestion = self._suggestion(snap, parsed, work)
         return SearchResult(
             request=request,
@@ -447,6 +447,7 @@ class SearchEngine:
         base: np.ndarray,
         selection: _Selection,
         matched: np.ndarray,
+        total: int,
     ) -> dict[str, list[FacetValue]]:
         """Counts of each facet over the result set. A facet with values selected or
         excluded is counted without its own selection (the others still apply), so that
@@ -459,14 +460,16 @@ class SearchEngine:
             and not selection.exclude
         )
         all_counts = snap.match_all_counts() if everything else None
+        count = snap.counter(matched, total) if all_counts is None else None
         facets = {}
         for name, arrays in snap.facets.items():
             if all_counts is not None:
                 counts = all_counts[name]
             elif name in selection.include or name in selection.exclude:
-                counts = arrays.counts(self._apply(base, selection, skip=name))
+                counts = snap.counter(self._apply(base, selection, skip=name))(name)
             else:
-                counts = arrays.counts(matched)
+                assert count is not None
+                counts = count(name)
             facets[name] = facet_list(
                 name,
                 arrays,
