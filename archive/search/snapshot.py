@@ -504,10 +504,17 @@ class Snapshot:
         if len(words) == 1:
             return self._ids_mask(self.postings(q.fieldname, words[0], work).ids)
         lists = [self.postings(q.fieldname, w, work, values=True) for w in words]
-        candidates = lists[0].ids
-        for postings in lists[1:]:
-            candidates = np.intersect1d(candidates, postings.ids, assume_unique=True)
+        # Documents holding every word: marked in a mask rather than np.intersect1d, which
+        # sorts both lists joined (a phrase of common words: 2 x 100,000 ids sorted, ~1.5 ms).
         mask = np.zeros(self.size, dtype=bool)
+        rarest = min(lists, key=lambda p: len(p.ids))
+        keep = np.ones(len(rarest.ids), dtype=bool)
+        for postings in lists:
+            if postings is not rarest:
+                mask[postings.ids] = True
+                keep &= mask[rarest.ids]
+                mask[postings.ids] = False
+        candidates = rarest.ids[keep]  # sorted, as every postings list is
         if not len(candidates):
             return mask
         slop = max(1, q.slop)
