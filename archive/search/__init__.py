@@ -29,7 +29,12 @@ if TYPE_CHECKING:
         current_index_folder,
         index_status,
     )
-    from archive.search.indexing import IndexReport, update_documents, update_index
+    from archive.search.indexing import (
+        IndexReport,
+        publish_generation,
+        update_documents,
+        update_index,
+    )
     from archive.search.request import EXCLUDE_PREFIX, FILTER_FIELDS, SORTS, SearchRequest
 
 # Where each name offered below is defined.
@@ -47,6 +52,7 @@ _MODULES = {
     "current_index_folder": "index",
     "index_status": "index",
     "IndexReport": "indexing",
+    "publish_generation": "indexing",
     "update_documents": "indexing",
     "update_index": "indexing",
     "EXCLUDE_PREFIX": "request",
@@ -76,6 +82,7 @@ __all__ = [
     "SearchResult",
     "current_index_folder",
     "index_status",
+    "publish_generation",
     "stem",
     "update_documents",
     "update_index",

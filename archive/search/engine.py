@@ -175,13 +175,14 @@ class SearchEngine:
                 f"no search index of format {INDEX_FORMAT} in {self.config.index_dir}: "
                 "run `archive index`"
             )
+        # What the next snapshot may be built on: the arrays of the segments it shares.
+        previous = self._snapshot
         if folder != self._folder or self._index is None:
             self._close()
             self._index = open_generation(folder)
             self._folder = folder
         if self._snapshot is None or not self._snapshot.searcher.up_to_date():
             # Never Searcher.refresh(): close and open (see DESIGN.md, Whoosh facts).
-            previous = self._snapshot
             self._retire()
             searcher = self._index.searcher()
             self._snapshot = Snapshot.build(searcher, self._segments, self._index.storage, previous)
@@ -228,11 +229,14 @@ class SearchEngine:
             snap.close()
 
     def _close(self) -> None:
+        """Let go of the generation. The segments' arrays are kept: a generation published
+        from another instance (indexing.publish_generation) holds the same segments under
+        the same ids, which the next snapshot then need not read again; those it lacks
+        are dropped when it is built."""
         self._retire()
         if self._index is not None:
             self._index.close()
         self._index = self._folder = None
-        self._segments = {}
 
     def close(self) -> None:
         """Release the searcher and the index files (searches still running finish on

@@ -42,6 +42,7 @@ from archive.search.index import (
     _LOCK,
     _PENDING,
     INDEX_FORMAT,
+    IndexMissing,
     corpus_files,
     current_generation,
     current_index_folder,
@@ -465,6 +466,44 @@ def _rebuild(
     _write_atomic(index_dir / _CURRENT, name + "\n")
     _remove_other_generations(index_dir, folder)
     return report
+
+
+# Files of a generation that Whoosh writes once and never changes (segments, each
+# commit's table of contents): a published copy links them; the rest is copied.
+_WRITTEN_ONCE = (".seg", ".toc")
+
+
+def publish_generation(config: Config, target: Path) -> Path:
+    """Copy this instance's live index generation into `target`, the index folder of
+    another instance that only reads (a replica, docs/scaling.md), as a new generation of
+    its own, and make it live there in one rename of CURRENT. Searches on the replica
+    keep the generation they started on; its next searches open the new one, reading
+    only the segments it did not hold already. The writer's update lock is held while
+    the files are taken, so a commit is never copied half-made. Returns the new folder.
+
+    On one file system the segments are hard links (the copy costs no space); across
+    hosts the same steps run after copying the folder (rsync), the rename last."""
+    with _update_lock(config.index_dir, LOCK_TIMEOUT):
+        source = current_index_folder(config.index_dir)
+        if source is None:
+            raise IndexMissing(f"no search index in {config.index_dir} to publish")
+        target.mkdir(parents=True, exist_ok=True)
+        name = f"{source.name}-p{time.time_ns() // 1000}"
+        partial = target / f".{name}.partial"
+        partial.mkdir()
+        for path in source.iterdir():
+            if path.name.endswith(_WRITTEN_ONCE):
+                try:
+                    os.link(path, partial / path.name)
+                    continue
+                except OSError:
+                    pass  # another file system: copied below
+            shutil.copy2(path, partial / path.name)
+        os.replace(partial, target / name)
+    with _update_lock(target, LOCK_TIMEOUT):
+        _write_atomic(target / _CURRENT, name + "\n")
+        _remove_other_generations(target, target / name)
+    return target / name
 
 
 def _remove_other_generations(index_dir: Path, live: Path | None) -> None:
