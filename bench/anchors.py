@@ -14,8 +14,8 @@ checked equal before anything is timed. Preparing the terms reads every TEI file
 (cached in DIR as JSON Lines); it is not part of the anchors' build time, which is what
 indexing already-analysed terms costs them (parsing TEI and analysing text would be on top).
 
-Measured per engine, per query, wall and CPU time, for three searches of each bench query
-(`bench.run.make_queries`, 240 queries at 40 per type):
+Measured per engine, per query, wall and CPU time, each bench query (`bench.run.make_queries`,
+240 queries at 40 per type) asked three ways:
 
 - **faceted**: total, the first 20 hits and the counts of the 30 top values of all eight
   facets (the archive: `SearchEngine.search`, which also makes snippets and the spelling
