@@ -35,7 +35,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -264,8 +264,18 @@ class Workload:
 
     def __init__(self, port: int, seed: int) -> None:
         connection = http.client.HTTPConnection(HOST, port, timeout=60)
-        connection.request("GET", "/search.json?size=100")
-        landing = json.loads(connection.getresponse().read())
+
+        def get(path: str) -> dict:
+            connection.request("GET", path)
+            return json.loads(connection.getresponse().read())
+
+        self.read(get, seed)
+        connection.close()
+
+    def read(self, get: Callable[[str], dict], seed: int) -> None:
+        """Learn the facet values and ids from the archive's JSON answers (`get(path)`:
+        over HTTP here, through Flask's test client in bench.page)."""
+        landing = get("/search.json?size=100")
         self.facets = {
             name: [v["value"] for v in values]
             for name, values in landing["facets"].items()
@@ -273,9 +283,9 @@ class Workload:
         }
         self.ids = [hit["id"] for hit in landing["hits"]]
         for page in range(2, 6):
-            connection.request("GET", f"/search.json?size=100&page={page}&sort=-date")
-            self.ids += [hit["id"] for hit in json.loads(connection.getresponse().read())["hits"]]
-        connection.close()
+            self.ids += [
+                hit["id"] for hit in get(f"/search.json?size=100&page={page}&sort=-date")["hits"]
+            ]
         self.seed = seed
 
     def path(self, kind: str, rng: random.Random) -> str:

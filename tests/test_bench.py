@@ -76,3 +76,38 @@ def test_benchmark_runs_end_to_end(tmp_path, request):
     }
     assert report["search"]["added_document"]["searchable_after_s"] < 30
     assert "build_docs_per_s>=500" in report["targets"]
+
+
+def test_anchor_harness_agrees_with_the_engine_and_notices_a_difference(tmp_path):
+    """bench/anchors.py on a tiny corpus: SQLite FTS5 (the stdlib anchor; tantivy is an
+    optional extra and not needed here) fed the archive's terms answers every bench query
+    with the engine's totals and facet counts, and the check fails on one count changed."""
+    from archive.search import SearchEngine, SearchRequest, update_index
+    from bench import anchors
+    from bench.run import QUERY_TYPES, make_queries
+
+    corpus = generate_corpus(tmp_path / "corpus", 40, seed=3)
+    config = Config(corpus=corpus, instance=tmp_path / "instance")
+    update_index(config, procs=1)
+    archive = anchors.Archive(corpus, config.instance)
+    fts = anchors.Fts5(tmp_path / "work" / "fts5.sqlite")
+    fts.build(anchors.prepared_documents(corpus, tmp_path / "work", procs=1))
+    texts = make_queries(corpus, 42, 3)
+    engine: SearchEngine = archive.engine
+    with engine._using() as snap:
+        queries = [
+            (kind, text, engine._parse(snap, SearchRequest(q=text)).query)
+            for kind in QUERY_TYPES
+            for text in texts[kind]
+        ]
+    assert len(queries) >= 15
+    checked = anchors.check_equal(archive, [fts], queries)
+    assert checked["facet_counts_checked"] > 100
+    totals = [fts.plain(fts.convert(text, parsed))[0] for _, text, parsed in queries]
+    assert max(totals) == 40  # match-all finds every document
+    assert sum(1 for t in totals if 0 < t < 40) >= 5  # and the others some of them
+
+    assert fts.db is not None
+    fts.db.execute("DELETE FROM facet WHERE rowid = (SELECT min(rowid) FROM facet)")
+    with pytest.raises(AssertionError, match="sqlite_fts5"):
+        anchors.check_equal(archive, [fts], queries)

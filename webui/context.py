@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import current_app, has_request_context, request
 
 from archive.config import Config
-from archive.document import REGISTER_FILES, Registers
+from archive.document import Registers, register_stamp
 from archive.search import SearchEngine
 from archive.storage import Corpus
 
@@ -56,15 +56,7 @@ class ArchiveContext:
 
 
 def _register_stamp(config: Config) -> tuple[tuple[int, int], ...]:
-    stamps = []
-    for name in REGISTER_FILES.values():
-        try:
-            info = (config.authority_dir / name).stat()
-        except FileNotFoundError:
-            stamps.append((0, 0))
-            continue
-        stamps.append((info.st_mtime_ns, info.st_size))
-    return tuple(stamps)
+    return register_stamp(config.authority_dir)
 
 
 def archive() -> ArchiveContext:

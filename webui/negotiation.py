@@ -6,6 +6,7 @@ chosen by a `.json` URL suffix (passed by the route as `fmt`) or `Accept: applic
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import jsonify, render_template, request
@@ -25,13 +26,22 @@ def wants_json(fmt: str | None = None) -> bool:
 
 
 def respond(
-    template: str, data: dict[str, Any], *, fmt: str | None = None, status: int = 200, **page: Any
+    template: str,
+    data: dict[str, Any] | Callable[[], dict[str, Any]],
+    *,
+    fmt: str | None = None,
+    status: int = 200,
+    **page: Any,
 ):  # type: ignore[no-untyped-def]
-    """Render `template` with `data` (and presentation-only `page` values), or return `data` as JSON."""
+    """Render `template` with `data` (and presentation-only `page` values), or return `data` as JSON.
+    `data` may be a function making it, called only when it is needed: a search page's
+    template reads the result, not its JSON form (~1.5 ms of a page at 100,000 documents)."""
     if wants_json(fmt):
-        response = jsonify(data)
+        response = jsonify(data() if callable(data) else data)
         response.status_code = status
         response.vary.add("Accept")
         return response
+    if callable(data):
+        return render_template(template, **page), status, {"Vary": "Accept"}
     html = render_template(template, data=data, **page)
     return html, status, {"Vary": "Accept"}

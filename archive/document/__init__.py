@@ -23,6 +23,7 @@ from archive.document.authority import (
     TreatyRegister,
     latin_key,
     normalize_name,
+    register_stamp,
 )
 from archive.document.compare import Comparison, compare
 from archive.document.dates import human_date, parse_iso
@@ -108,6 +109,7 @@ __all__ = [
     "read_records",
     "record_from_fields",
     "record_kind",
+    "register_stamp",
     "review_notes",
     "review_standoff",
     "split_refs",

@@ -466,6 +466,21 @@ class Registers:
         )
 
 
+def register_stamp(authority_dir: Path) -> tuple[tuple[int, int], ...]:
+    """Modification time and size of each register file ((0, 0) for a missing one): what
+    changes when `archive register ...` rewrites one, so that whoever keeps registers read
+    once (the served app, the indexer) knows when to read them again."""
+    stamps = []
+    for name in REGISTER_FILES.values():
+        try:
+            info = (authority_dir / name).stat()
+        except FileNotFoundError:
+            stamps.append((0, 0))
+            continue
+        stamps.append((info.st_mtime_ns, info.st_size))
+    return tuple(stamps)
+
+
 RECORD_ELEMENTS = {
     "treaty": "t:text/t:body/t:listBibl/t:bibl",
     "person": "t:text/t:body/t:listPerson/t:person",

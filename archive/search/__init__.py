@@ -29,7 +29,11 @@ if TYPE_CHECKING:
         current_index_folder,
         index_status,
     )
-    from archive.search.indexing import IndexReport, update_documents, update_index
+    from archive.search.indexing import (
+        IndexReport,
+        update_documents,
+        update_index,
+    )
     from archive.search.request import EXCLUDE_PREFIX, FILTER_FIELDS, SORTS, SearchRequest
 
 # Where each name offered below is defined.

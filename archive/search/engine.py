@@ -39,7 +39,7 @@ from whoosh.index import FileIndex
 from archive.config import Config
 from archive.document import Registers
 from archive.errors import BadQuery
-from archive.search.analysis import TOKEN_RE, QueryTerms, stem
+from archive.search.analysis import TOKEN_RE, QueryTerms, language, stem
 from archive.search.analysis import words as analysed_words
 from archive.search.facets import FACET_LIMIT, FacetLabels, FacetValue, facet_list
 from archive.search.index import (
@@ -197,6 +197,8 @@ class SearchEngine:
                 f"no search index of format {INDEX_FORMAT} in {self.config.index_dir}: "
                 "run `archive index`"
             )
+        # What the next snapshot may be built on: the arrays of the segments it shares.
+        previous = self._snapshot
         if folder != self._folder or self._index is None:
             self._close()
             self._index = open_generation(folder)
@@ -205,8 +207,16 @@ class SearchEngine:
             # Never Searcher.refresh(): close and open (see DESIGN.md, Whoosh facts).
             self._retire()
             searcher = self._index.searcher()
-            self._snapshot = Snapshot.build(searcher, self._segments, self._index.storage)
+            self._snapshot = Snapshot.build(searcher, self._segments, self._index.storage, previous)
+            self._warm(self._snapshot)
         return self._snapshot
+
+    def _warm(self, snap: Snapshot) -> None:
+        """Load now what the first search in a language would otherwise load while a
+        reader waits: each language's stop list (Whoosh imports its lists on first use)
+        and Snowball stemmer, ~70 ms for the first query in five languages."""
+        for code in self.parser.languages(snap.facets["lang"].values):
+            language(code)
 
     @contextmanager
     def _using(self) -> Iterator[Snapshot]:
@@ -241,11 +251,14 @@ class SearchEngine:
             snap.close()
 
     def _close(self) -> None:
+        """Let go of the generation. The segments' arrays are kept: a generation published
+        from the writer (`archive replicate`, search/replica.py) holds the same segments under
+        the same ids, which the next snapshot then need not read again; those it lacks
+        are dropped when it is built."""
         self._retire()
         if self._index is not None:
             self._index.close()
         self._index = self._folder = None
-        self._segments = {}
 
     def close(self) -> None:
         """Release the searcher and the index files (searches still running finish on
@@ -273,6 +286,10 @@ class SearchEngine:
         started = time.perf_counter()
         work = Work(self.limits)
         with self._using() as snap, work.reported():
+            # The query's time starts once its generation is open: the first search after
+            # a start or a rebuild assembles the generation's arrays (seconds at 10^5-10^6
+            # documents on a busy machine), the archive's work and not the query's.
+            work.started = time.monotonic()
             parsed = self._parse(snap, request)
             base = snap.mask(parsed.query, work) & self._date_mask(snap, request)
             selection = self._selection(snap, request)
@@ -284,7 +301,7 @@ class SearchEngine:
             hits = self._hits(
                 snap, parsed, docs[window], scores[window] if scores is not None else None
             )
-            facets = self._facets(snap, parsed, request, base, selection, matched)
+            facets = self._facets(snap, parsed, request, base, selection, matched, total)
             suggestion = self._suggestion(snap, parsed, work)
         return SearchResult(
             request=request,
@@ -300,11 +317,26 @@ class SearchEngine:
             sorted_by=self._sorted_by(parsed, request),
         )
 
+    def top(self, request: SearchRequest) -> tuple[int, list[str]]:
+        """The total and the ids of the request's page, nothing else (no facets, snippets
+        or spelling check): what finding costs without the page around it, as the
+        benchmark's anchors are asked (bench/anchors.py)."""
+        work = Work(self.limits)
+        with self._using() as snap, work.reported():
+            work.started = time.monotonic()  # as in `search`
+            parsed = self._parse(snap, request)
+            base = snap.mask(parsed.query, work) & self._date_mask(snap, request)
+            matched = self._apply(base, self._selection(snap, request))
+            docs, _ = self._order(snap, parsed, request, matched, work)
+            window = docs[request.offset : request.offset + request.page_size]
+            return int(matched.sum()), [snap.ids[d] for d in window.tolist()]
+
     def iter_ids(self, request: SearchRequest) -> Iterator[str]:
         """Every matching document id in the request's order, ignoring paging: for bulk
         export. The order is computed up front; ids are then yielded one by one."""
         work = Work(self.limits)
         with self._using() as snap, work.reported():
+            work.started = time.monotonic()  # as in `search`
             parsed = self._parse(snap, request)
             base = snap.mask(parsed.query, work) & self._date_mask(snap, request)
             matched = self._apply(base, self._selection(snap, request))
@@ -490,6 +522,7 @@ class SearchEngine:
         base: np.ndarray,
         selection: _Selection,
         matched: np.ndarray,
+        total: int,
     ) -> dict[str, list[FacetValue]]:
         """Counts of each facet over the result set. A facet with values selected or
         excluded is counted without its own selection (the others still apply), so that
@@ -502,14 +535,16 @@ class SearchEngine:
             and not selection.exclude
         )
         all_counts = snap.match_all_counts() if everything else None
+        count = snap.counter(matched, total) if all_counts is None else None
         facets = {}
         for name, arrays in snap.facets.items():
             if all_counts is not None:
                 counts = all_counts[name]
             elif name in selection.include or name in selection.exclude:
-                counts = arrays.counts(self._apply(base, selection, skip=name))
+                counts = snap.counter(self._apply(base, selection, skip=name))(name)
             else:
-                counts = arrays.counts(matched)
+                assert count is not None
+                counts = count(name)
             facets[name] = facet_list(
                 name,
                 arrays,
