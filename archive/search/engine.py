@@ -317,16 +317,24 @@ class SearchEngine:
             sorted_by=self._sorted_by(parsed, request),
         )
 
+    def _matched(
+        self, snap: Snapshot, request: SearchRequest, work: Work
+    ) -> tuple[ParsedQuery, np.ndarray]:
+        """The parsed query and the mask of the documents a request selects (words, dates,
+        filters), its time counted from here as `search` counts it: what `top` and
+        `iter_ids` order, without the facets and snippets of a page."""
+        work.started = time.monotonic()
+        parsed = self._parse(snap, request)
+        base = snap.mask(parsed.query, work) & self._date_mask(snap, request)
+        return parsed, self._apply(base, self._selection(snap, request))
+
     def top(self, request: SearchRequest) -> tuple[int, list[str]]:
         """The total and the ids of the request's page, nothing else (no facets, snippets
         or spelling check): what finding costs without the page around it, as the
         benchmark's anchors are asked (bench/anchors.py)."""
         work = Work(self.limits)
         with self._using() as snap, work.reported():
-            work.started = time.monotonic()  # as in `search`
-            parsed = self._parse(snap, request)
-            base = snap.mask(parsed.query, work) & self._date_mask(snap, request)
-            matched = self._apply(base, self._selection(snap, request))
+            parsed, matched = self._matched(snap, request, work)
             docs, _ = self._order(snap, parsed, request, matched, work)
             window = docs[request.offset : request.offset + request.page_size]
             return int(matched.sum()), [snap.ids[d] for d in window.tolist()]
@@ -336,10 +344,7 @@ class SearchEngine:
         export. The order is computed up front; ids are then yielded one by one."""
         work = Work(self.limits)
         with self._using() as snap, work.reported():
-            work.started = time.monotonic()  # as in `search`
-            parsed = self._parse(snap, request)
-            base = snap.mask(parsed.query, work) & self._date_mask(snap, request)
-            matched = self._apply(base, self._selection(snap, request))
+            parsed, matched = self._matched(snap, request, work)
             docs, _ = self._order(snap, parsed, request, matched, work, limit=None)
             ids = [snap.ids[d] for d in docs.tolist()]
         yield from ids

@@ -11,14 +11,15 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
-from archive.errors import ArchiveError
+from archive.errors import ArchiveError, Conflict
 
 TEMP_PREFIX = ".tmp-"
 _AT_FDCWD = -100
@@ -225,3 +226,26 @@ def _link_into_place(handle: BinaryIO, path: Path, mode: int) -> None:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
         raise
+
+
+@contextlib.contextmanager
+def held_lock(handle: IO[str], busy: Callable[[str], str]) -> Iterator[None]:
+    """Hold an exclusive lock on an open lock file, refused at once (Conflict with
+    `busy(holder)`) when another process holds it. The holder writes its process id into
+    the file, so the refusal can say who is at work, and empties it when it lets go."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        raise Conflict(busy(holder)) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"process {os.getpid()}")
+    handle.flush()
+    try:
+        yield
+    finally:
+        handle.seek(0)
+        handle.truncate()
+        fcntl.flock(handle, fcntl.LOCK_UN)

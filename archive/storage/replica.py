@@ -14,7 +14,6 @@ the same size and time is not copied again (as rsync decides).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from archive.config import Config
 from archive.errors import ArchiveError, Conflict, NotFound
-from archive.storage.fsutil import TEMP_PREFIX, fsync_dir
+from archive.storage.fsutil import TEMP_PREFIX, fsync_dir, held_lock
 from archive.storage.store import JOURNAL_NAME, REPLICA_FILE, check_id, corpus_lock
 
 _LOCK_FILE = ".replicate.lock"
@@ -134,26 +133,17 @@ class Replica:
     @contextlib.contextmanager
     def _publication_lock(self) -> Iterator[None]:
         path = self.config.instance / _LOCK_FILE
-        with open(path, "a+") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.seek(0)
-                holder = handle.read().strip() or "another process"
-                raise Conflict(
+        with (
+            open(path, "a+") as handle,
+            held_lock(
+                handle,
+                lambda holder: (
                     f"{self.root} is being published to by {holder} ({path} is locked); "
                     "try again when it has finished"
-                ) from None
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"process {os.getpid()}")
-            handle.flush()
-            try:
-                yield
-            finally:
-                handle.seek(0)
-                handle.truncate()
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                ),
+            ),
+        ):
+            yield
 
 
 @contextlib.contextmanager

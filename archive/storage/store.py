@@ -16,7 +16,6 @@ any path is built from them.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import json
 import os
@@ -51,7 +50,13 @@ from archive.errors import (
     Problem,
 )
 from archive.storage.fixity import FixityManifest, VersionRecord, sha256_hex, utc_second
-from archive.storage.fsutil import TEMP_PREFIX, atomic_write, fsync_dir, remove_stale_temporaries
+from archive.storage.fsutil import (
+    TEMP_PREFIX,
+    atomic_write,
+    fsync_dir,
+    held_lock,
+    remove_stale_temporaries,
+)
 
 MAX_VERSION = 999_999  # far beyond any real history; keeps a version's file name short
 LOCK_NAME = ".lock"
@@ -388,25 +393,17 @@ def corpus_lock(config: Config) -> Iterator[None]:
             "(it can still be read, validated, searched and served)",
             path=path,
         ) from None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise Conflict(
-                f"the corpus {config.corpus} is being changed by {holder}; try again when it has finished"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"process {os.getpid()}")
-        handle.flush()
-        try:
-            yield
-        finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with (
+        handle,
+        held_lock(
+            handle,
+            lambda holder: (
+                f"the corpus {config.corpus} is being changed by {holder}; "
+                "try again when it has finished"
+            ),
+        ),
+    ):
+        yield
 
 
 def _journal_path(config: Config) -> Path:
