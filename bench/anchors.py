@@ -47,6 +47,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from bench.report import print_report
 from bench.run import QUERY_TYPES, make_queries, percentile
 
 FACET_SIZE = 30  # values counted per facet on a page (archive.search.facets.FACET_LIMIT)
@@ -594,10 +595,7 @@ def main(argv: list[str] | None = None) -> int:
     report = run(
         args.corpus, args.instance, args.work, args.queries, args.rounds, args.seed, not args.reuse
     )
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    print_report(report, args.out)
     return 0
 
 

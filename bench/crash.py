@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import random
 import re
@@ -52,6 +51,7 @@ from archive.storage import store
 from archive.storage.fsutil import TEMP_PREFIX
 from archive.storage.store import Corpus, corpus_validator
 from bench.generate import generate_corpus
+from bench.report import print_report
 
 OPERATIONS = ("add", "withdraw", "index", "rebuild")
 WEIGHTS = (6, 1, 2, 2)
@@ -343,10 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    print_report(report, args.out)
     return 0 if not report["problems"] else 1
 
 

@@ -42,6 +42,7 @@ from urllib.parse import urlencode
 import psutil
 
 from bench.proxy import Proxy, stop_process
+from bench.report import print_report
 
 HOST = "127.0.0.1"  # loopback only, by design
 MIX = {
@@ -445,10 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    print_report(report, args.out)
     return 0 if report["errors"] == 0 else 1
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import Workload
+from bench.report import print_report
 from bench.run import percentile
 
 
@@ -121,10 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     report = run(args.corpus, args.instance, args.requests, args.seed, args.profile)
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    print_report(report, args.out)
     return 0
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import multiprocessing
 import multiprocessing.synchronize
 import random
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import HOST, WORDS, serving, summary
+from bench.report import print_report
 
 MAX_ATTACKERS = 2000
 MAX_SECONDS = 600
@@ -251,10 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         stop.set()
         if attack is not None and attack.is_alive():
             attack.terminate()
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    print_report(report, args.out)
     return 0
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from bench.generate import CorpusGenerator, _write
 from bench.load import HOST, MIX, MachineWatch, Server, Workload, run_clients
+from bench.report import print_report
 
 TEI = "{http://www.tei-c.org/ns/1.0}"
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -228,10 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for server in servers:
             server.stop()
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    print_report(report, args.out)
     failed = report["errors"] or any(
         "error" in a or len(a["visible_after_add_started_seconds"]) < 2 for a in adds
     )
