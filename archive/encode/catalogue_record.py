@@ -254,8 +254,17 @@ class _Builder:
 
     def unknown_keys(self, field: str, table: dict[str, Any], known: tuple[str, ...]) -> None:
         for key in table:
-            if key not in known:
-                name = f"{field}.{key}" if field else key
+            if key in known:
+                continue
+            name = f"{field}.{key}" if field else key
+            if field and key in FIELDS:
+                # TOML puts every key after a [table] header into that table.
+                self.problem(
+                    name,
+                    f"{key} is written after the [{field.split('[')[0]}] header, so TOML puts it "
+                    "in that table: move it above the first [table] of the file",
+                )
+            else:
                 self.problem(name, f"unknown field (known: {', '.join(known)})")
 
     # -- the record -----------------------------------------------------------------------
@@ -485,7 +494,8 @@ class _Builder:
                 self.problem("summary", f"[[{target}|...]]: {exc}", line)
                 return None
             span = DateSpan(from_=start, to=end) if slash else DateSpan(when=start)
-            return _Mark("date", rest, words or _readable(span), span=span)
+            words = " ".join((words or "").split()) or _readable(span)
+            return _Mark("date", rest, words, span=span)
         if kind not in ("org", "person", "place", "treaty"):
             self.problem(
                 "summary",
