@@ -29,7 +29,7 @@ from archive.search.indexing import update_index
 from archive.search.request import SearchRequest
 from archive.storage import cache, store
 from archive.storage.store import Corpus
-from tests.conftest import BUNDLED_DOCUMENTS
+from tests.conftest import FIXTURE_DOCUMENTS
 from tests.conftest import SEED_ID as SEED
 from tests.synthetic import make_corpus, revise_seed
 
@@ -225,7 +225,7 @@ def engine(bundled_config):
 def test_select_without_query_or_filters_is_every_current_document(bundled_config, engine):
     corpus = Corpus(bundled_config)
     selection = select(corpus, SearchRequest(q="", page=2, page_size=2), engine)
-    assert list(selection.ids) == corpus.ids() and selection.total == BUNDLED_DOCUMENTS
+    assert list(selection.ids) == corpus.ids() and selection.total == FIXTURE_DOCUMENTS
     assert selection.is_everything
 
 
@@ -262,7 +262,7 @@ def test_a_second_export_reads_no_tei_into_the_model(synthetic, monkeypatch):
 def test_cached_models_of_other_code_are_dropped(corpus_copy, monkeypatch):
     export(corpus_copy, "jsonl")
     conn = cache.connect(corpus_copy)
-    assert conn.execute("SELECT count(*) FROM models").fetchone()[0] == BUNDLED_DOCUMENTS
+    assert conn.execute("SELECT count(*) FROM models").fetchone()[0] == FIXTURE_DOCUMENTS
     monkeypatch.setattr(cache, "code_fingerprint", lambda part="models": f"other {part} code")
     conn = cache.connect(corpus_copy)
     assert conn.execute("SELECT count(*) FROM models").fetchone()[0] == 0

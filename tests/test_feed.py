@@ -11,7 +11,7 @@ import feedparser
 from lxml import etree
 
 from archive.storage import store
-from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID
+from tests.conftest import FIXTURE_DOCUMENTS, SEED_ID
 from tests.synthetic import copy_id, make_corpus, revise_seed
 from webui import create_app
 
@@ -84,7 +84,7 @@ def test_the_feed_is_atom_1_0(bundled_config):
     parsed = feedparser.parse(data)
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == "atom10"
-    assert len(parsed.entries) == BUNDLED_DOCUMENTS
+    assert len(parsed.entries) == FIXTURE_DOCUMENTS
     assert parsed.feed.title == "Appeals Archive: latest additions and versions"
     assert parsed.feed.links[0].href == "http://localhost/feed.atom"
 
@@ -122,9 +122,9 @@ def test_the_feed_holds_the_latest_fifty_latest_first(tmp_path):
     stamps = [datetime.fromisoformat(e.findtext("a:updated", namespaces=NS)) for e in entries]
     assert stamps == sorted(stamps, reverse=True)
     # The bundled documents (versions of 2026) first, then the copies (of 2025), latest first.
-    first_copy = entries[BUNDLED_DOCUMENTS].findtext("a:id", namespaces=NS)
+    first_copy = entries[FIXTURE_DOCUMENTS].findtext("a:id", namespaces=NS)
     assert first_copy.endswith(f"/doc/{copy_id(79)}/v1")
-    last = 79 - (49 - BUNDLED_DOCUMENTS)
+    last = 79 - (49 - FIXTURE_DOCUMENTS)
     assert entries[49].findtext("a:id", namespaces=NS).endswith(f"/doc/{copy_id(last)}/v1")
 
 
