@@ -248,10 +248,12 @@ def test_export_does_not_create_a_missing_folder(corpus_copy, tmp_path):
 @pytest.mark.parametrize(
     "command", [["search", "mine"], ["stats"], ["index"], ["export", "--format", "csv", "-o", "-"]]
 )
-def test_an_instance_under_a_file_is_refused_in_words(tmp_path, command):
+def test_an_instance_under_a_file_is_refused_in_words(corpus_copy, tmp_path, command):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    result = run("--instance", str(blocker / "instance"), *command)
+    # A corpus of its own: `index` takes the corpus lock, which another writer may hold.
+    args = ["--corpus", str(corpus_copy.corpus), "--instance", str(blocker / "instance")]
+    result = run(*args, *command)
     assert result.exit_code != 0
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
