@@ -296,3 +296,23 @@ def test_without_output_the_record_goes_to_stdout(corpus, tmp_path):
     assert read_document(result.stdout_bytes).id == "ldu-appeal-mined-orchards-2021-04-02"
     several = run(corpus, "catalogue", str(facts_file(tmp_path)), str(facts_file(tmp_path)))
     assert several.exit_code == 2 and "--output-dir" in several.stderr
+
+
+def test_a_corrected_record_keeps_its_history_and_is_stored_as_the_next_version(corpus, tmp_path):
+    facts, out = facts_file(tmp_path), tmp_path / "record.xml"
+    assert run(corpus, "catalogue", str(facts), "-o", str(out)).exit_code == 0
+    assert run(corpus, "add", str(out), "-m", "first").exit_code == 0
+    for n, fix in ((2, "A corrected second paragraph."), (3, "A third wording.")):
+        facts.write_text(FACTS.replace("A second paragraph, so that paragraphs are kept.", fix))
+        made = run(corpus, "catalogue", str(facts), "-o", str(out))
+        assert made.exit_code == 0, made.output
+        assert "keeps its history: store it with archive add --revise" in made.stderr
+        assert run(corpus, "add", str(out), "-m", "x").exit_code == 1  # a revision is explicit
+        added = run(corpus, "add", "--revise", str(out), "-m", f"Summary corrected ({n}).")
+        assert added.exit_code == 0, added.output
+        doc = read_document(
+            (corpus.documents_dir / "ldu-appeal-mined-orchards-2021-04-02.xml").read_bytes()
+        )
+        assert doc.version == n and doc.abstract.endswith(fix)
+        assert doc.changes[0].description.startswith("Catalogue record made from")
+        assert doc.changes[-1].description == f"Summary corrected ({n})."

@@ -35,11 +35,13 @@ def catalogue(
 
     Each record is checked against the project schema and the registers before anything is
     written; a problem in any file is reported as `file:line: field: message`, exit 1, and
-    no file is written. Store a record with `archive add RECORD.xml -m "..."`.
+    no file is written. Store a record with `archive add RECORD.xml -m "..."`. A record of an
+    id the archive holds keeps that version's history: store the correction with
+    `archive add --revise RECORD.xml -m "why"`.
     """
     from archive.document import Registers
-    from archive.encode import build_catalogue_record
-    from archive.storage import atomic_write_many, corpus_validator
+    from archive.encode import build_catalogue_record, with_history
+    from archive.storage import Corpus, atomic_write_many, corpus_validator
 
     if output is not None and output_dir is not None:
         raise click.UsageError("give -o/--output or --output-dir, not both")
@@ -53,6 +55,8 @@ def catalogue(
     problems: list[Problem] = []
     outputs: list[tuple[Path, bytes]] = []
     seen: dict[str, Path] = {}
+    corpus = Corpus(config)
+    revised: list[str] = []
     for path in facts:
         try:
             data = path.read_bytes()
@@ -76,18 +80,29 @@ def catalogue(
             )
             continue
         seen[record.doc_id] = path
+        tei = record.tei_bytes
+        if corpus.current_among([record.doc_id]):
+            # Made again after a correction: the record keeps the history it has.
+            tei = with_history(tei, corpus.read_bytes(record.doc_id))
+            revised.append(record.doc_id)
         target = output or (output_dir / f"{record.doc_id}.xml" if output_dir else None)
         label = target or Path(f"{record.doc_id}.xml")
         # A record the archive would refuse is a fault of this command, or of its facts (a
         # date the schema cannot take ...): named here, against the facts file.
-        invalid = validator.validate_bytes(record.tei_bytes, label)
+        invalid = validator.validate_bytes(tei, label)
         problems.extend(
             Problem(str(path), None, f"the record made from it is not valid: {p}") for p in invalid
         )
         if not invalid:
-            outputs.append((label, record.tei_bytes))
+            outputs.append((label, tei))
     if problems:
         raise InvalidDocument(problems)
+    for doc_id in revised:
+        click.echo(
+            f"{doc_id}: the archive holds this id; the record keeps its history: store it with "
+            f"archive add --revise FILE -m WHY",
+            err=True,
+        )
     if output is None and output_dir is None:
         sys.stdout.buffer.write(outputs[0][1])
         sys.stdout.buffer.flush()

@@ -8,7 +8,7 @@ A facts file (TOML) to a catalogue record (`archive catalogue`):
 record = build_catalogue_record(data, path, registers, base_url=..., today="2026-12-02")
 """
 
-from archive.encode.catalogue_record import CatalogueRecord, build_catalogue_record
+from archive.encode.catalogue_record import CatalogueRecord, build_catalogue_record, with_history
 from archive.encode.pipeline import Encoder, encode_text
 from archive.encode.report import report_json, report_text
 from archive.encode.results import (
@@ -34,4 +34,5 @@ __all__ = [
     "read_text_file",
     "report_json",
     "report_text",
+    "with_history",
 ]

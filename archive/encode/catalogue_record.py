@@ -18,6 +18,7 @@ the command runs before writing (the encode layer cannot reach the corpus).
 
 from __future__ import annotations
 
+import copy
 import re
 import tomllib
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from lxml import etree
 from archive.config import ARCHIVE_NAME
 from archive.document import (
     DOC_ID_RE,
+    NS,
     XML_ID,
     XML_LANG,
     DateSpan,
@@ -95,6 +97,22 @@ def build_catalogue_record(
         raise InvalidDocument(builder.problems)
     assert tei is not None
     return CatalogueRecord(builder.doc_id, tei)
+
+
+def with_history(tei_bytes: bytes, stored: bytes) -> bytes:
+    """A record made again from its (corrected) facts, carrying the revisionDesc of the
+    version the archive holds, so that `archive add --revise -m WHY` stores it as the next
+    version: the history of a record is never rewritten, and its first change stays the
+    sentence it was made with."""
+    record = etree.fromstring(tei_bytes)
+    held = etree.fromstring(stored, etree.XMLParser(resolve_entities=False, no_network=True))
+    path = "t:teiHeader/t:revisionDesc"
+    ours, theirs = record.find(path, NS), held.find(path, NS)
+    if theirs is None:
+        return tei_bytes
+    ours.getparent().replace(ours, copy.deepcopy(theirs))
+    etree.indent(record, space="  ")
+    return etree.tostring(record, xml_declaration=True, encoding="UTF-8")
 
 
 class _FieldLines:
