@@ -49,7 +49,9 @@ def engine(config: Config):
 def test_the_bundled_corpus_is_valid(config):
     result = CliRunner().invoke(main, ["--corpus", str(config.corpus), "validate"])
     assert result.exit_code == 0, result.output
-    assert re.fullmatch(r"\d+ documents, \d+ stored versions, 4 registers.*: valid\n", result.stdout)
+    assert re.fullmatch(
+        r"\d+ documents, \d+ stored versions, 4 registers.*: valid\n", result.stdout
+    )
 
 
 def test_it_holds_at_least_120_catalogue_records(documents):
