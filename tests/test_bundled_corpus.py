@@ -20,10 +20,11 @@ from lxml import etree
 
 from archive.cli import main
 from archive.config import BUNDLED_CORPUS, PROJECT_ROOT, Config
-from archive.document import NS
+from archive.document import NS, Registers
 from archive.search import SearchEngine, SearchRequest
 from archive.search.indexing import update_index
 from archive.storage import Corpus
+from webui import create_app
 
 README = PROJECT_ROOT / "README.md"
 SEARCH_PAGE = PROJECT_ROOT / "webui" / "templates" / "search.html"
@@ -123,3 +124,20 @@ def test_the_corpus_has_no_text_of_others_in_catalogue_records():
         if text.get("type") == "catalogue-record":
             body_words = "".join(text.itertext()).split()
             assert body_words == [], Path(path).name
+
+
+def test_every_page_of_the_bundled_corpus_is_served(config, documents, engine):
+    """Each document and each register record's page, and the search page with its facets."""
+    client = create_app(config, testing=True).test_client()
+    assert client.get("/").status_code == 200
+    for doc in documents:
+        assert client.get(f"/doc/{doc.id}").status_code == 200, doc.id
+    registers = Registers.load(config.authority_dir)
+    for kind, prefix in (
+        ("treaty", "treaty"),
+        ("person", "person"),
+        ("org", "org"),
+        ("place", "place"),
+    ):
+        for record in registers.by_kind(kind):
+            assert client.get(f"/{prefix}/{record.id}").status_code == 200, record.ref
