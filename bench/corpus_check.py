@@ -270,7 +270,9 @@ def count(docs: list[Document], registers: Registers) -> Counts:
         counts.documents += 1
         counts.catalogue_records += doc.is_catalogue_record
         counts.by_type[doc.doc_type] += 1
-        year = doc.issued.earliest.year if doc.issued.earliest else "undated"
+        # A date known only by a bound ("not after 17 May 2021") counts in that bound's year.
+        day = doc.issued.earliest or doc.issued.latest
+        year = day.year if day else "undated"
         counts.by_year[str(year)] += 1
         counts.by_language[doc.lang] += 1
         for treaty_id in doc.treaties:
@@ -329,9 +331,12 @@ def render_counts(counts: Counts, registers: Registers, markdown: bool) -> str:
         "party",
     )
     lines += table("By kind of issuer", by_count(counts.by_issuer_kind), "kind")
+    issuers = by_count(counts.by_issuer)
+    several = [(key, n) for key, n in issuers if n > 1]
     lines += table(
-        "By issuer",
-        [(f"{label(registers, k, i)} (`{k}:{i}`)", n) for (k, i), n in by_count(counts.by_issuer)],
+        f"By issuer ({len(issuers)} issuers; the {len(issuers) - len(several)} with one "
+        "document each left out)",
+        [(f"{label(registers, k, i)} (`{k}:{i}`)", n) for (k, i), n in several],
         "issuer",
     )
     lines += table("By language", by_count(counts.by_language), "language")
