@@ -316,3 +316,15 @@ def test_a_corrected_record_keeps_its_history_and_is_stored_as_the_next_version(
         assert doc.version == n and doc.abstract.endswith(fix)
         assert doc.changes[0].description.startswith("Catalogue record made from")
         assert doc.changes[-1].description == f"Summary corrected ({n})."
+
+
+def test_a_record_made_again_is_laid_out_as_a_new_one(corpus, tmp_path):
+    facts, out = facts_file(tmp_path), tmp_path / "record.xml"
+    assert run(corpus, "catalogue", str(facts), "-o", str(out)).exit_code == 0
+    first = out.read_bytes()
+    assert run(corpus, "add", str(out), "-m", "first").exit_code == 0
+    assert run(corpus, "catalogue", str(facts), "-o", str(out)).exit_code == 0
+    # Same facts, same day: the same bytes but for the stored history, and the signatory's
+    # affiliation (mixed content) is not re-indented.
+    assert out.read_bytes() == first
+    assert b"<affiliation><roleName>Chair of the board</roleName>, <orgName" in out.read_bytes()

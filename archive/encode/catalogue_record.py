@@ -110,9 +110,10 @@ def with_history(tei_bytes: bytes, stored: bytes) -> bytes:
     ours, theirs = record.find(path, NS), held.find(path, NS)
     if theirs is None:
         return tei_bytes
-    ours.getparent().replace(ours, copy.deepcopy(theirs))
-    etree.indent(record, space="  ")
-    return etree.tostring(record, xml_declaration=True, encoding="UTF-8")
+    kept = copy.deepcopy(theirs)
+    kept.tail = ours.tail  # the layout stays the record's own (no re-indenting of mixed content)
+    ours.getparent().replace(ours, kept)
+    return etree.tostring(record, xml_declaration=True, encoding="UTF-8") + b"\n"
 
 
 class _FieldLines:
