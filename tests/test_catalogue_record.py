@@ -328,3 +328,18 @@ def test_a_record_made_again_is_laid_out_as_a_new_one(corpus, tmp_path):
     # affiliation (mixed content) is not re-indented.
     assert out.read_bytes() == first
     assert b"<affiliation><roleName>Chair of the board</roleName>, <orgName" in out.read_bytes()
+
+
+def test_a_title_in_another_language_than_the_statement_says_so(corpus, tmp_path):
+    facts = FACTS.replace('lang = "en"\ntitle', 'lang = "it"\ntitle_lang = "en"\ntitle')
+    out = tmp_path / "record.xml"
+    result = run(corpus, "catalogue", str(facts_file(tmp_path, facts)), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    title = etree.parse(str(out)).find(".//t:titleStmt/t:title[@type='main']", NS)
+    assert title.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+    bad = FACTS.replace('lang = "en"\ntitle', 'lang = "it"\ntitle_lang = "English"\ntitle')
+    refused = run(corpus, "catalogue", str(facts_file(tmp_path, bad)), "-o", str(out))
+    assert (
+        refused.exit_code == 1
+        and "title_lang: 'English' is not a BCP 47 language tag" in refused.stderr
+    )

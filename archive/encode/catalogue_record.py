@@ -44,7 +44,7 @@ from archive.encode.results import date_attributes
 from archive.errors import InvalidDocument, Problem
 
 FIELDS = (
-    "id", "type", "lang", "title", "alt_titles", "issued", "issuers", "addressees",
+    "id", "type", "lang", "title", "title_lang", "alt_titles", "issued", "issuers", "addressees",
     "signatories", "treaties", "places", "subjects", "summary", "summary_lang", "sources",
     "made",
 )  # fmt: skip
@@ -301,6 +301,7 @@ class _Builder:
         doc_type = self.choice("type", f.get("type"), document_types())
         lang = self.language("lang", f.get("lang"))
         title = self.string("title", f.get("title"))
+        title_lang = self.language("title_lang", f.get("title_lang"), default=lang or "")
         alt_titles = self.alt_titles(f.get("alt_titles"))
         issued = self.issued(f.get("issued"))
         issuers = self.references("issuers", f.get("issuers"), ("org", "person"), required=True)
@@ -328,7 +329,14 @@ class _Builder:
             E(
                 "teiHeader",
                 self.file_desc(
-                    doc_id, title, alt_titles, issuers, issued, sources, lang, summary_lang
+                    doc_id,
+                    (title, title_lang),
+                    alt_titles,
+                    issuers,
+                    issued,
+                    sources,
+                    lang,
+                    summary_lang,
                 ),
                 E(
                     "encodingDesc",
@@ -542,7 +550,7 @@ class _Builder:
     def file_desc(
         self,
         doc_id: str,
-        title: str,
+        title: tuple[str, str],
         alt_titles: list[tuple[str, str | None]],
         issuers: list[tuple[str, str]],
         issued: _Issued,
@@ -550,7 +558,13 @@ class _Builder:
         lang: str,
         summary_lang: str,
     ) -> etree._Element:
-        title_stmt = E("titleStmt", E("title", text=title, type="main"))
+        words, title_lang = title
+        main = E("title", text=words, type="main")
+        if title_lang and title_lang != lang:
+            # A title in another language than the statement's: a descriptive title in
+            # English for a statement read in an Italian report.
+            main.set(XML_LANG, title_lang)
+        title_stmt = E("titleStmt", main)
         for words, alt_lang in alt_titles:
             alt = E("title", text=words, type="alt")
             if alt_lang and alt_lang != lang:
