@@ -221,6 +221,10 @@ class Counts:
         return sum(1 for n in self.by_treaty.values() if n >= at_least)
 
 
+# Places whose bodies are a party of their own: the register places Karabakh within
+# Azerbaijan, but the de facto Nagorno-Karabakh authorities and bodies seated there before
+# 2023 (its ombudsman, its foreign ministry, the Artsakh diocese) are not Azerbaijan's voice.
+SEPARATE_PARTIES = {"karabakh": "Karabakh (Nagorno-Karabakh)"}
 _STATE_KINDS = {
     "state",
     "government-agency",
@@ -233,7 +237,7 @@ _STATE_KINDS = {
 
 
 def issuer_party(registers: Registers, kind: str, record_id: str, depth: int = 0) -> str:
-    """Whose voice a document is, for balance: intergovernmental bodies; a country's state
+    """Whose voice a document is, for balance: intergovernmental bodies; a country's official
     bodies or its NGOs (the country from the body's place, up the place hierarchy); other
     states' bodies and international NGOs where the register places a body in no country. A
     person speaks for the organisation the register affiliates them with."""
@@ -255,12 +259,15 @@ def issuer_party(registers: Registers, kind: str, record_id: str, depth: int = 0
         place = registers.places.records.get(place_id)
         if place is None:
             break
+        if place_id in SEPARATE_PARTIES:
+            country = SEPARATE_PARTIES[place_id]
+            break
         if place.category == "country":
             country = place.name
             break
         place_id = place.parent
     if category in _STATE_KINDS:
-        return f"{country}: state bodies" if country else "other states' bodies"
+        return f"{country}: official bodies" if country else "other states' official bodies"
     return f"{country}: NGOs, media, groups" if country else "international NGOs and networks"
 
 
