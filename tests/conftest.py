@@ -1,4 +1,9 @@
-"""Shared fixtures: the bundled corpus, copies of it in tmp_path, and the official TEI grammar.
+"""Shared fixtures: the test corpus, copies of it in tmp_path, and the official TEI grammar.
+
+The tests that count documents, facet values and hits run on a frozen corpus,
+tests/data/corpus: the bundled corpus as it stood before issue 18 (the seed appeal, seven
+records around it, their registers), so that their figures stay true while the bundled
+corpus (corpus/) grows. tests/test_bundled_corpus.py checks the bundled corpus itself.
 
 The TEI grammar takes ~15 s to compile, so it is built once per test session. The reference
 schemas live outside the project (`../shared/schemas`, or $ARCHIVE_SHARED_SCHEMAS); where
@@ -16,7 +21,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from archive.config import BUNDLED_CORPUS, CANONICAL_BASE_URL, PROJECT_ROOT, Config
+from archive.config import CANONICAL_BASE_URL, PROJECT_ROOT, Config
 from tests.strict_skips import pytest_runtest_makereport  # noqa: F401  (under CI a skip fails)
 
 SHARED = Path(os.environ.get("ARCHIVE_SHARED", PROJECT_ROOT.parent / "shared"))
@@ -26,9 +31,10 @@ SEED_ID = "ngo-appeal-mine-maps-2021"
 # The fixtures' configurations are a deployment with its public address set
 # ($ARCHIVE_BASE_URL); tests/test_config.py covers the archive run without one.
 DEPLOYED = CANONICAL_BASE_URL
-# Documents in the bundled corpus: the seed, four records around it, three in Azerbaijani or
-# Russian (issue 19).
-BUNDLED_DOCUMENTS = 8
+# The test corpus (above): the seed, four records around it, three in Azerbaijani or Russian
+# (issue 19).
+FIXTURE_CORPUS = Path(__file__).parent / "data" / "corpus"
+FIXTURE_DOCUMENTS = 8
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -62,17 +68,17 @@ def tei_all() -> etree.RelaxNG:
 
 @pytest.fixture(scope="session")
 def bundled_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    """The bundled corpus, read-only, with an instance folder of its own."""
+    """The test corpus, read-only, with an instance folder of its own."""
     return Config(
-        corpus=BUNDLED_CORPUS, instance=tmp_path_factory.mktemp("instance"), base_url=DEPLOYED
+        corpus=FIXTURE_CORPUS, instance=tmp_path_factory.mktemp("instance"), base_url=DEPLOYED
     )
 
 
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Config:
-    """A private copy of the bundled corpus that a test may change."""
+    """A private copy of the test corpus that a test may change."""
     corpus = tmp_path / "corpus"
-    shutil.copytree(BUNDLED_CORPUS, corpus)
+    shutil.copytree(FIXTURE_CORPUS, corpus)
     return Config(corpus=corpus, instance=tmp_path / "instance", base_url=DEPLOYED)
 
 
@@ -85,11 +91,11 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="session")
 def indexed_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    """The bundled corpus with a search index built once for the session (read-only)."""
+    """The test corpus with a search index built once for the session (read-only)."""
     from archive.search.indexing import update_index
 
     config = Config(
-        corpus=BUNDLED_CORPUS, instance=tmp_path_factory.mktemp("indexed"), base_url=DEPLOYED
+        corpus=FIXTURE_CORPUS, instance=tmp_path_factory.mktemp("indexed"), base_url=DEPLOYED
     )
     update_index(config)
     return config

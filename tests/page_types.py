@@ -12,11 +12,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from archive.config import BUNDLED_CORPUS, PROJECT_ROOT, Config
+from archive.config import PROJECT_ROOT, Config
 from archive.search.indexing import update_index
 from archive.storage import store
 from archive.storage.store import Corpus
-from tests.conftest import DEPLOYED, SEED_ID
+from tests.conftest import DEPLOYED, FIXTURE_CORPUS, SEED_ID
 
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -61,7 +61,7 @@ PAGE_TYPES = [
 def corpus_with_every_page_type(root: Path) -> Config:
     """A copy of the bundled corpus where the seed has a second version (so its v1 is an
     older version) and one document is withdrawn (a tombstone), indexed."""
-    shutil.copytree(BUNDLED_CORPUS, root / "corpus")
+    shutil.copytree(FIXTURE_CORPUS, root / "corpus")
     config = Config(corpus=root / "corpus", instance=root / "instance", base_url=DEPLOYED)
     text = Corpus(config).read_bytes(SEED_ID).decode("utf-8")
     revised = root / f"{SEED_ID}.xml"

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from archive.config import BUNDLED_CORPUS, CANONICAL_BASE_URL, Config
+from archive.config import CANONICAL_BASE_URL, Config
 from archive.document.tei import NS, XML_ID
 from archive.storage import fixity, store
+from tests.conftest import FIXTURE_CORPUS
 
 SEED_ID = "ngo-appeal-mine-maps-2021"
 
@@ -28,7 +29,7 @@ START = datetime(2025, 1, 1, tzinfo=UTC)
 def _templates() -> list[etree._ElementTree]:
     return [
         etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
-        for path in sorted((BUNDLED_CORPUS / "documents").glob("*.xml"))
+        for path in sorted((FIXTURE_CORPUS / "documents").glob("*.xml"))
     ]
 
 
@@ -38,7 +39,7 @@ def synthetic_id(template_id: str, number: int) -> str:
 
 def copy_id(number: int) -> str:
     """The id `make_corpus` gives copy `number`."""
-    templates = sorted(p.stem for p in (BUNDLED_CORPUS / "documents").glob("*.xml"))
+    templates = sorted(p.stem for p in (FIXTURE_CORPUS / "documents").glob("*.xml"))
     return synthetic_id(templates[number % len(templates)], number)
 
 
@@ -47,7 +48,7 @@ def make_corpus(folder: Path, count: int, *, start: int = 0) -> Config:
     numbered from `start`), with an instance folder `folder/instance`."""
     corpus = folder / "corpus"
     if not corpus.exists():
-        shutil.copytree(BUNDLED_CORPUS, corpus)
+        shutil.copytree(FIXTURE_CORPUS, corpus)
     templates = _templates()
     records = []
     for number in range(start, start + count):

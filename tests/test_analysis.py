@@ -22,6 +22,7 @@ from archive.search.analysis import (
     words,
 )
 from archive.storage.store import Corpus
+from tests.conftest import FIXTURE_CORPUS
 
 SAMPLES = [
     "The 1949 Geneva Conventions and the 1977 Protocols: mines, mined areas, mine-maps!",
@@ -33,7 +34,7 @@ SAMPLES = [
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
-    docs = list(Corpus(Config()).documents())
+    docs = list(Corpus(Config(corpus=FIXTURE_CORPUS)).documents())
     return SAMPLES + [d.text for d in docs] + [d.abstract for d in docs] + [d.title for d in docs]
 
 

@@ -2,14 +2,14 @@
 
 import pytest
 
-from archive.config import BUNDLED_CORPUS
 from archive.document.authority import Registers, normalize_name
 from archive.errors import BadQuery
+from tests.conftest import FIXTURE_CORPUS
 
 
 @pytest.fixture(scope="module")
 def registers() -> Registers:
-    return Registers.load(BUNDLED_CORPUS / "authority")
+    return Registers.load(FIXTURE_CORPUS / "authority")
 
 
 REQUIRED_TREATIES = [

@@ -11,7 +11,7 @@ import pytest
 from archive.document.authority import Registers
 from archive.publish.catalogue import Catalogue, set_specs, utc_datestamp
 from archive.storage import cache, store
-from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID
+from tests.conftest import FIXTURE_DOCUMENTS, SEED_ID
 from tests.synthetic import copy_id, make_corpus, revise_seed
 
 
@@ -40,7 +40,7 @@ def test_lists_are_ordered_and_paged_by_datestamp_and_id(tmp_path):
     config = make_corpus(tmp_path, 30)
     catalogue = Catalogue.current(config)
     everything = catalogue.list(limit=1000)
-    assert len(everything) == catalogue.count() == 30 + BUNDLED_DOCUMENTS
+    assert len(everything) == catalogue.count() == 30 + FIXTURE_DOCUMENTS
     keys = [(r.datestamp, r.id) for r in everything]
     assert keys == sorted(keys)
     pages, after = [], None
@@ -99,7 +99,7 @@ def test_one_instance_serving_another_corpus_rebuilds(corpus_copy, tmp_path):
     other = make_corpus(tmp_path / "other", 3)
     other = other.with_overrides(instance=corpus_copy.instance)
     catalogue = Catalogue.current(other)
-    assert catalogue.count() == 3 + BUNDLED_DOCUMENTS
+    assert catalogue.count() == 3 + FIXTURE_DOCUMENTS
     assert catalogue.get(copy_id(2)) is not None
 
 
@@ -119,8 +119,8 @@ def test_concurrent_refreshes_read_each_document_once(tmp_path, monkeypatch):
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(calls) == 40 + BUNDLED_DOCUMENTS
-    assert Catalogue.current(config).count() == 40 + BUNDLED_DOCUMENTS
+    assert len(calls) == 40 + FIXTURE_DOCUMENTS
+    assert Catalogue.current(config).count() == 40 + FIXTURE_DOCUMENTS
 
 
 def test_new_catalogue_code_rebuilds_the_catalogue_from_the_cached_models(corpus_copy, monkeypatch):
@@ -131,5 +131,5 @@ def test_new_catalogue_code_rebuilds_the_catalogue_from_the_cached_models(corpus
     )
     monkeypatch.setattr(cache, "read_document", lambda *a: pytest.fail("TEI read again"))
     catalogue = Catalogue.current(corpus_copy)
-    assert catalogue.count() == BUNDLED_DOCUMENTS
-    assert catalogue.conn.execute("SELECT count(*) FROM models").fetchone()[0] == BUNDLED_DOCUMENTS
+    assert catalogue.count() == FIXTURE_DOCUMENTS
+    assert catalogue.conn.execute("SELECT count(*) FROM models").fetchone()[0] == FIXTURE_DOCUMENTS

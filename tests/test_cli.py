@@ -10,22 +10,21 @@ import sys
 from click.testing import CliRunner
 
 from archive.cli import main
-from archive.config import BUNDLED_CORPUS
-from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID, snapshot
+from tests.conftest import FIXTURE_CORPUS, FIXTURE_DOCUMENTS, SEED_ID, snapshot
 
 
 def run(*args: str, env: dict[str, str] | None = None):
     return CliRunner().invoke(main, list(args), env=env)
 
 
-def test_validate_passes_on_the_bundled_corpus():
-    result = run("validate")
+def test_validate_passes_on_the_test_corpus():
+    result = run("validate", "--corpus", str(FIXTURE_CORPUS))
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "8 documents, 8 stored versions, 4 registers: valid"
 
 
 def test_validate_reports_path_line_message_and_exits_1(tmp_path):
-    text = (BUNDLED_CORPUS / "documents" / f"{SEED_ID}.xml").read_text(encoding="utf-8")
+    text = (FIXTURE_CORPUS / "documents" / f"{SEED_ID}.xml").read_text(encoding="utf-8")
     bad = tmp_path / f"{SEED_ID}.xml"
     bad.write_text(text.replace('ref="place:barda"', 'ref="place:bardaa"'), encoding="utf-8")
     result = run("validate", str(bad))
@@ -48,7 +47,7 @@ def test_validate_of_hostile_file_exits_1_without_traceback(tmp_path):
 
 def test_validate_with_another_corpus_from_the_environment(tmp_path):
     corpus = tmp_path / "corpus"
-    shutil.copytree(BUNDLED_CORPUS, corpus)
+    shutil.copytree(FIXTURE_CORPUS, corpus)
     (corpus / "documents" / "trilateral-statement-2020-11-10.xml").unlink()
     result = run("validate", env={"ARCHIVE_CORPUS": str(corpus)})
     assert result.exit_code == 1
@@ -76,8 +75,8 @@ def test_show_json_lists_the_five_signatories():
 
 
 def test_show_xml_prints_the_stored_bytes():
-    result = CliRunner().invoke(main, ["show", SEED_ID, "--xml"])
-    assert result.stdout_bytes == (BUNDLED_CORPUS / "documents" / f"{SEED_ID}.xml").read_bytes()
+    result = CliRunner().invoke(main, ["--corpus", str(FIXTURE_CORPUS), "show", SEED_ID, "--xml"])
+    assert result.stdout_bytes == (FIXTURE_CORPUS / "documents" / f"{SEED_ID}.xml").read_bytes()
 
 
 def test_show_readable_names_treaties_and_signatories():
@@ -130,15 +129,15 @@ def test_serve_on_a_port_in_use_says_so_and_suggests_another(tmp_path):
 
 def test_corpus_and_instance_are_accepted_after_the_command(tmp_path):
     corpus = tmp_path / "corpus"
-    shutil.copytree(BUNDLED_CORPUS, corpus)
+    shutil.copytree(FIXTURE_CORPUS, corpus)
     (corpus / "documents" / "trilateral-statement-2020-11-10.xml").unlink()
     result = run("validate", "--corpus", str(corpus))
     assert result.exit_code == 1
     assert "has versions but no current document" in result.stderr
-    result = run("--corpus", str(BUNDLED_CORPUS), "stats", "--corpus", str(corpus), "--json",
+    result = run("--corpus", str(FIXTURE_CORPUS), "stats", "--corpus", str(corpus), "--json",
                  "--instance", str(tmp_path / "instance"))  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["corpus"]["documents"] == BUNDLED_DOCUMENTS - 1
+    assert json.loads(result.stdout)["corpus"]["documents"] == FIXTURE_DOCUMENTS - 1
     assert (tmp_path / "instance").is_dir()
 
 
@@ -149,7 +148,7 @@ def test_show_refuses_json_and_xml_together():
 
 
 def test_one_problem_is_one_problem(tmp_path):
-    text = (BUNDLED_CORPUS / "documents" / f"{SEED_ID}.xml").read_text(encoding="utf-8")
+    text = (FIXTURE_CORPUS / "documents" / f"{SEED_ID}.xml").read_text(encoding="utf-8")
     bad = tmp_path / "draft.xml"
     bad.write_text(text.replace('ref="place:barda"', 'ref="place:bardaa"', 1), encoding="utf-8")
     result = run("validate", str(bad))

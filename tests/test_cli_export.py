@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from archive.cli import main
 from archive.storage import fsutil
 from archive.storage.store import Corpus
-from tests.conftest import BUNDLED_DOCUMENTS
+from tests.conftest import FIXTURE_DOCUMENTS
 from tests.synthetic import make_corpus
 
 
@@ -31,10 +31,10 @@ def test_export_writes_the_whole_archive_to_the_file(corpus_copy, tmp_path):
     out.parent.mkdir()
     result = run("--corpus", str(corpus_copy.corpus), "export", "--format", "zip", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert f"{BUNDLED_DOCUMENTS} documents" in result.stderr
+    assert f"{FIXTURE_DOCUMENTS} documents" in result.stderr
     with zipfile.ZipFile(out) as archive:
         data = [n for n in archive.namelist() if "/data/documents/" in n]
-    assert len(data) == BUNDLED_DOCUMENTS
+    assert len(data) == FIXTURE_DOCUMENTS
     assert sorted(out.parent.iterdir()) == [out]  # no temporary file left beside it
 
 
@@ -54,7 +54,7 @@ def test_export_to_standard_output(corpus_copy, tmp_path):
     result = run(*args, "export", "--format", "csv", "-o", "-")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("id,title,type,issued,issued_from,issued_to,issued_certainty,")
-    assert len(result.stdout.strip().splitlines()) == 1 + BUNDLED_DOCUMENTS
+    assert len(result.stdout.strip().splitlines()) == 1 + FIXTURE_DOCUMENTS
 
 
 def test_a_search_exports_exactly_what_the_search_finds(corpus_copy, tmp_path):
@@ -248,10 +248,12 @@ def test_export_does_not_create_a_missing_folder(corpus_copy, tmp_path):
 @pytest.mark.parametrize(
     "command", [["search", "mine"], ["stats"], ["index"], ["export", "--format", "csv", "-o", "-"]]
 )
-def test_an_instance_under_a_file_is_refused_in_words(tmp_path, command):
+def test_an_instance_under_a_file_is_refused_in_words(corpus_copy, tmp_path, command):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    result = run("--instance", str(blocker / "instance"), *command)
+    # A corpus of its own: `index` takes the corpus lock, which another writer may hold.
+    args = ["--corpus", str(corpus_copy.corpus), "--instance", str(blocker / "instance")]
+    result = run(*args, *command)
     assert result.exit_code != 0
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from archive.cli import main
 from archive.config import Config
 from archive.search.index import INDEX_FORMAT, current_generation, generation_format
-from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID, copy_document, store_edit
+from tests.conftest import FIXTURE_DOCUMENTS, SEED_ID, copy_document, store_edit
 
 
 def run(config: Config, *args: str):
@@ -21,7 +21,7 @@ def run(config: Config, *args: str):
 def test_index_then_search_prints_hits_snippets_and_facets(corpus_copy: Config):
     result = run(corpus_copy, "index")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"index rebuilt: {BUNDLED_DOCUMENTS} added")
+    assert result.stdout.startswith(f"index rebuilt: {FIXTURE_DOCUMENTS} added")
     result = run(corpus_copy, "search", "mine maps")
     assert result.exit_code == 0, result.output
     # "mine" also finds the petition on "maps of minefields" (archive/search/synonyms.toml).
@@ -94,7 +94,7 @@ def test_archive_index_picks_up_added_changed_and_removed_files(corpus_copy: Con
     (corpus_copy.documents_dir / "bonn-declaration-mine-maps-2021.xml").unlink()
     result = run(corpus_copy, "index")
     assert result.stdout.startswith(
-        f"index updated: 1 added, 1 changed, 1 removed, {BUNDLED_DOCUMENTS - 2} unchanged"
+        f"index updated: 1 added, 1 changed, 1 removed, {FIXTURE_DOCUMENTS - 2} unchanged"
     )
 
     def found(query: str) -> list[str]:
@@ -115,14 +115,14 @@ def test_stats_reports_corpus_and_index(corpus_copy: Config):
     result = run(corpus_copy, "stats")
     assert result.exit_code == 0, result.output
     assert (
-        f"{BUNDLED_DOCUMENTS} documents" in result.stdout
+        f"{FIXTURE_DOCUMENTS} documents" in result.stdout
         and "up to date with the corpus" in result.stdout
     )
     assert "appeal 2" in next(
         line for line in result.stdout.splitlines() if line.startswith("Types:")
     )
     data = json.loads(run(corpus_copy, "stats", "--json").stdout)
-    assert data["index"]["documents"] == BUNDLED_DOCUMENTS and data["corpus"]["treaties"] == 35
+    assert data["index"]["documents"] == FIXTURE_DOCUMENTS and data["corpus"]["treaties"] == 35
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,11 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.config import BUNDLED_CORPUS
 from archive.document import Signatory, compare, read_document
 from archive.document.compare import MAX_WORDS, text_diff
-from tests.conftest import SEED_ID
+from tests.conftest import FIXTURE_CORPUS, SEED_ID
 
-SEED = read_document((BUNDLED_CORPUS / "documents" / f"{SEED_ID}.xml").read_bytes())
+SEED = read_document((FIXTURE_CORPUS / "documents" / f"{SEED_ID}.xml").read_bytes())
 
 
 def rebuilt(pieces, skip: str) -> str:  # type: ignore[no-untyped-def]

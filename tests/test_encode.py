@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from archive.config import BUNDLED_CORPUS, PROJECT_ROOT, Config
+from archive.config import PROJECT_ROOT, Config
 from archive.document.authority import Registers
 from archive.document.tei import NS, read_document
 from archive.document.validate import Validator
@@ -17,7 +17,7 @@ from archive.encode import Encoder, decode_text
 from archive.encode.evaluate import evaluate, load_gold
 from archive.errors import BadQuery, InvalidDocument
 from archive.storage.store import corpus_validator
-from tests.conftest import SEED_ID, SHARED
+from tests.conftest import FIXTURE_CORPUS, SEED_ID, SHARED
 
 GOLD = PROJECT_ROOT / "tests" / "gold"
 HOLDOUT = PROJECT_ROOT / "tests" / "gold-holdout"
@@ -27,7 +27,7 @@ FLOORS = {"treaty": 0.95, "date": 0.9, "signatory": 0.9, "org": 0.9, "place": 0.
 
 @pytest.fixture(scope="module")
 def registers() -> Registers:
-    return Registers.load(BUNDLED_CORPUS / "authority")
+    return Registers.load(FIXTURE_CORPUS / "authority")
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def encoder(registers: Registers) -> Encoder:
 
 @pytest.fixture(scope="module")
 def validator(registers: Registers) -> Validator:
-    return corpus_validator(Config(), registers)
+    return corpus_validator(Config(corpus=FIXTURE_CORPUS), registers)
 
 
 def seed_text() -> str:
@@ -45,7 +45,7 @@ def seed_text() -> str:
     shared = SHARED / "seed" / "000_dce5fc0131209b8d.txt"
     if shared.exists():
         return shared.read_text(encoding="utf-8")
-    path = BUNDLED_CORPUS / "documents" / f"{SEED_ID}.xml"
+    path = FIXTURE_CORPUS / "documents" / f"{SEED_ID}.xml"
     return read_document(path.read_bytes(), path).text
 
 
@@ -94,7 +94,7 @@ def seed_result(encoder: Encoder):
 
 @pytest.fixture(scope="module")
 def seed_document():
-    path = BUNDLED_CORPUS / "documents" / f"{SEED_ID}.xml"
+    path = FIXTURE_CORPUS / "documents" / f"{SEED_ID}.xml"
     return read_document(path.read_bytes(), path)
 
 

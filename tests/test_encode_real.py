@@ -12,12 +12,13 @@ from click.testing import CliRunner
 from lxml import etree
 
 from archive.cli import main
-from archive.config import BUNDLED_CORPUS, Config
+from archive.config import Config
 from archive.document.authority import Registers
 from archive.document.tei import NS
 from archive.encode import Encoder
 from archive.errors import BadQuery
 from archive.storage.store import corpus_validator
+from tests.conftest import FIXTURE_CORPUS
 from tests.test_encode import dates_of
 
 TODAY = date(2026, 1, 1)
@@ -42,7 +43,7 @@ def _with_league(config: Config) -> Registers:
 
 @pytest.fixture(scope="module")
 def encoder() -> Encoder:
-    return Encoder(Registers.load(BUNDLED_CORPUS / "authority"))
+    return Encoder(Registers.load(FIXTURE_CORPUS / "authority"))
 
 
 def encode(encoder: Encoder, text: str, **options):
@@ -146,7 +147,7 @@ def test_an_unlabelled_signature_block_splits_role_and_body():
         "Pavel Dorn\nMinister of Foreign Affairs\nKingdom of Borduria\n\n"
         "PO Box 12, Oldtown\n"
     )
-    result = Encoder(Registers.load(BUNDLED_CORPUS / "authority")).encode(
+    result = Encoder(Registers.load(FIXTURE_CORPUS / "authority")).encode(
         text, issued="2024-05-06", today=TODAY
     )
     assert [(s.name, s.role.text, s.org.text) for s in result.signatories] == [

@@ -18,7 +18,6 @@ import pytest
 import rispy
 from lxml import etree
 
-from archive.config import BUNDLED_CORPUS
 from archive.document.authority import Registers
 from archive.document.model import DateSpan, Document, Signatory
 from archive.document.tei import NS, XML_ID
@@ -31,7 +30,7 @@ from archive.search.indexing import update_index
 from archive.search.request import SearchRequest
 from archive.storage import cache, store
 from archive.storage.store import Corpus
-from tests.conftest import BUNDLED_DOCUMENTS
+from tests.conftest import FIXTURE_CORPUS, FIXTURE_DOCUMENTS
 from tests.conftest import SEED_ID as SEED
 from tests.synthetic import make_corpus, revise_seed
 
@@ -161,7 +160,7 @@ def test_csv_cells_keep_separators_and_backslashes_inside_values():
         treaties=["gc-1949", "ap-1977-i"],
     )
     buffer = io.StringIO()
-    registers = Registers.load(BUNDLED_CORPUS / "authority")
+    registers = Registers.load(FIXTURE_CORPUS / "authority")
     csv.writer(buffer).writerows([table.COLUMNS, table.row(doc, registers)])
     row = next(csv.DictReader(io.StringIO(buffer.getvalue())))
     assert row["issued_tei"] == "notBefore=2020-11-10; notAfter=2021-04-22; cert=low"
@@ -228,7 +227,7 @@ def engine(bundled_config):
 def test_select_without_query_or_filters_is_every_current_document(bundled_config, engine):
     corpus = Corpus(bundled_config)
     selection = select(corpus, SearchRequest(q="", page=2, page_size=2), engine)
-    assert list(selection.ids) == corpus.ids() and selection.total == BUNDLED_DOCUMENTS
+    assert list(selection.ids) == corpus.ids() and selection.total == FIXTURE_DOCUMENTS
     assert selection.is_everything
 
 
@@ -265,7 +264,7 @@ def test_a_second_export_reads_no_tei_into_the_model(synthetic, monkeypatch):
 def test_cached_models_of_other_code_are_dropped(corpus_copy, monkeypatch):
     export(corpus_copy, "jsonl")
     conn = cache.connect(corpus_copy)
-    assert conn.execute("SELECT count(*) FROM models").fetchone()[0] == BUNDLED_DOCUMENTS
+    assert conn.execute("SELECT count(*) FROM models").fetchone()[0] == FIXTURE_DOCUMENTS
     monkeypatch.setattr(cache, "code_fingerprint", lambda part="models": f"other {part} code")
     conn = cache.connect(corpus_copy)
     assert conn.execute("SELECT count(*) FROM models").fetchone()[0] == 0

@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 
 from archive.storage import store
-from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID
+from tests.conftest import FIXTURE_DOCUMENTS, SEED_ID
 from tests.synthetic import copy_id, make_corpus, revise_seed
 from webui import create_app
 
@@ -85,7 +85,7 @@ def test_the_feed_is_atom_1_0(bundled_config):
     parsed = feedparser.parse(data)
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == "atom10"
-    assert len(parsed.entries) == BUNDLED_DOCUMENTS
+    assert len(parsed.entries) == FIXTURE_DOCUMENTS
     assert parsed.feed.title == "Appeals Archive: latest additions and versions"
     assert parsed.feed.links[0].href == "http://localhost/feed.atom"
 
@@ -123,9 +123,9 @@ def test_the_feed_holds_the_latest_fifty_latest_first(tmp_path):
     stamps = [datetime.fromisoformat(e.findtext("a:updated", namespaces=NS)) for e in entries]
     assert stamps == sorted(stamps, reverse=True)
     # The bundled documents (versions of 2026) first, then the copies (of 2025), latest first.
-    first_copy = entries[BUNDLED_DOCUMENTS].findtext("a:id", namespaces=NS)
+    first_copy = entries[FIXTURE_DOCUMENTS].findtext("a:id", namespaces=NS)
     assert first_copy.endswith(f"/doc/{copy_id(79)}/v1")
-    last = 79 - (49 - BUNDLED_DOCUMENTS)
+    last = 79 - (49 - FIXTURE_DOCUMENTS)
     assert entries[49].findtext("a:id", namespaces=NS).endswith(f"/doc/{copy_id(last)}/v1")
 
 
@@ -212,7 +212,7 @@ def test_a_search_feed_is_atom_1_0_of_the_documents_it_finds(search_client):
     assert self_link == "http://localhost/search.atom?q=mines&place=Azerbaijan"
     found = client.get("/search.json?q=mines&place=Azerbaijan&size=100").get_json()
     expected = {f"https://appeals-archive.org/doc/{h['id']}/v1" for h in found["hits"]}
-    assert set(entry_ids(feed)) == expected and 0 < len(expected) < BUNDLED_DOCUMENTS
+    assert set(entry_ids(feed)) == expected and 0 < len(expected) < FIXTURE_DOCUMENTS
 
 
 def test_a_search_feed_tells_new_versions_of_what_it_finds_and_nothing_else(corpus_copy):

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from archive.config import BUNDLED_CORPUS
 from archive.errors import InvalidDocument
 from archive.storage import store
-from tests.conftest import SEED_ID, snapshot
+from tests.conftest import FIXTURE_CORPUS, SEED_ID, snapshot
 
-SEED = (BUNDLED_CORPUS / "documents" / f"{SEED_ID}.xml").read_bytes()
+SEED = (FIXTURE_CORPUS / "documents" / f"{SEED_ID}.xml").read_bytes()
 DECL = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 TEI = b'<TEI xmlns="http://www.tei-c.org/ns/1.0" xml:id="hostile-doc" xml:lang="en">'
 
@@ -255,7 +254,7 @@ def encode_validator():
     from archive.config import Config
     from archive.storage.store import corpus_validator
 
-    return corpus_validator(Config(corpus=BUNDLED_CORPUS))
+    return corpus_validator(Config(corpus=FIXTURE_CORPUS))
 
 
 def _encode(source: Path, draft: Path, report: Path):  # type: ignore[no-untyped-def]
@@ -341,7 +340,7 @@ def test_encode_time_grows_linearly_with_the_text():
     from archive.document.tei import read_document
     from archive.encode import Encoder
 
-    registers = Registers.load(Config(corpus=BUNDLED_CORPUS).authority_dir)
+    registers = Registers.load(Config(corpus=FIXTURE_CORPUS).authority_dir)
     encoder = Encoder(registers, "https://appeals-archive.org")
     prose = read_document(SEED).text
     timings = []

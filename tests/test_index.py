@@ -38,7 +38,7 @@ from archive.search.manifest import Manifest
 from archive.search.request import SearchRequest
 from archive.storage import cache
 from archive.storage.store import Corpus
-from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID, copy_document, store_edit
+from tests.conftest import FIXTURE_DOCUMENTS, SEED_ID, copy_document, store_edit
 
 
 def total(engine: SearchEngine, q: str = "", **kwargs) -> int:
@@ -51,7 +51,7 @@ def hit_ids(engine: SearchEngine, q: str) -> set[str]:
 
 def test_build_writes_a_generation_with_format_and_manifest(corpus_copy: Config):
     report = update_index(corpus_copy)
-    assert report.rebuilt and len(report.added) == BUNDLED_DOCUMENTS and not report.problems
+    assert report.rebuilt and len(report.added) == FIXTURE_DOCUMENTS and not report.problems
     folder = current_generation(corpus_copy.index_dir)
     assert folder is not None and folder.parent == corpus_copy.index_dir
     assert json.loads((folder / "format.json").read_text())["format"] == INDEX_FORMAT
@@ -59,7 +59,7 @@ def test_build_writes_a_generation_with_format_and_manifest(corpus_copy: Config)
     manifest = Manifest(folder).load(ix.latest_generation())
     assert manifest is not None
     assert set(manifest) == {p.stem for p in corpus_copy.documents_dir.glob("*.xml")}
-    assert open_index(corpus_copy).doc_count() == BUNDLED_DOCUMENTS
+    assert open_index(corpus_copy).doc_count() == FIXTURE_DOCUMENTS
 
 
 def test_second_run_changes_nothing_and_hashes_nothing(corpus_copy: Config, monkeypatch):
@@ -70,7 +70,7 @@ def test_second_run_changes_nothing_and_hashes_nothing(corpus_copy: Config, monk
 
     monkeypatch.setattr(index_module, "_file_state", no_hashing)
     report = update_index(corpus_copy)
-    assert not report.rebuilt and report.unchanged == BUNDLED_DOCUMENTS and report.indexed == 0
+    assert not report.rebuilt and report.unchanged == FIXTURE_DOCUMENTS and report.indexed == 0
 
 
 def test_a_stale_manifest_is_rebuilt_from_the_index(corpus_copy: Config):
@@ -79,7 +79,7 @@ def test_a_stale_manifest_is_rebuilt_from_the_index(corpus_copy: Config):
     Manifest(folder).save(-1, {}, replace_all=True)  # as if written for another commit
     report = update_index(corpus_copy)
     assert (
-        report.indexed == 0 and report.unchanged == BUNDLED_DOCUMENTS
+        report.indexed == 0 and report.unchanged == FIXTURE_DOCUMENTS
     )  # every file hashed, none changed
     assert Manifest(folder).load(open_index(corpus_copy).latest_generation()) is not None
 
@@ -89,14 +89,14 @@ def test_touched_but_identical_file_is_not_reindexed(corpus_copy: Config):
     path = corpus_copy.documents_dir / f"{SEED_ID}.xml"
     os.utime(path, ns=(1, 1))
     report = update_index(corpus_copy)
-    assert report.indexed == 0 and report.unchanged == BUNDLED_DOCUMENTS
+    assert report.indexed == 0 and report.unchanged == FIXTURE_DOCUMENTS
     assert index_status(corpus_copy).up_to_date
 
 
 def test_added_changed_and_removed_documents_show_up_after_update(corpus_copy: Config):
     update_index(corpus_copy)
     with SearchEngine(corpus_copy) as engine:
-        assert total(engine) == BUNDLED_DOCUMENTS
+        assert total(engine) == FIXTURE_DOCUMENTS
         copy_document(
             corpus_copy,
             SEED_ID,
@@ -116,7 +116,7 @@ def test_added_changed_and_removed_documents_show_up_after_update(corpus_copy: C
         assert report.added == ["ngo-appeal-zebra-2022"]
         assert report.changed == ["trilateral-statement-2020-11-10"]
         assert report.removed == ["bonn-declaration-mine-maps-2021"]
-        assert total(engine) == BUNDLED_DOCUMENTS
+        assert total(engine) == FIXTURE_DOCUMENTS
         assert hit_ids(engine, "zebra") == {"ngo-appeal-zebra-2022"}
         assert hit_ids(engine, "quokka") == {"trilateral-statement-2020-11-10"}
         assert "bonn-declaration-mine-maps-2021" not in hit_ids(engine, "")
@@ -131,7 +131,7 @@ def test_reopened_searcher_never_returns_stale_or_duplicate_documents(corpus_cop
         for round_number in range(3):
             store_edit(corpus_copy, SEED_ID, "</body>", f"<!-- {round_number} --></body>")
             assert update_index(corpus_copy).changed == [SEED_ID]
-            assert total(engine) == BUNDLED_DOCUMENTS
+            assert total(engine) == FIXTURE_DOCUMENTS
             assert total(engine, "tranquility") == 1
             assert list(engine.iter_ids(SearchRequest(q="tranquility"))) == [SEED_ID]
 
@@ -170,7 +170,7 @@ def test_unreadable_file_is_skipped_reported_and_dropped(corpus_copy: Config):
     bad.write_text("<TEI>not closed", encoding="utf-8")
     # A damaged working copy in documents/ is read as its stored version: nothing lost.
     assert update_index(corpus_copy).problems == []
-    assert open_index(corpus_copy).doc_count() == BUNDLED_DOCUMENTS
+    assert open_index(corpus_copy).doc_count() == FIXTURE_DOCUMENTS
     stored = corpus_copy.versions_dir / "trilateral-statement-2020-11-10" / "1.xml"
     stored.chmod(0o644)
     stored.write_text("<TEI>not closed", encoding="utf-8")  # and the stored version too
@@ -179,7 +179,7 @@ def test_unreadable_file_is_skipped_reported_and_dropped(corpus_copy: Config):
     assert [p.path for p in report.problems] == [str(bad)]
     assert "fixity failure" in report.problems[0].message
     assert report.removed == ["trilateral-statement-2020-11-10"]
-    assert open_index(corpus_copy).doc_count() == BUNDLED_DOCUMENTS - 1
+    assert open_index(corpus_copy).doc_count() == FIXTURE_DOCUMENTS - 1
 
 
 def test_index_of_another_format_is_refused_then_rebuilt(corpus_copy: Config):
@@ -192,7 +192,7 @@ def test_index_of_another_format_is_refused_then_rebuilt(corpus_copy: Config):
     with SearchEngine(corpus_copy) as engine, pytest.raises(IndexMissing):
         engine.search(SearchRequest())
     report = update_index(corpus_copy)
-    assert report.rebuilt and len(report.added) == BUNDLED_DOCUMENTS
+    assert report.rebuilt and len(report.added) == FIXTURE_DOCUMENTS
     assert current_generation(corpus_copy.index_dir) != folder
     assert not folder.exists()
 
@@ -215,7 +215,7 @@ def test_failed_rebuild_leaves_the_previous_index_usable(corpus_copy: Config, mo
     assert current_generation(corpus_copy.index_dir) == before
     assert sorted(p.name for p in corpus_copy.index_dir.iterdir() if p.is_dir()) == [before.name]
     with SearchEngine(corpus_copy) as engine:
-        assert total(engine) == BUNDLED_DOCUMENTS
+        assert total(engine) == FIXTURE_DOCUMENTS
 
 
 def test_the_part_built_generation_of_a_killed_rebuild_is_removed_by_the_next_update(
@@ -232,16 +232,16 @@ def test_the_part_built_generation_of_a_killed_rebuild_is_removed_by_the_next_up
     update_index(corpus_copy)
     assert sorted(p.name for p in corpus_copy.index_dir.iterdir()) == ["CURRENT", "LOCK", live.name]
     with SearchEngine(corpus_copy) as engine:
-        assert total(engine) == BUNDLED_DOCUMENTS
+        assert total(engine) == FIXTURE_DOCUMENTS
 
 
 def test_engine_follows_a_rebuild_to_the_new_generation(corpus_copy: Config):
     update_index(corpus_copy)
     with SearchEngine(corpus_copy) as engine:
-        assert total(engine) == BUNDLED_DOCUMENTS
+        assert total(engine) == FIXTURE_DOCUMENTS
         (corpus_copy.documents_dir / "bonn-declaration-mine-maps-2021.xml").unlink()
         update_index(corpus_copy, rebuild=True)
-        assert total(engine) == BUNDLED_DOCUMENTS - 1
+        assert total(engine) == FIXTURE_DOCUMENTS - 1
 
 
 def test_parallel_build_gives_the_same_index_as_a_serial_one(corpus_copy: Config, monkeypatch):
@@ -277,7 +277,7 @@ def test_a_build_keeps_every_model_it_read_for_the_exports(corpus_copy, monkeypa
 
     monkeypatch.setattr(cache, "read_document", refuse)
     lines = b"".join(export_chunks("jsonl", everything(Corpus(corpus_copy)), corpus_copy))
-    assert len(lines.splitlines()) == BUNDLED_DOCUMENTS
+    assert len(lines.splitlines()) == FIXTURE_DOCUMENTS
 
 
 def test_an_update_keeps_the_model_of_the_changed_document(corpus_copy: Config):
@@ -302,7 +302,7 @@ def test_status_counts_files_the_index_has_not_seen(corpus_copy: Config):
     copy_document(corpus_copy, SEED_ID, "ngo-appeal-new-2022", {})
     (corpus_copy.documents_dir / "bonn-declaration-mine-maps-2021.xml").unlink()
     status = index_status(corpus_copy)
-    assert (status.documents, status.new_files, status.removed_files) == (BUNDLED_DOCUMENTS, 1, 1)
+    assert (status.documents, status.new_files, status.removed_files) == (FIXTURE_DOCUMENTS, 1, 1)
     assert not status.up_to_date
 
 
@@ -352,7 +352,7 @@ def test_an_index_built_before_the_layout_change_is_rebuilt_without_a_manual_ste
         # minefields") by the synonym list.
         assert len(json.loads(result.stdout)["hits"]) == 5
     else:
-        assert result.stdout.startswith(f"index rebuilt: {BUNDLED_DOCUMENTS} added")
+        assert result.stdout.startswith(f"index rebuilt: {FIXTURE_DOCUMENTS} added")
     new = current_generation(corpus_copy.index_dir)
     assert new != old and not old.exists()
     assert generation_format(new) == INDEX_FORMAT > 3

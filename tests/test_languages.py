@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from archive.config import BUNDLED_CORPUS, Config
+from archive.config import Config
 from archive.document.authority import Registers
 from archive.document.tei import read_document
 from archive.encode import Encoder
@@ -19,7 +19,7 @@ from archive.search import SearchEngine
 from archive.search.indexing import update_index
 from archive.search.query import QueryParser
 from archive.search.request import SearchRequest
-from tests.conftest import SEED_ID, copy_document
+from tests.conftest import FIXTURE_CORPUS, SEED_ID, copy_document
 
 MFA_MAPS = "azerbaijan-mfa-statement-mine-maps-2021-07-03"  # Russian
 ANAMA_RECORDS = "anama-minefield-records-2024-02"  # Azerbaijani
@@ -76,7 +76,7 @@ def test_snippets_mark_words_in_the_texts_language(engine: SearchEngine):
 
 
 def test_the_reader_can_pick_the_language_a_query_is_analysed_in():
-    parser = QueryParser(Registers.load(BUNDLED_CORPUS / "authority"))
+    parser = QueryParser(Registers.load(FIXTURE_CORPUS / "authority"))
     assert parser.languages(["en", "ru", "az"]) == ("en", "az", "ru")
     assert parser.languages(["en", "ru", "az"], picked=["Russian"]) == ("ru",)
     russian = parser.parse("карта", ("ru",))
@@ -99,7 +99,7 @@ def spellings(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
     """Two invented deminers' names in two copies of a record: one with special letters,
     one without, and a third record with both."""
     corpus = tmp_path_factory.mktemp("spellings") / "corpus"
-    shutil.copytree(BUNDLED_CORPUS, corpus)
+    shutil.copytree(FIXTURE_CORPUS, corpus)
     config = Config(corpus=corpus, instance=corpus.parent / "instance")
     name = '<persName ref="person:nadir-yusifov">Nadir Yusifov</persName>'
     copy_document(config, VICTIMS, "spelling-special", {name: "Nadir Qəmbərzadə"})
@@ -136,7 +136,7 @@ def test_exact_spelling_with_the_url_switch(spellings: SearchEngine):
 
 
 def test_a_paragraph_in_another_language_is_analysed_in_it(tmp_path):
-    path = BUNDLED_CORPUS / "documents" / f"{SEED_ID}.xml"
+    path = FIXTURE_CORPUS / "documents" / f"{SEED_ID}.xml"
     russian = '<body><p xml:lang="ru">Заявления о картах.</p>'.encode()
     data = path.read_bytes().replace(b"<body>", russian, 1)
     doc = read_document(data, tmp_path / f"{SEED_ID}.xml")
@@ -165,7 +165,7 @@ def test_a_russian_paragraph_of_an_english_document_is_found_by_inflection(corpu
 
 @pytest.fixture(scope="module")
 def encoder() -> Encoder:
-    return Encoder(Registers.load(BUNDLED_CORPUS / "authority"))
+    return Encoder(Registers.load(FIXTURE_CORPUS / "authority"))
 
 
 @pytest.mark.parametrize(

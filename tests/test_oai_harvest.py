@@ -12,7 +12,7 @@ from sickle import oaiexceptions as sickle_errors
 from archive.storage import store
 from archive.storage.store import Corpus
 from tests import serving
-from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID
+from tests.conftest import FIXTURE_DOCUMENTS, SEED_ID
 from tests.synthetic import copy_id, make_corpus, revise_seed
 from webui import create_app
 
@@ -70,7 +70,7 @@ def test_sickle_sees_the_revision_and_the_sets(endpoint, corpus):
     assert "treaty:gc-1949:gc-1949-iv" in record.header.setSpecs
     appeals = list(client.ListIdentifiers(metadataPrefix="oai_dc", set="type:appeal"))
     # The bundled appeals and their copies (copies go round the bundled documents in turn).
-    assert len(appeals) == 2 + 2 * (200 // BUNDLED_DOCUMENTS)
+    assert len(appeals) == 2 + 2 * (200 // FIXTURE_DOCUMENTS)
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -135,7 +135,7 @@ def test_a_harvest_from_the_last_response_date_gets_exactly_what_changed(changin
     last_harvest = _response_date(first)  # of the first page, as harvesters keep it
     assert (
         len(split([(r.header.identifier, r.header.deleted) for r in first])[0])
-        == 30 + BUNDLED_DOCUMENTS
+        == 30 + FIXTURE_DOCUMENTS
     )
     earliest = client.Identify().earliestDatestamp
 

@@ -19,7 +19,7 @@ from archive.config import PROJECT_ROOT, Config
 from archive.search.indexing import update_index
 from archive.storage.store import Corpus
 from tests import serving
-from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID
+from tests.conftest import FIXTURE_DOCUMENTS, SEED_ID
 from webui import create_app
 
 REVISIONS = 5
@@ -94,8 +94,8 @@ def test_readers_see_the_old_or_the_new_document_never_an_error(served, tmp_path
                 if json.loads(body)["total"] != 1:
                     problem = f"{json.loads(body)['total']} hits for one id"
             elif path == "/search.json" and json.loads(body)["total"] not in (
-                BUNDLED_DOCUMENTS,
-                BUNDLED_DOCUMENTS + 1,
+                FIXTURE_DOCUMENTS,
+                FIXTURE_DOCUMENTS + 1,
             ):
                 problem = f"{json.loads(body)['total']} documents"
             if problem:

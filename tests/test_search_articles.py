@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import main
-from archive.config import BUNDLED_CORPUS, PROJECT_ROOT, Config
+from archive.config import PROJECT_ROOT, Config
 from archive.document.model import article_keys
 from archive.errors import BadQuery
 from archive.search import SearchEngine
@@ -35,10 +35,10 @@ def articles_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     """A corpus copy holding the made-up statement, encoded and added as an archivist would."""
     import shutil
 
-    from tests.conftest import DEPLOYED
+    from tests.conftest import DEPLOYED, FIXTURE_CORPUS
 
     root = tmp_path_factory.mktemp("articles")
-    shutil.copytree(BUNDLED_CORPUS, root / "corpus")
+    shutil.copytree(FIXTURE_CORPUS, root / "corpus")
     config = Config(corpus=root / "corpus", instance=root / "instance", base_url=DEPLOYED)
     draft = root / "draft.xml"
     encoded = run(config, "encode", str(STATEMENT), "--id", DOC_ID, "-o", str(draft))
@@ -98,8 +98,8 @@ def test_an_article_not_cited_finds_nothing(articles_engine, query):
     assert found(articles_engine, query) == []
 
 
-def test_no_bundled_document_is_found_by_an_article(indexed_config, engine):
-    """The bundled documents mark no articles: the field holds only what texts cite."""
+def test_no_test_corpus_document_is_found_by_an_article(indexed_config, engine):
+    """The test corpus's documents mark no articles: the field holds only what texts cite."""
     assert found(engine, "article:49") == []
 
 

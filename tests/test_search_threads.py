@@ -9,7 +9,7 @@ from archive.config import Config
 from archive.search import SearchEngine
 from archive.search.indexing import update_index
 from archive.search.request import SearchRequest
-from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID
+from tests.conftest import FIXTURE_DOCUMENTS, SEED_ID
 
 
 def test_concurrent_searches_agree_while_the_index_is_updated(corpus_copy: Config):
@@ -39,7 +39,7 @@ def test_concurrent_searches_agree_while_the_index_is_updated(corpus_copy: Confi
     assert not errors, errors
     # Rewriting the seed never changes what matches: every thread saw one answer.
     assert {q: len(totals) for q, totals in seen.items()} == dict.fromkeys(queries, 1)
-    assert seen[""] == {BUNDLED_DOCUMENTS}
+    assert seen[""] == {FIXTURE_DOCUMENTS}
 
 
 def test_a_search_held_up_mid_way_does_not_hold_up_another(indexed_config: Config, monkeypatch):

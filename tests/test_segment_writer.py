@@ -5,11 +5,12 @@ from __future__ import annotations
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-from archive.config import BUNDLED_CORPUS, Config
+from archive.config import Config
 from archive.document.authority import Registers
 from archive.search.index import index_fields, make_schema
 from archive.search.segment_writer import FastSegmentWriter
 from archive.storage.store import Corpus
+from tests.conftest import FIXTURE_CORPUS
 
 
 def build(folder, writer_class, fields_list):
@@ -49,8 +50,10 @@ def every_posting(ix):
 
 
 def test_fast_writer_writes_what_whoosh_writes(tmp_path):
-    registers = Registers.load(BUNDLED_CORPUS / "authority")
-    fields_list = [index_fields(doc, registers) for doc in Corpus(Config()).documents()]
+    registers = Registers.load(FIXTURE_CORPUS / "authority")
+    fields_list = [
+        index_fields(doc, registers) for doc in Corpus(Config(corpus=FIXTURE_CORPUS)).documents()
+    ]
     # Enough documents for terms to span several 128-posting blocks.
     fields_list = [
         {**fields, "id": f"{fields['id']}-{n}"} for n in range(60) for fields in fields_list

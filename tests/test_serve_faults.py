@@ -18,7 +18,7 @@ import pytest
 
 from archive.config import PROJECT_ROOT
 from bench.proxy import stop_process
-from tests.conftest import BUNDLED_DOCUMENTS
+from tests.conftest import FIXTURE_DOCUMENTS
 from tests.synthetic import make_corpus
 
 HOST = "127.0.0.1"
@@ -138,7 +138,7 @@ def test_clients_that_drop_exports_midway_leave_the_server_healthy(server):
     healthy(server)
     # A whole export still comes out complete: one line per document.
     status, body = get(server, "/export?format=jsonl")
-    assert status == 200 and body.count(b"\n") == COPIES + BUNDLED_DOCUMENTS
+    assert status == 200 and body.count(b"\n") == COPIES + FIXTURE_DOCUMENTS
     after_fds, after_threads = resources(server)
     assert after_threads <= threads, (threads, after_threads)
     assert after_fds <= fds + 2, (fds, after_fds)  # no handle per dropped export

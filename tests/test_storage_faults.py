@@ -19,7 +19,7 @@ import pytest
 
 from archive.config import PROJECT_ROOT, Config
 from archive.storage.store import Corpus
-from tests.conftest import SEED_ID
+from tests.conftest import FIXTURE_CORPUS, SEED_ID
 from tests.test_store import edited, state
 
 
@@ -120,7 +120,7 @@ def test_a_read_only_instance_is_named(corpus_copy, tmp_path):
 
 def test_a_full_disk_under_the_corpus_loses_nothing(tmp_path):
     with tmpfs(tmp_path / "disk", "2m") as disk:
-        shutil.copytree(PROJECT_ROOT / "corpus", disk / "corpus")
+        shutil.copytree(FIXTURE_CORPUS, disk / "corpus")
         config = Config(corpus=disk / "corpus", instance=tmp_path / "instance")
         revision = edited(config, SEED_ID, "truest sense", "truest sense (sic)", tmp_path / "w")
         before = state(config)

@@ -15,7 +15,7 @@ from archive.cli import main
 from archive.errors import Conflict, FixityError
 from archive.storage import store
 from archive.storage.store import Corpus
-from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID
+from tests.conftest import FIXTURE_DOCUMENTS, SEED_ID
 from tests.test_store import NEW_ID, edited, new_document, state
 from webui import create_app
 
@@ -218,7 +218,7 @@ def test_archive_verify_reports_every_damaged_or_missing_version(corpus_copy):
     runner = CliRunner()
     result = runner.invoke(main, corpus_copy.arguments("verify"))
     assert result.exit_code == 0, result.output
-    assert f"{BUNDLED_DOCUMENTS} versions verified" in result.output
+    assert f"{FIXTURE_DOCUMENTS} versions verified" in result.output
     damaged = tamper(corpus_copy)
     Corpus(corpus_copy).version_path("petition-minefield-maps-2021", 1).unlink()
     result = runner.invoke(main, corpus_copy.arguments("verify"))
@@ -232,10 +232,10 @@ def test_verify_records_versions_stored_before_records_were_kept_once(corpus_cop
     (corpus_copy.corpus / "fixity.jsonl").unlink()
     result = CliRunner().invoke(main, corpus_copy.arguments("verify"))
     assert result.exit_code == 0, result.output
-    assert f"recorded {BUNDLED_DOCUMENTS} versions that had no fixity record yet" in result.output
-    assert len(records(corpus_copy)) == BUNDLED_DOCUMENTS
+    assert f"recorded {FIXTURE_DOCUMENTS} versions that had no fixity record yet" in result.output
+    assert len(records(corpus_copy)) == FIXTURE_DOCUMENTS
     result = CliRunner().invoke(main, corpus_copy.arguments("verify"))
-    assert "recorded" not in result.output and len(records(corpus_copy)) == BUNDLED_DOCUMENTS
+    assert "recorded" not in result.output and len(records(corpus_copy)) == FIXTURE_DOCUMENTS
 
 
 def test_a_line_cut_short_by_a_kill_is_ignored_and_cut_away(corpus_copy, tmp_path):

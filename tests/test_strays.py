@@ -15,7 +15,7 @@ from archive.cli import main
 from archive.search import update_index
 from archive.storage import store
 from archive.storage.store import Corpus
-from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID
+from tests.conftest import FIXTURE_DOCUMENTS, SEED_ID
 from tests.test_store import new_document
 from webui import create_app
 
@@ -43,11 +43,11 @@ def test_validate_reports_each_stray_and_fails(strays):
 def test_strays_are_skipped_everywhere_the_same_way(strays, tmp_path):
     update_index(strays)
     client = create_app(strays, testing=True).test_client()
-    assert client.get("/search.json").json["total"] == BUNDLED_DOCUMENTS
+    assert client.get("/search.json").json["total"] == FIXTURE_DOCUMENTS
     assert client.get(f"/doc/{BACKUP}").status_code == 404
     assert client.get("/doc/zz-half").status_code == 404
     oai = client.get("/oai?verb=ListIdentifiers&metadataPrefix=oai_dc")
-    assert oai.status_code == 200 and oai.data.count(b"<identifier>") == BUNDLED_DOCUMENTS
+    assert oai.status_code == 200 and oai.data.count(b"<identifier>") == FIXTURE_DOCUMENTS
     assert b"zz-half" not in oai.data and BACKUP.encode() not in oai.data
     feed = client.get("/feed.atom")
     assert feed.status_code == 200 and b"zz-half" not in feed.data
@@ -55,11 +55,11 @@ def test_strays_are_skipped_everywhere_the_same_way(strays, tmp_path):
     assert sorted(json.loads(line)["id"] for line in lines) == Corpus(strays).ids()
     tei = client.get("/export?format=tei")
     assert (
-        tei.status_code == 200 and tei.data.count(b"<TEI ") == BUNDLED_DOCUMENTS + 4
+        tei.status_code == 200 and tei.data.count(b"<TEI ") == FIXTURE_DOCUMENTS + 4
     )  # + registers
     bag = zipfile.ZipFile(io.BytesIO(client.get("/export?format=zip").data))
     names = [n for n in bag.namelist() if "/data/documents/" in n]
-    assert len(names) == BUNDLED_DOCUMENTS and not any("zz-half" in n or BACKUP in n for n in names)
+    assert len(names) == FIXTURE_DOCUMENTS and not any("zz-half" in n or BACKUP in n for n in names)
     # ... and they block no later change.
     assert store.add(strays, [new_document(strays, tmp_path / "w")])[0].status == "added"
 

@@ -8,13 +8,12 @@ import time
 
 import pytest
 
-from archive.config import BUNDLED_CORPUS
 from archive.document.model import Document
 from archive.document.tei import parse_tei, read_document
 from archive.errors import InvalidDocument
-from tests.conftest import SEED_ID, SHARED
+from tests.conftest import FIXTURE_CORPUS, SEED_ID, SHARED
 
-SEED_PATH = BUNDLED_CORPUS / "documents" / f"{SEED_ID}.xml"
+SEED_PATH = FIXTURE_CORPUS / "documents" / f"{SEED_ID}.xml"
 SEED_TEXT = SHARED / "seed" / "000_dce5fc0131209b8d.txt"
 
 
@@ -130,7 +129,7 @@ def test_seed_text_is_verbatim(seed):
 
 
 def test_catalogue_records_hold_no_text_but_an_abstract():
-    for path in sorted((BUNDLED_CORPUS / "documents").glob("*.xml")):
+    for path in sorted((FIXTURE_CORPUS / "documents").glob("*.xml")):
         doc = read_document(path.read_bytes(), path)
         if doc.id == SEED_ID:
             continue
@@ -142,11 +141,11 @@ def test_catalogue_records_hold_no_text_but_an_abstract():
 
 def test_uncertain_catalogue_dates_are_ranges():
     petition = read_document(
-        (BUNDLED_CORPUS / "documents" / "petition-minefield-maps-2021.xml").read_bytes()
+        (FIXTURE_CORPUS / "documents" / "petition-minefield-maps-2021.xml").read_bytes()
     )
     assert (petition.issued.not_before, petition.issued.not_after) == ("2020-11-10", "2021-04-22")
     statement = read_document(
-        (BUNDLED_CORPUS / "documents" / "trilateral-statement-2020-11-10.xml").read_bytes()
+        (FIXTURE_CORPUS / "documents" / "trilateral-statement-2020-11-10.xml").read_bytes()
     )
     assert statement.issued.when == "2020-11-10"
     assert {d.type: d.span.when or d.span.not_before for d in statement.creation_dates} == {
@@ -163,7 +162,7 @@ def test_model_round_trips_through_json_data(seed):
 def test_model_json_is_every_field_as_dataclasses_asdict_gives_it():
     """to_dict walks the dataclasses itself (asdict's deep copies were most of its cost):
     it must still give every field, nested records included, with the dates' own shape."""
-    for path in sorted((BUNDLED_CORPUS / "documents").glob("*.xml")):
+    for path in sorted((FIXTURE_CORPUS / "documents").glob("*.xml")):
         doc = read_document(path.read_bytes(), path)
         expected = dataclasses.asdict(doc)
         expected["issued"] = doc.issued.to_dict()

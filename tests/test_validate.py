@@ -7,23 +7,23 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from archive.config import BUNDLED_CORPUS, Config
+from archive.config import Config
 from archive.document.validate import Validator
 from archive.storage.store import corpus_validator
-from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID, snapshot
+from tests.conftest import FIXTURE_CORPUS, FIXTURE_DOCUMENTS, SEED_ID, snapshot
 
-CORPUS_FILES = sorted((BUNDLED_CORPUS / "documents").glob("*.xml")) + sorted(
-    (BUNDLED_CORPUS / "authority").glob("*.xml")
+CORPUS_FILES = sorted((FIXTURE_CORPUS / "documents").glob("*.xml")) + sorted(
+    (FIXTURE_CORPUS / "authority").glob("*.xml")
 )
 
 
 @pytest.fixture(scope="module")
 def validator() -> Validator:
-    return corpus_validator(Config(corpus=BUNDLED_CORPUS))
+    return corpus_validator(Config(corpus=FIXTURE_CORPUS))
 
 
 def test_the_corpus_holds_the_seed_seven_catalogue_records_and_four_registers():
-    assert len(CORPUS_FILES) == BUNDLED_DOCUMENTS + 4
+    assert len(CORPUS_FILES) == FIXTURE_DOCUMENTS + 4
 
 
 @pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
@@ -37,7 +37,7 @@ def test_corpus_file_is_valid_against_the_official_tei_grammar(path, tei_all):
     assert valid, "\n".join(f"{e.line}: {e.message}" for e in tei_all.error_log)
 
 
-SEED = (BUNDLED_CORPUS / "documents" / f"{SEED_ID}.xml").read_text(encoding="utf-8")
+SEED = (FIXTURE_CORPUS / "documents" / f"{SEED_ID}.xml").read_text(encoding="utf-8")
 
 
 def line_of(text: str, needle: str) -> int:
@@ -177,7 +177,7 @@ def test_missing_file_and_mixed_folder(validator, tmp_path):
 
 
 def test_authority_register_with_dangling_member(validator, tmp_path):
-    text = (BUNDLED_CORPUS / "authority" / "treaties.xml").read_text(encoding="utf-8")
+    text = (FIXTURE_CORPUS / "authority" / "treaties.xml").read_text(encoding="utf-8")
     text = text.replace('target="#gc-1949"/>', 'target="#gc-1948"/>', 1)
     path = tmp_path / "treaties.xml"
     path.write_text(text, encoding="utf-8")
@@ -188,7 +188,7 @@ def test_authority_register_with_dangling_member(validator, tmp_path):
 
 
 def test_authority_register_with_duplicate_id(validator, tmp_path):
-    text = (BUNDLED_CORPUS / "authority" / "treaties.xml").read_text(encoding="utf-8")
+    text = (FIXTURE_CORPUS / "authority" / "treaties.xml").read_text(encoding="utf-8")
     text = text.replace('xml:id="ccm-2008"', 'xml:id="cwc-1993"')
     path = tmp_path / "treaties.xml"
     path.write_text(text, encoding="utf-8")

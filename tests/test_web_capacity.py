@@ -11,7 +11,7 @@ import time
 import pytest
 
 from archive.search.indexing import update_index
-from tests.conftest import BUNDLED_DOCUMENTS
+from tests.conftest import FIXTURE_DOCUMENTS
 from tests.serving import served
 from tests.synthetic import make_corpus
 from webui import create_app
@@ -40,7 +40,7 @@ def test_exports_beyond_the_slots_answer_503_while_searches_answer(app):
     # Closed last first: here both share one thread and Flask's stack of contexts.
     held[1].close()
     again = client.get("/export?format=jsonl")
-    assert again.status_code == 200 and again.data.count(b"\n") == BUNDLED_DOCUMENTS
+    assert again.status_code == 200 and again.data.count(b"\n") == FIXTURE_DOCUMENTS
     held[0].close()
 
 

@@ -15,7 +15,7 @@ from flask import request
 
 from archive.search.indexing import update_index
 from archive.storage.store import Corpus
-from tests.conftest import BUNDLED_DOCUMENTS
+from tests.conftest import FIXTURE_DOCUMENTS
 from tests.synthetic import make_corpus
 from webui import create_app
 
@@ -61,13 +61,13 @@ def test_the_downloads_hold_every_document(client, bundled_config):
     rows = csv.DictReader(io.StringIO(client.get("/export?format=csv").get_data(as_text=True)))
     assert [row["id"] for row in rows] == ids
     library = bibtexparser.parse_string(client.get("/export?format=bibtex").get_data(as_text=True))
-    assert len(library.entries) == BUNDLED_DOCUMENTS
+    assert len(library.entries) == FIXTURE_DOCUMENTS
     assert (
         len(rispy.loads(client.get("/export?format=ris").get_data(as_text=True)))
-        == BUNDLED_DOCUMENTS
+        == FIXTURE_DOCUMENTS
     )
     # The documents, then the four registers.
-    assert client.get("/export?format=tei").data.count(b"<TEI ") == BUNDLED_DOCUMENTS + 4
+    assert client.get("/export?format=tei").data.count(b"<TEI ") == FIXTURE_DOCUMENTS + 4
 
 
 def test_the_response_streams_in_chunks_as_they_are_made(tmp_path):

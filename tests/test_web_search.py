@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 
 from archive.search.indexing import update_index
-from tests.conftest import BUNDLED_DOCUMENTS, SEED_ID
+from tests.conftest import FIXTURE_DOCUMENTS, SEED_ID
 from webui import create_app
 from webui.search import PARAM_ORDER
 
@@ -28,8 +28,8 @@ def test_landing_page_lists_every_document_with_facets_and_histogram(client):
     response = client.get("/")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert f"<strong>{BUNDLED_DOCUMENTS}</strong> documents" in html
-    assert len(hit_ids(html)) == BUNDLED_DOCUMENTS
+    assert f"<strong>{FIXTURE_DOCUMENTS}</strong> documents" in html
+    assert len(hit_ids(html)) == FIXTURE_DOCUMENTS
     assert '<svg class="histogram"' in html
     assert re.search(r'<a href="/\?year=2021" aria-label="2021: \d+ documents">', html)
     assert 'name="treaty" value="gc-1949"' in html and 'name="treaty" value="gc-1949-iv"' in html
@@ -204,7 +204,7 @@ def test_a_running_app_sees_an_added_document_without_restarting(corpus_copy, tm
     found = client.get("/search.json?q=zebrawords").json
     assert [(h["id"], h["version"]) for h in found["hits"]] == [(SEED_ID, 2)]
     assert (
-        client.get("/search.json").json["total"] == BUNDLED_DOCUMENTS
+        client.get("/search.json").json["total"] == FIXTURE_DOCUMENTS
     )  # replaced, not added twice
 
 

@@ -147,11 +147,12 @@ def hostile_document(config, *, source_url: str) -> bytes:  # type: ignore[no-un
 def hostile_client(tmp_path_factory):
     import shutil
 
-    from archive.config import BUNDLED_CORPUS, Config
+    from archive.config import Config
     from archive.search.indexing import update_documents
+    from tests.conftest import FIXTURE_CORPUS
 
     root = tmp_path_factory.mktemp("xss")
-    shutil.copytree(BUNDLED_CORPUS, root / "corpus")
+    shutil.copytree(FIXTURE_CORPUS, root / "corpus")
     config = Config(corpus=root / "corpus", instance=root / "instance")
     update_index(config)
     path = root / f"{XSS_ID}.xml"

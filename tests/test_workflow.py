@@ -194,6 +194,28 @@ def test_register_records_from_toml_and_json(corpus_copy, tmp_path):
     assert run(corpus_copy, "validate").exit_code == 0
 
 
+def test_a_place_without_coordinates_keeps_what_it_lies_within(corpus_copy, tmp_path):
+    places = tmp_path / "places.toml"
+    places.write_text(
+        '[[record]]\nkind = "place"\nid = "lakeside-district"\nname = "Lakeside District"\n'
+        'type = "district"\nwithin = "azerbaijan"\n\n'
+        '[[record]]\nkind = "place"\nid = "upper-orchard"\nname = "Upper Orchard"\n'
+        'type = "village"\nwithin = "lakeside-district"\n',
+        encoding="utf-8",
+    )
+    result = run(corpus_copy, "register", "add", str(places), "-m", "Invented places.")
+    assert result.exit_code == 0, result.output
+    registers = Registers.load(corpus_copy.authority_dir)
+    village = registers.places.get("upper-orchard")
+    assert (village.category, village.parent, village.latitude) == (
+        "village",
+        "lakeside-district",
+        None,
+    )
+    assert registers.places.get("lakeside-district").parent == "azerbaijan"
+    assert run(corpus_copy, "validate").exit_code == 0
+
+
 def test_an_invalid_record_is_refused_with_its_file_and_nothing_changes(corpus_copy, tmp_path):
     before = snapshot(corpus_copy.corpus)
     bad = tmp_path / "place.toml"

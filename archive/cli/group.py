@@ -41,6 +41,7 @@ COMMAND_MODULES = {
     "review": "review",
     "register": "register",
     "encode": "encode",
+    "catalogue": "catalogue",
     "index": "index",
     "search": "search",
     "stats": "search",

@@ -189,10 +189,11 @@ def record_from_fields(
         if kind == "org":
             for abbr in text_list("abbreviations"):
                 add(tag, abbr, type="abbr")
-        if kind == "place" and fields.get("geo"):
+        if kind == "place" and (fields.get("geo") or fields.get("within")):
             location = add("location")
-            geo = etree.SubElement(location, t("geo"))
-            geo.text = str(fields["geo"])
+            if fields.get("geo"):
+                geo = etree.SubElement(location, t("geo"))
+                geo.text = str(fields["geo"])
             if fields.get("within"):
                 within = etree.SubElement(location, t("placeName"), ref=f"place:{fields['within']}")
                 within.text = label("place", str(fields["within"]), fields.get("within_name"))

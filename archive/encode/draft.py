@@ -32,6 +32,7 @@ PREFIXES = (
 LANGUAGE_NAMES = {
     "en": "English", "fr": "French", "de": "German", "ru": "Russian", "az": "Azerbaijani",
     "hy": "Armenian", "es": "Spanish", "ar": "Arabic", "tr": "Turkish", "uk": "Ukrainian",
+    "fa": "Persian", "ka": "Georgian", "it": "Italian", "pl": "Polish", "nl": "Dutch",
 }  # fmt: skip
 _TAGS = {
     "treaty": "rs",
@@ -43,6 +44,24 @@ _TAGS = {
 }
 _BULLET_RE = re.compile(r"^\s*(?:[-•*·]|\d+[.)])\s+")
 _SALUTE_RE = re.compile(r"^\s*(?:Dear\b|To\s*:|To\s+the\b|Attn\b|Attention\b)", re.IGNORECASE)
+
+
+def prefix_definitions() -> etree._Element:
+    """The `listPrefixDef` every document of the archive declares (its five private URI
+    schemes): drafts and catalogue records build it here, so the two cannot drift apart."""
+    return E(
+        "listPrefixDef",
+        *(
+            E(
+                "prefixDef",
+                E("p", text=description),
+                ident=ident,
+                matchPattern="([a-z0-9][a-z0-9-]*)",
+                replacementPattern=replacement,
+            )
+            for ident, replacement, description in PREFIXES
+        ),
+    )
 
 
 def E(tag: str, *children: etree._Element, text: str | None = None, **attrs: str) -> etree._Element:
@@ -147,19 +166,7 @@ def _header(facts: DraftFacts, text: str) -> etree._Element:
                 "against the archive's registers and await an editor's review.",
             ),
         ),
-        E(
-            "listPrefixDef",
-            *(
-                E(
-                    "prefixDef",
-                    E("p", text=description),
-                    ident=ident,
-                    matchPattern="([a-z0-9][a-z0-9-]*)",
-                    replacementPattern=replacement,
-                )
-                for ident, replacement, description in PREFIXES
-            ),
-        ),
+        prefix_definitions(),
     )
     issued = E("date", text=facts.issued_words, type="issued", **date_attributes(facts.issued))
     text_class = E(

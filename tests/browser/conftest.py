@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from archive.config import BUNDLED_CORPUS, Config
+from archive.config import Config
 from archive.search.indexing import update_index
 from tests import serving
+from tests.conftest import FIXTURE_CORPUS
 from webui import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="session")
 def live_config(tmp_path_factory) -> Config:
     root = tmp_path_factory.mktemp("live")
-    shutil.copytree(BUNDLED_CORPUS, root / "corpus")
+    shutil.copytree(FIXTURE_CORPUS, root / "corpus")
     config = Config(corpus=root / "corpus", instance=root / "instance")
     update_index(config)
     return config
