@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,13 @@ DEPLOYED = CANONICAL_BASE_URL
 # (issue 19).
 FIXTURE_CORPUS = Path(__file__).parent / "data" / "corpus"
 FIXTURE_DOCUMENTS = 8
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests never write into the project's own instance folder: a command run without
+    `--instance` (and the subprocesses of tests) uses a scratch one, as a reader's
+    `./instance` must not fill with the tests' indexes and caches."""
+    os.environ.setdefault("ARCHIVE_INSTANCE", tempfile.mkdtemp(prefix="archive-tests-instance-"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

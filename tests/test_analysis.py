@@ -22,7 +22,6 @@ from archive.search.analysis import (
     words,
 )
 from archive.storage.store import Corpus
-from tests.conftest import FIXTURE_CORPUS
 
 SAMPLES = [
     "The 1949 Geneva Conventions and the 1977 Protocols: mines, mined areas, mine-maps!",
@@ -33,8 +32,8 @@ SAMPLES = [
 
 
 @pytest.fixture(scope="module")
-def texts() -> list[str]:
-    docs = list(Corpus(Config(corpus=FIXTURE_CORPUS)).documents())
+def texts(bundled_config: Config) -> list[str]:
+    docs = list(Corpus(bundled_config).documents())
     return SAMPLES + [d.text for d in docs] + [d.abstract for d in docs] + [d.title for d in docs]
 
 

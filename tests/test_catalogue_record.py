@@ -84,7 +84,7 @@ kind = "report"
 
 
 def run(config: Config, *args: str):
-    return CliRunner().invoke(main, ["--corpus", str(config.corpus), *args])
+    return CliRunner().invoke(main, config.arguments(*args))
 
 
 @pytest.fixture

@@ -36,8 +36,8 @@ def encoder(registers: Registers) -> Encoder:
 
 
 @pytest.fixture(scope="module")
-def validator(registers: Registers) -> Validator:
-    return corpus_validator(Config(corpus=FIXTURE_CORPUS), registers)
+def validator(registers: Registers, bundled_config: Config) -> Validator:
+    return corpus_validator(bundled_config, registers)
 
 
 def seed_text() -> str:

@@ -250,11 +250,10 @@ MARKUP = ("<!DOCTYPE", "<!ENTITY", "<?php", "<?xml-stylesheet", "<xi:include", "
 
 
 @pytest.fixture(scope="module")
-def encode_validator():
-    from archive.config import Config
+def encode_validator(bundled_config):
     from archive.storage.store import corpus_validator
 
-    return corpus_validator(Config(corpus=FIXTURE_CORPUS))
+    return corpus_validator(bundled_config)
 
 
 def _encode(source: Path, draft: Path, report: Path):  # type: ignore[no-untyped-def]

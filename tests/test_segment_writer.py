@@ -52,7 +52,8 @@ def every_posting(ix):
 def test_fast_writer_writes_what_whoosh_writes(tmp_path):
     registers = Registers.load(FIXTURE_CORPUS / "authority")
     fields_list = [
-        index_fields(doc, registers) for doc in Corpus(Config(corpus=FIXTURE_CORPUS)).documents()
+        index_fields(doc, registers)
+        for doc in Corpus(Config(corpus=FIXTURE_CORPUS, instance=tmp_path / "instance")).documents()
     ]
     # Enough documents for terms to span several 128-posting blocks.
     fields_list = [

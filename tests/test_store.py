@@ -269,7 +269,7 @@ KILLER = textwrap.dedent(
         return wrapper
 
     store.atomic_write = counting(fsutil.atomic_write)
-    config = Config(corpus=Path(sys.argv[2]))
+    config = Config(corpus=Path(sys.argv[2]), instance=Path(sys.argv[2]).parent / "instance")
     def on_change(ids):
         counting(lambda: None)()
     if sys.argv[3] == "add":

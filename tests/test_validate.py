@@ -18,8 +18,8 @@ CORPUS_FILES = sorted((FIXTURE_CORPUS / "documents").glob("*.xml")) + sorted(
 
 
 @pytest.fixture(scope="module")
-def validator() -> Validator:
-    return corpus_validator(Config(corpus=FIXTURE_CORPUS))
+def validator(bundled_config: Config) -> Validator:
+    return corpus_validator(bundled_config)
 
 
 def test_the_corpus_holds_the_seed_seven_catalogue_records_and_four_registers():
