@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--docs", type=int, required=True)
     gen.add_argument("--out", type=Path, required=True)
     gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--procs", type=int, default=1, help="writer processes (same corpus)")
 
     run = sub.add_parser("run", help="the whole benchmark, as JSON")
     run.add_argument("--docs", type=int, required=True)
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     if args.command == "generate":
-        generate_corpus(args.out, args.docs, args.seed)
+        generate_corpus(args.out, args.docs, args.seed, procs=args.procs)
         print(json.dumps({"corpus": str(args.out), "documents": args.docs}))
         return 0
     if args.command == "build":

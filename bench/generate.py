@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import os
 import random
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -320,9 +322,14 @@ def _sub(
 
 
 def _write(tree_root: etree._Element, path: Path) -> None:
-    path.write_bytes(
+    """Write through a temporary file and rename it into place: a generation that is stopped
+    half-way leaves whole documents only, and the next run (which skips documents that exist)
+    never keeps a truncated one."""
+    partial = path.with_name(path.name + ".part")
+    partial.write_bytes(
         etree.tostring(tree_root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     )
+    os.replace(partial, path)
 
 
 def _register_header(root: etree._Element, title: str, prefixes: list[tuple[str, str]]) -> None:
@@ -614,12 +621,18 @@ class CorpusGenerator:
 
 
 def generate_corpus(
-    out: Path, docs: int, seed: int = 42, settings: GeneratorSettings | None = None
+    out: Path,
+    docs: int,
+    seed: int = 42,
+    settings: GeneratorSettings | None = None,
+    procs: int = 1,
 ) -> Path:
     """Write a corpus of `docs` synthetic documents to `out` (documents/ and authority/).
 
     Refuses to write into the bundled corpus. Existing documents of the same seed and number
-    are left as they are, so growing a corpus from 10,000 to 100,000 only writes the rest.
+    are left as they are, so growing a corpus from 10,000 to 100,000 only writes the rest, and
+    a stopped generation resumes. Each document depends on its number alone, so `procs`
+    processes can share the numbers and write the same corpus as one.
     """
     out = out.resolve()
     if out == BUNDLED_CORPUS.resolve() or BUNDLED_CORPUS.resolve() in out.parents:
@@ -628,10 +641,29 @@ def generate_corpus(
     write_registers(out / "authority", generator.settings)
     documents = out / "documents"
     documents.mkdir(parents=True, exist_ok=True)
-    for number in range(docs):
+    if procs <= 1:
+        _generate_share(generator, documents, range(docs))
+        return out
+    with ProcessPoolExecutor(procs) as pool:
+        shares = [range(first, docs, procs) for first in range(procs)]
+        for finished in pool.map(
+            _generate_share_in_worker, [(seed, settings, documents, share) for share in shares]
+        ):
+            del finished
+    return out
+
+
+def _generate_share(generator: CorpusGenerator, documents: Path, numbers: range) -> None:
+    for number in numbers:
         path = documents / f"synthetic-{number:07d}.xml"
         if path.exists():
             continue
         _doc_id, root = generator.document(number)
         _write(root, path)
-    return out
+
+
+def _generate_share_in_worker(
+    job: tuple[int, GeneratorSettings | None, Path, range],
+) -> None:
+    seed, settings, documents, numbers = job
+    _generate_share(CorpusGenerator(seed, settings), documents, numbers)

@@ -32,6 +32,26 @@ def test_generated_documents_are_valid_synthetic_and_seeded(tmp_path):
     ]
 
 
+def test_generation_in_two_processes_writes_the_same_corpus_and_resumes(tmp_path):
+    one = generate_corpus(tmp_path / "one", 12, seed=7)
+    two = generate_corpus(tmp_path / "two", 12, seed=7, procs=2)
+    names = sorted(p.name for p in (one / "documents").iterdir())
+    assert names == sorted(p.name for p in (two / "documents").iterdir())
+    assert all(
+        (one / "documents" / n).read_bytes() == (two / "documents" / n).read_bytes() for n in names
+    )
+    # A stopped run leaves at most a partial temporary file, never a truncated document:
+    # the next run writes the missing documents and leaves the finished ones untouched.
+    (two / "documents" / names[-1]).unlink()
+    (two / "documents" / (names[-1] + ".part")).write_bytes(b"<TEI")
+    kept = (two / "documents" / names[0]).stat().st_mtime_ns
+    generate_corpus(tmp_path / "two", 12, seed=7, procs=2)
+    assert (two / "documents" / names[-1]).read_bytes() == (
+        one / "documents" / names[-1]
+    ).read_bytes()
+    assert (two / "documents" / names[0]).stat().st_mtime_ns == kept
+
+
 def test_generator_refuses_the_bundled_corpus():
     with pytest.raises(ValueError, match="refusing"):
         generate_corpus(BUNDLED_CORPUS / "documents", 1)
