@@ -3,9 +3,11 @@
 The zip is written by the standard library's `zipfile` onto a stream that cannot seek (the
 web response, a pipe): each entry then carries its sizes and CRC in a data descriptor after
 its data, so nothing has to be rewritten and nothing waits for the end but the central
-directory. Memory holds one document at a time and, per document, its digest (32 bytes);
+directory. Memory holds one document at a time; each document's digest (32 bytes) goes to a temporary file;
 the zip directory entries that `zipfile` keeps for the central directory (~1 KB each, which
-made memory grow with the export) are spilled to a temporary file of ~0.2 KB a document.
+made memory grow with the export) are spilled to a temporary file of ~0.2 KB a document, and
+so is the central directory itself (~0.1 KB a document), which `zipfile` writes in one go as
+it closes, before it is handed on in chunks.
 
 Layout (BagIt 1.0, RFC 8493):
     <name>/bagit.txt
@@ -41,11 +43,20 @@ class ChunkSink(io.RawIOBase):
         super().__init__()
         self._chunks: list[bytes] = []
         self._size = 0
+        self._spill: BinaryIO | None = None
 
     def writable(self) -> bool:
         return True
 
+    def spill_to(self, file: BinaryIO) -> None:
+        """Write what comes from now on to `file` instead of memory: the zip's central
+        directory is written in one go when the zip closes, with no chance to hand chunks on
+        in between, and it grows with the number of files (~0.2 KB each)."""
+        self._spill = file
+
     def write(self, data: bytes) -> int:  # type: ignore[override]
+        if self._spill is not None:
+            return self._spill.write(data)
         if data:
             self._chunks.append(bytes(data))
             self._size += len(data)
@@ -117,56 +128,65 @@ def zipped_bag(
     """
     sink = ChunkSink()
     date_time = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    # Per document only its raw digest is kept (32 bytes); the manifest lines are made at the
-    # end from these and the zip's own entry names, and streamed into the zip.
-    digests = bytearray()
+    # Per document only its raw digest is kept (32 bytes, in a temporary file); the manifest
+    # lines are made at the end from these and the zip's own entry names, and streamed into
+    # the zip.
     tag_digests: list[tuple[str, str]] = []
     octets = count = 0
 
     with (
         tempfile.TemporaryFile() as spill,
-        zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        tempfile.TemporaryFile() as directory,
+        tempfile.TemporaryFile() as digests,
     ):
-        entries = SpilledEntries(spill)
-        archive.filelist = entries  # type: ignore[assignment]
-        archive.NameToInfo = NoNames()
+        with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            entries = SpilledEntries(spill)
+            archive.filelist = entries  # type: ignore[assignment]
+            archive.NameToInfo = NoNames()
 
-        def entry(path: str) -> zipfile.ZipInfo:
-            info = zipfile.ZipInfo(f"{name}/{path}", date_time=date_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            return info
+            def entry(path: str) -> zipfile.ZipInfo:
+                info = zipfile.ZipInfo(f"{name}/{path}", date_time=date_time)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                return info
 
-        def add(path: str, data: bytes) -> bytes:
-            # The level must be given here: a ZipInfo does not take the ZipFile's default.
-            archive.writestr(entry(path), data, compresslevel=COMPRESS_LEVEL)
-            return hashlib.sha256(data).digest()
+            def add(path: str, data: bytes) -> bytes:
+                # The level must be given here: a ZipInfo does not take the ZipFile's default.
+                archive.writestr(entry(path), data, compresslevel=COMPRESS_LEVEL)
+                return hashlib.sha256(data).digest()
 
-        tag_digests.append(("bagit.txt", add("bagit.txt", BAGIT_TXT).hex()))
-        for path, data in payload:
-            digests += add(f"data/{path}", data)
-            octets += len(data)
-            count += 1
-            chunk = sink.take(chunk_size)
-            if chunk:
-                yield chunk
-        fields = [*info, *late_info(), ("Payload-Oxum", f"{octets}.{count}")]
-        tag_digests.append(("bag-info.txt", add("bag-info.txt", bag_info_text(fields)).hex()))
-        manifest = hashlib.sha256()
-        with archive.open(entry("manifest-sha256.txt"), "w") as out:
-            # Entries so far: bagit.txt, the documents, bag-info.txt.
-            for index, written in enumerate(entries):
-                if not 1 <= index <= count:
-                    continue
-                path = written.filename[len(name) + 1 :]
-                digest = digests[32 * (index - 1) : 32 * index].hex()
-                line = f"{digest}  {path}\n".encode()
-                out.write(line)
-                manifest.update(line)
+            tag_digests.append(("bagit.txt", add("bagit.txt", BAGIT_TXT).hex()))
+            for path, data in payload:
+                digests.write(add(f"data/{path}", data))
+                octets += len(data)
+                count += 1
                 chunk = sink.take(chunk_size)
                 if chunk:
                     yield chunk
-        tag_digests.append(("manifest-sha256.txt", manifest.hexdigest()))
-        tags = "".join(f"{digest}  {path}\n" for path, digest in tag_digests)
-        add("tagmanifest-sha256.txt", tags.encode("utf-8"))
-    yield sink.take()
+            fields = [*info, *late_info(), ("Payload-Oxum", f"{octets}.{count}")]
+            tag_digests.append(("bag-info.txt", add("bag-info.txt", bag_info_text(fields)).hex()))
+            manifest = hashlib.sha256()
+            digests.seek(0)
+            with archive.open(entry("manifest-sha256.txt"), "w") as out:
+                # Entries so far: bagit.txt, the documents, bag-info.txt.
+                for index, written in enumerate(entries):
+                    if not 1 <= index <= count:
+                        continue
+                    path = written.filename[len(name) + 1 :]
+                    digest = digests.read(32).hex()
+                    line = f"{digest}  {path}\n".encode()
+                    out.write(line)
+                    manifest.update(line)
+                    chunk = sink.take(chunk_size)
+                    if chunk:
+                        yield chunk
+            tag_digests.append(("manifest-sha256.txt", manifest.hexdigest()))
+            tags = "".join(f"{digest}  {path}\n" for path, digest in tag_digests)
+            add("tagmanifest-sha256.txt", tags.encode("utf-8"))
+            yield sink.take()
+            # Closing the zip writes the central directory and the end records in one go:
+            # into the temporary file, then handed on from there in chunks.
+            sink.spill_to(directory)
+        directory.seek(0)
+        while chunk := directory.read(chunk_size):
+            yield chunk
