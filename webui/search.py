@@ -13,6 +13,7 @@ from archive.errors import ArchiveError, BadQuery
 from archive.search import EXCLUDE_PREFIX, FacetValue, SearchRequest, SearchResult
 from webui.context import archive
 from webui.errors import error_response
+from webui.facets import facet_html
 from webui.negotiation import respond, wants_json
 from webui.urls import Urls
 
@@ -229,7 +230,7 @@ def _page_values(search: SearchRequest, urls: Urls) -> dict[str, Any]:
         "urls": urls,
         "facet_titles": FACET_TITLES,
         "sort_labels": SORT_LABELS,
-        "exclude_prefix": EXCLUDE_PREFIX,
+        "facet_html": facet_html,
         "labels": ctx.engine.labels.label,
         "config_page_size": ctx.config.page_size,
         "active_count": active_filters(search),
