@@ -14,6 +14,7 @@ from archive.search import EXCLUDE_PREFIX, FacetValue, SearchRequest, SearchResu
 from webui.context import archive
 from webui.errors import error_response
 from webui.facets import facet_html
+from webui.histogram import year_chart
 from webui.negotiation import respond, wants_json
 from webui.urls import Urls
 
@@ -106,71 +107,6 @@ def suggested_searches(exc: BadQuery, search: SearchRequest, urls: Urls) -> list
     return out
 
 
-def _ticks(top: int) -> list[int]:
-    """Whole-number marks for the count axis: 0, the top, and one between when it is whole."""
-    if top <= 1:
-        return [0, 1]
-    middle = top // 2 if top % 2 == 0 else None
-    return [0, *([middle] if middle else []), top]
-
-
-def histogram(result: SearchResult, width: int = 600, height: int = 150) -> dict[str, Any] | None:
-    """Bars of the year facet, every year from the first to the last (empty years too), as
-    numbers a template draws as SVG: each bar with its count above it (where it fits), years
-    along the bottom and a count axis on the left."""
-    years = {
-        int(v.value): v
-        for v in result.facets.get("year", [])
-        if v.value.isascii() and v.value.isdigit()
-    }
-    if not years:
-        return None
-    left, right, top_margin, bottom = 30, 4, 14, 18
-    plot_width, plot_height = width - left - right, height - top_margin - bottom
-    base = top_margin + plot_height  # the x axis
-    first, last = min(years), max(years)
-    span = list(range(first, last + 1))
-    top = max(v.count for v in years.values()) or 1
-    slot = plot_width / len(span)
-    bars = []
-    for i, year in enumerate(span):
-        value = years.get(year)
-        count = value.count if value else 0
-        bar_height = round(plot_height * count / top, 1)
-        # A few years make wide slots: the bar keeps a readable width in the middle of its slot.
-        bar_width = round(min(max(slot - 2, 1), 48), 1)
-        x = round(left + i * slot + (slot - bar_width) / 2, 1)
-        bars.append(
-            {
-                "year": str(year),
-                "count": count,
-                "x": x,
-                "y": round(base - bar_height, 1),
-                "width": bar_width,
-                "height": bar_height,
-                "middle": round(x + bar_width / 2, 1),
-                "selected": bool(value and value.selected),
-                "label": str(year)
-                if len(span) <= 12 or year % 5 == 0 or year in (first, last)
-                else "",
-                # A count over its bar where the bar is wide enough to carry it.
-                "show_count": bool(count) and (slot >= 16 or count == top),
-            }
-        )
-    ticks = [{"value": t, "y": round(base - plot_height * t / top, 1)} for t in _ticks(top)]
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "base": base,
-        "right_edge": width - right,
-        "bars": bars,
-        "ticks": ticks,
-        "first": first,
-        "last": last,
-    }
-
-
 def hit_navigation(doc_id: str, carried: str | None, position: str | None) -> dict[str, Any] | None:
     """Where a document opened from a search sits in it: the way back to the results page
     that listed it and to the previous and next hit, from the search state the result link
@@ -231,6 +167,7 @@ def _page_values(search: SearchRequest, urls: Urls) -> dict[str, Any]:
         "facet_titles": FACET_TITLES,
         "sort_labels": SORT_LABELS,
         "facet_html": facet_html,
+        "year_chart": year_chart,
         "labels": ctx.engine.labels.label,
         "config_page_size": ctx.config.page_size,
         "active_count": active_filters(search),
@@ -255,7 +192,6 @@ def index(fmt: str | None):  # type: ignore[no-untyped-def]
         result.to_dict,
         fmt=fmt,
         result=result,
-        histogram=histogram(result),
         **_page_values(search, urls),
     )
 
@@ -287,7 +223,6 @@ def refused(exc: BadQuery, search: SearchRequest, fmt: str | None):  # type: ign
         "search.html",
         data=result.to_dict(),
         result=result,
-        histogram=None,
         error={"title": title, "message": exc.message, "suggested": suggested},
         **_page_values(search, urls),
     )
