@@ -9,7 +9,7 @@ places are trees: a value's members are a list inside its item.
 Why Python and not a Jinja macro: a results page lists ~200 values (30 per facet, the
 treaties whole), and the macro that wrote them, ~15 template operations a value (attribute
 lookups, the label escaped three times, the link built and escaped), was ~70% of the HTML
-page's own time (~5 ms of ~7 at 100,000 documents). Most of a value's markup is the same
+page's own time (~4-5 ms of 6-8 at 100,000 documents). Most of a value's markup is the same
 on every page: its box, its label, the tail of its exclude link. That is made and escaped
 once and remembered (`_value_markup`), keyed by what it is made of (the facet, the value
 and its label), so a register that renames a record or a generation that adds a value only
