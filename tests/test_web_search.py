@@ -11,7 +11,7 @@ import pytest
 from archive.search.indexing import update_index
 from tests.conftest import FIXTURE_DOCUMENTS, SEED_ID
 from webui import create_app
-from webui.search import PARAM_ORDER
+from webui.urls import PARAM_ORDER
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from archive.errors import BadQuery
 from archive.search import SearchRequest, SearchResult
 from webui.context import archive
 from webui.negotiation import respond
-from webui.search import Urls
+from webui.urls import Urls
 
 bp = Blueprint("browse", __name__)
 

@@ -4,17 +4,19 @@ URL; the JSON twin is the engine's result as it is."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qs, quote_plus
+from urllib.parse import parse_qs
 
 from flask import Blueprint, render_template, request, url_for
 
 from archive.errors import ArchiveError, BadQuery
-from archive.search import EXCLUDE_PREFIX, FILTER_FIELDS, FacetValue, SearchRequest, SearchResult
+from archive.search import EXCLUDE_PREFIX, FacetValue, SearchRequest, SearchResult
 from webui.context import archive
 from webui.errors import error_response
+from webui.facets import facet_html
+from webui.histogram import year_chart
 from webui.negotiation import respond, wants_json
+from webui.urls import Urls
 
 bp = Blueprint("search", __name__)
 
@@ -105,205 +107,6 @@ def suggested_searches(exc: BadQuery, search: SearchRequest, urls: Urls) -> list
     return out
 
 
-# The order of SearchRequest.to_params, so that equal searches have equal URLs.
-PARAM_ORDER = {
-    name: rank
-    for rank, name in enumerate(
-        [
-            "q",
-            *FILTER_FIELDS,
-            *(EXCLUDE_PREFIX + f for f in FILTER_FIELDS),
-            "from",
-            "to",
-            "sort",
-            "page",
-            "size",
-        ]
-    )
-}
-
-
-def _param_rank(pair: tuple[str, str]) -> int:
-    return PARAM_ORDER.get(pair[0], len(PARAM_ORDER))
-
-
-@lru_cache(maxsize=65536)
-def _encode(pair: tuple[str, str]) -> str:
-    """One `name=value` as `urllib.parse.urlencode` writes it. Remembered: a results page
-    links ~200 facet values, the same ones from page to page (at most ~6 MB of strings)."""
-    return f"{quote_plus(pair[0])}={quote_plus(pair[1])}"
-
-
-class Urls:
-    """Links from one search to its neighbours: the same state with one thing changed, and
-    always back to page 1 (except for paging itself).
-
-    Built from the search's own URL parameters, changed as (name, value) pairs: a results
-    page links every facet value, so this has to be cheap.
-    """
-
-    def __init__(
-        self, search: SearchRequest, endpoint: str = "search.index", **values: Any
-    ) -> None:
-        self.search = search
-        self.base = url_for(endpoint, **values)
-        params = search.to_params(default_page_size=archive().config.page_size)
-        self.pairs = [(k, v) for k, v in params if k != "page"]
-        # Each of the search's own pairs is encoded once, not once for every link.
-        self._encoded = {pair: _encode(pair) for pair in self.pairs}
-        self._around: dict[str, tuple[str, str]] = {}
-        self._carried: str | None = None  # `state`, encoded once for every hit's link
-
-    def _url(self, pairs: list[tuple[str, str]]) -> str:
-        # Stable sort: the canonical order of SearchRequest.to_params, values in given order.
-        ordered = sorted(pairs, key=_param_rank)
-        if not ordered:
-            return self.base
-        encoded = self._encoded
-        return self.base + "?" + "&".join(encoded.get(p) or _encode(p) for p in ordered)
-
-    def page(self, number: int) -> str:
-        return self._url(self.pairs + ([("page", str(number))] if number != 1 else []))
-
-    def toggle(self, facet: str, value: str, *, exclude: bool = False) -> str:
-        """Select (or exclude) a value, or undo it if it already is."""
-        name, other = (
-            (EXCLUDE_PREFIX + facet, facet) if exclude else (facet, EXCLUDE_PREFIX + facet)
-        )
-        if (name, value) in self._encoded:
-            return self._url([p for p in self.pairs if p != (name, value)])
-        if (other, value) in self._encoded:
-            return self._url([p for p in self.pairs if p != (other, value)] + [(name, value)])
-        return self._adding(name, value)
-
-    def _adding(self, name: str, value: str) -> str:
-        """This search with one more pair: what `_url` makes of it, without sorting and
-        joining the same pairs again for each of a facet's values. The pairs are in
-        canonical order already, so the new one goes after those of its rank or below."""
-        around = self._around.get(name)
-        if around is None:
-            rank = _param_rank((name, value))
-            cut = sum(1 for pair in self.pairs if _param_rank(pair) <= rank)
-            around = (
-                "".join(self._encoded[p] + "&" for p in self.pairs[:cut]),
-                "".join("&" + self._encoded[p] for p in self.pairs[cut:]),
-            )
-            self._around[name] = around
-        before, after = around
-        return f"{self.base}?{before}{_encode((name, value))}{after}"
-
-    def only_year(self, year: str) -> str:
-        """Only that year; or, if that is the filter already, no year filter."""
-        pairs = [p for p in self.pairs if p[0] != "year"]
-        if self.search.filters.get("year") != (year,):
-            pairs.append(("year", year))
-        return self._url(pairs)
-
-    def without(self, what: str) -> str:
-        """The search without its query, its dates or all its filters: ways to widen it."""
-        names = {
-            "q": {"q"},
-            "dates": {"from", "to"},
-            "filters": {*FILTER_FIELDS, *(EXCLUDE_PREFIX + f for f in FILTER_FIELDS)},
-        }[what]
-        return self._url([p for p in self.pairs if p[0] not in names])
-
-    def feed(self) -> str:
-        """The Atom feed of this search's new documents and versions (no paging, size or
-        order: what the search finds, not how a page shows it)."""
-        pairs = [p for p in self.pairs if p[0] not in ("size", "sort")]
-        query = "&".join(self._encoded.get(p) or _encode(p) for p in sorted(pairs, key=_param_rank))
-        return url_for("feed.search_feed") + (f"?{query}" if query else "")
-
-    def exactly(self) -> str:
-        """The same search with its words as typed (no synonyms, special letters count)."""
-        return self._url([p for p in self.pairs if p[0] != "exact"] + [("exact", "1")])
-
-    def with_query(self, query: str) -> str:
-        return self._url([p for p in self.pairs if p[0] != "q"] + [("q", query)])
-
-    def replace(self, name: str, old: str, new: str) -> str:
-        """This search with one value of a parameter replaced (a misspelt filter)."""
-        return self._url([(name, new) if p == (name, old) else p for p in self.pairs])
-
-    @property
-    def state(self) -> str:
-        """The search as a query string without its page: what a document opened from the
-        results carries (`?from=`) to come back to them and to the next and previous hit."""
-        return "&".join(self._encoded[p] for p in self.pairs)
-
-    def hit(self, doc_url: str, position: int) -> str:
-        """A hit's document, carrying this search and the hit's place in it (from 1)."""
-        if self._carried is None:
-            self._carried = quote_plus(self.state)
-        return f"{doc_url}?from={self._carried}&hit={position}"
-
-
-def _ticks(top: int) -> list[int]:
-    """Whole-number marks for the count axis: 0, the top, and one between when it is whole."""
-    if top <= 1:
-        return [0, 1]
-    middle = top // 2 if top % 2 == 0 else None
-    return [0, *([middle] if middle else []), top]
-
-
-def histogram(result: SearchResult, width: int = 600, height: int = 150) -> dict[str, Any] | None:
-    """Bars of the year facet, every year from the first to the last (empty years too), as
-    numbers a template draws as SVG: each bar with its count above it (where it fits), years
-    along the bottom and a count axis on the left."""
-    years = {
-        int(v.value): v
-        for v in result.facets.get("year", [])
-        if v.value.isascii() and v.value.isdigit()
-    }
-    if not years:
-        return None
-    left, right, top_margin, bottom = 30, 4, 14, 18
-    plot_width, plot_height = width - left - right, height - top_margin - bottom
-    base = top_margin + plot_height  # the x axis
-    first, last = min(years), max(years)
-    span = list(range(first, last + 1))
-    top = max(v.count for v in years.values()) or 1
-    slot = plot_width / len(span)
-    bars = []
-    for i, year in enumerate(span):
-        value = years.get(year)
-        count = value.count if value else 0
-        bar_height = round(plot_height * count / top, 1)
-        # A few years make wide slots: the bar keeps a readable width in the middle of its slot.
-        bar_width = round(min(max(slot - 2, 1), 48), 1)
-        x = round(left + i * slot + (slot - bar_width) / 2, 1)
-        bars.append(
-            {
-                "year": str(year),
-                "count": count,
-                "x": x,
-                "y": round(base - bar_height, 1),
-                "width": bar_width,
-                "height": bar_height,
-                "middle": round(x + bar_width / 2, 1),
-                "selected": bool(value and value.selected),
-                "label": str(year)
-                if len(span) <= 12 or year % 5 == 0 or year in (first, last)
-                else "",
-                # A count over its bar where the bar is wide enough to carry it.
-                "show_count": bool(count) and (slot >= 16 or count == top),
-            }
-        )
-    ticks = [{"value": t, "y": round(base - plot_height * t / top, 1)} for t in _ticks(top)]
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "base": base,
-        "right_edge": width - right,
-        "bars": bars,
-        "ticks": ticks,
-        "first": first,
-        "last": last,
-    }
-
-
 def hit_navigation(doc_id: str, carried: str | None, position: str | None) -> dict[str, Any] | None:
     """Where a document opened from a search sits in it: the way back to the results page
     that listed it and to the previous and next hit, from the search state the result link
@@ -363,7 +166,8 @@ def _page_values(search: SearchRequest, urls: Urls) -> dict[str, Any]:
         "urls": urls,
         "facet_titles": FACET_TITLES,
         "sort_labels": SORT_LABELS,
-        "exclude_prefix": EXCLUDE_PREFIX,
+        "facet_html": facet_html,
+        "year_chart": year_chart,
         "labels": ctx.engine.labels.label,
         "config_page_size": ctx.config.page_size,
         "active_count": active_filters(search),
@@ -388,7 +192,6 @@ def index(fmt: str | None):  # type: ignore[no-untyped-def]
         result.to_dict,
         fmt=fmt,
         result=result,
-        histogram=histogram(result),
         **_page_values(search, urls),
     )
 
@@ -420,7 +223,6 @@ def refused(exc: BadQuery, search: SearchRequest, fmt: str | None):  # type: ign
         "search.html",
         data=result.to_dict(),
         result=result,
-        histogram=None,
         error={"title": title, "message": exc.message, "suggested": suggested},
         **_page_values(search, urls),
     )
