@@ -157,3 +157,52 @@ def test_a_query_tree_evaluates_to_the_same_documents_either_way(engine, monkeyp
             assert np.array_equal(found[0.0][1], found[1.0][1]), text
             if found[0.0][2] is not None:
                 assert np.array_equal(found[0.0][2], found[1.0][2]), text
+
+
+def _reference(snap, q, work) -> np.ndarray:
+    """`q` evaluated the plain way, as masks: each word, phrase, date span and facet
+    value on its own (`_eval` of a leaf), combined with numpy's logic. No alternative is
+    skipped, nothing is kept as ids."""
+    from whoosh import query as wq
+
+    def leaf(node) -> np.ndarray:
+        return snapshot_module.as_mask(snap._eval(node, work), snap.size).copy()
+
+    def walk(node) -> np.ndarray:
+        if isinstance(node, wq.Not):
+            return ~walk(node.query)
+        if isinstance(node, wq.AndNot):
+            return walk(node.a) & ~walk(node.b)
+        if isinstance(node, wq.And):
+            out = np.ones(snap.size, dtype=bool)
+            for sub in node.subqueries:
+                out &= walk(sub)
+            return out
+        if isinstance(node, wq.Or):
+            out = np.zeros(snap.size, dtype=bool)
+            for sub in node.subqueries:
+                out |= walk(sub)
+            return out
+        if isinstance(node, wq.MultiTerm):
+            return walk(snap._expand(node, work))
+        return leaf(node)
+
+    return walk(q) & snap.live
+
+
+def test_alternatives_of_a_phrase_skip_only_what_is_already_found(engine, generated):
+    """A phrase's later alternatives do not check documents found by earlier ones
+    (`Snapshot._any`): the result is still the union of every alternative, each
+    evaluated alone."""
+    texts = _queries(generated.corpus, engine)
+    phrases = 0
+    with engine._using() as snap:
+        for text in texts:
+            parsed = engine._parse(snap, SearchRequest(q=text))
+            phrases += '"' in text
+            expected = _reference(snap, parsed.query, Work(engine.limits))
+            found = snapshot_module.as_mask(
+                snap.matches(parsed.query, Work(engine.limits)), snap.size
+            )
+            assert np.array_equal(found, expected), text
+    assert phrases >= 6

@@ -53,7 +53,7 @@ from archive.search.postings import (
     EMPTY_IDS,
     EMPTY_WEIGHTS,
     POSITION_BITS,
-    PositionLists,
+    PositionParts,
     Postings,
     position_keys,
     read_leaf_postings,
@@ -238,6 +238,7 @@ class FacetArrays:
     ords: np.ndarray
     size: int
     starts: np.ndarray | None = None  # computed from `docs` unless given
+    value_docs: tuple[np.ndarray, np.ndarray] | None = None  # see _by_value
 
     def __post_init__(self) -> None:
         if self.starts is None:
@@ -279,22 +280,32 @@ class FacetArrays:
 
     def mask_for(self, wanted: list[str], size: int) -> np.ndarray:
         """Documents holding any of `wanted`."""
-        mask = np.zeros(size, dtype=bool)
-        codes = [self.index[v] for v in wanted if v in self.index]
-        if codes:
-            hit = np.isin(self.ords, codes) if len(codes) > 1 else self.ords == codes[0]
-            mask[self.docs[hit]] = True
-        return mask
+        return as_mask(self.ids_for(wanted), size)
+
+    def _by_value(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every value's documents, sorted: `docs` of value v are
+        `by_value[value_starts[v]:value_starts[v + 1]]`. Made on first use (a stable sort
+        of the pairs by value, ~10 ms at 100,000 documents), once per snapshot."""
+        if self.value_docs is None:
+            order = np.argsort(self.ords, kind="stable")  # documents stay in order
+            starts = np.zeros(len(self.values) + 1, dtype=np.int64)
+            np.cumsum(np.bincount(self.ords, minlength=len(self.values)), out=starts[1:])
+            self.value_docs = (self.docs[order], starts)
+        return self.value_docs
 
     def ids_for(self, wanted: list[str]) -> np.ndarray:
-        """Documents holding any of `wanted`, as sorted document numbers."""
-        codes = [self.index[v] for v in wanted if v in self.index]
+        """Documents holding any of `wanted`, as sorted document numbers: a cost that
+        follows them, not the facet's pairs."""
+        codes = sorted({self.index[v] for v in wanted if v in self.index})
         if not codes:
             return np.zeros(0, dtype=np.int64)
-        if len(codes) == 1:
-            return self.docs[self.ords == codes[0]]
-        # The pairs are in document order: a document holding two of `codes` comes twice.
-        return distinct_sorted(self.docs[np.isin(self.ords, codes)])
+        docs, starts = self._by_value()
+        lists = [docs[starts[c] : starts[c + 1]] for c in codes]
+        if len(lists) == 1:
+            return lists[0]
+        joined = np.concatenate(lists)
+        joined.sort()
+        return distinct_sorted(joined)
 
     def counts(self, mask: np.ndarray | None, rows: np.ndarray | None = None) -> np.ndarray:
         """Documents per value among those in `mask` (`rows`: its document numbers, when
@@ -488,11 +499,11 @@ class Snapshot:
         result = Postings(
             np.concatenate([p.ids + offset for p, offset in parts]) if parts else EMPTY_IDS,
             np.concatenate([p.weights for p, _ in parts]) if parts else EMPTY_WEIGHTS,
-            PositionLists.join([p.positions for p, _ in parts if p.positions is not None])
+            PositionParts.of([p.positions for p, _ in parts if p.positions is not None])
             if values
             else None,
         )
-        work.read(len(result.ids), len(result.positions.words) if result.positions else 0)
+        work.read(len(result.ids), result.positions.size if result.positions else 0)
         # Kept for the rest of this search only: a query names the same word for
         # scoring, matching and snippets.
         work.cache[key] = result
@@ -524,8 +535,10 @@ class Snapshot:
             return docs if len(docs) <= limit else as_mask(docs, self.size)
         return np.flatnonzero(docs) if np.count_nonzero(docs) <= limit else docs
 
-    def _eval(self, q: wq.Query, work: Work) -> Docs:
-        """Documents matching `q`, deleted ones included (`matches` removes them)."""
+    def _eval(self, q: wq.Query, work: Work, known: Docs | None = None) -> Docs:
+        """Documents matching `q`, deleted ones included (`matches` removes them).
+        `known`: documents an enclosing OR has already found, which the result may leave
+        out (a phrase does not check their positions again); it holds every other."""
         if isinstance(q, DateOverlap):
             return self.date_mask(q)
         if isinstance(q, wq.Term):
@@ -533,7 +546,7 @@ class Snapshot:
                 return self._leaf(self.facets[q.fieldname].ids_for([q.text]))
             return self._leaf(self.postings(q.fieldname, q.text, work).ids)
         if isinstance(q, wq.Phrase):
-            return self._leaf(self._phrase(q, work))
+            return self._leaf(self._phrase(q, work, known))
         if isinstance(q, wq.MultiTerm):
             return self._eval(self._expand(q, work), work)
         if isinstance(q, wq.Every):
@@ -552,7 +565,7 @@ class Snapshot:
         if isinstance(q, wq.And):
             return self._and([self._eval(sub, work) for sub in q.subqueries])
         if isinstance(q, wq.Or):
-            return self._or([self._eval(sub, work) for sub in q.subqueries])
+            return self._any(q.subqueries, work, known)
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return EMPTY_IDS
         raise BadQuery(f"this kind of query is not supported: {q}")
@@ -578,6 +591,20 @@ class Snapshot:
         for mask in masks:
             out = out[mask[out]]
         return out
+
+    def _any(self, subqueries: list[wq.Query], work: Work, known: Docs | None) -> Docs:
+        """Documents matching any of `subqueries`. A word's alternatives (its analyses in
+        each language, each field, its synonyms) are an OR, and for a phrase each is a
+        phrase: a phrase of common words in its second spelling checks only the documents
+        that the ones before it (and `known`) have not found, instead of reading the
+        positions of the same 80,000 documents again."""
+        parts: list[Docs] = []
+        for sub in subqueries:
+            found = known
+            if parts and _has_phrase(sub):
+                found = self._or(parts if known is None else [*parts, known])
+            parts.append(self._eval(sub, work, found))
+        return self._or(parts)
 
     def _or(self, parts: list[Docs]) -> Docs:
         """Documents in any of `parts`: ids merged (a sort of the joined lists) while they
@@ -639,11 +666,12 @@ class Snapshot:
         expanded = self._expand(q, work)
         return [t.text for t in expanded.subqueries] if isinstance(expanded, wq.Or) else []
 
-    def _phrase(self, q: wq.Phrase, work: Work) -> np.ndarray:
+    def _phrase(self, q: wq.Phrase, work: Work, known: Docs | None = None) -> np.ndarray:
         """Documents holding the phrase's words in order (each within `slop` of the one
         before), as sorted ids: candidates from the postings, then the positions of those
         candidates checked as arrays of (candidate, position) keys. The cost does not grow
-        with the slop: each key is looked up once, for the nearest key of the word before."""
+        with the slop: each key is looked up once, for the nearest key of the word before.
+        Candidates in `known` are not checked (see `_eval`)."""
         words = q.words
         if not words:
             return EMPTY_IDS
@@ -658,6 +686,8 @@ class Snapshot:
         for postings in lists:
             if postings is not rarest and len(candidates):
                 candidates = self._common(candidates, postings.ids)
+        if known is not None and len(candidates):
+            candidates = self._without(candidates, known)
         if not len(candidates):
             return EMPTY_IDS
         slop = max(1, q.slop)
@@ -777,6 +807,12 @@ class Snapshot:
                 name: arrays.counts(self.live) for name, arrays in self.facets.items()
             }
         return counts
+
+
+def _has_phrase(q: wq.Query) -> bool:
+    if isinstance(q, wq.Phrase):
+        return True
+    return isinstance(q, wq.Or) and any(_has_phrase(sub) for sub in q.subqueries)
 
 
 def within_before(previous: np.ndarray, keys: np.ndarray, slop: int) -> np.ndarray:
