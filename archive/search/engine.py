@@ -52,7 +52,16 @@ from archive.search.index import (
 from archive.search.limits import SearchLimits, Work
 from archive.search.query import DateOverlap, ParsedQuery, QueryParser, Resolved, ValueResolver
 from archive.search.request import FILTER_FIELDS, SearchRequest
-from archive.search.snapshot import SegmentData, Snapshot
+from archive.search.snapshot import (
+    Docs,
+    SegmentData,
+    Snapshot,
+    as_ids,
+    count,
+    is_ids,
+    remove,
+    restrict,
+)
 from archive.search.snippets import snippet
 from archive.search.synonyms import Expansion
 
@@ -291,10 +300,10 @@ class SearchEngine:
             # documents on a busy machine), the archive's work and not the query's.
             work.started = time.monotonic()
             parsed = self._parse(snap, request)
-            base = snap.mask(parsed.query, work) & self._date_mask(snap, request)
+            base = self._base(snap, parsed, request, work)
             selection = self._selection(snap, request)
             matched = self._apply(base, selection)
-            total = int(matched.sum())
+            total = count(matched)
             docs, scores = self._order(snap, parsed, request, matched, work)
             window = slice(request.offset, request.offset + request.page_size)
             work.check_time()
@@ -319,13 +328,13 @@ class SearchEngine:
 
     def _matched(
         self, snap: Snapshot, request: SearchRequest, work: Work
-    ) -> tuple[ParsedQuery, np.ndarray]:
-        """The parsed query and the mask of the documents a request selects (words, dates,
-        filters), its time counted from here as `search` counts it: what `top` and
-        `iter_ids` order, without the facets and snippets of a page."""
+    ) -> tuple[ParsedQuery, Docs]:
+        """The parsed query and the documents a request selects (words, dates, filters),
+        its time counted from here as `search` counts it: what `top`, `iter_ids` and
+        `ids_between` order, without the facets and snippets of a page."""
         work.started = time.monotonic()
         parsed = self._parse(snap, request)
-        base = snap.mask(parsed.query, work) & self._date_mask(snap, request)
+        base = self._base(snap, parsed, request, work)
         return parsed, self._apply(base, self._selection(snap, request))
 
     def top(self, request: SearchRequest) -> tuple[int, list[str]]:
@@ -337,7 +346,7 @@ class SearchEngine:
             parsed, matched = self._matched(snap, request, work)
             docs, _ = self._order(snap, parsed, request, matched, work)
             window = docs[request.offset : request.offset + request.page_size]
-            return int(matched.sum()), [snap.ids[d] for d in window.tolist()]
+            return count(matched), [snap.ids[d] for d in window.tolist()]
 
     def iter_ids(self, request: SearchRequest) -> Iterator[str]:
         """Every matching document id in the request's order, ignoring paging: for bulk
@@ -355,9 +364,7 @@ class SearchEngine:
         it. Only the first `stop` are ordered, as for a page that deep."""
         work = Work(self.limits)
         with self._using() as snap, work.reported():
-            parsed = self._parse(snap, request)
-            base = snap.mask(parsed.query, work) & self._date_mask(snap, request)
-            matched = self._apply(base, self._selection(snap, request))
+            parsed, matched = self._matched(snap, request, work)
             docs, _ = self._order(snap, parsed, request, matched, work, limit=stop)
             return [snap.ids[d] for d in docs[max(0, start) : stop].tolist()]
 
@@ -398,10 +405,12 @@ class SearchEngine:
         return self.parser.parse(request.q, languages, exact=request.exact)
 
     @staticmethod
-    def _date_mask(snap: Snapshot, request: SearchRequest) -> np.ndarray:
+    def _base(snap: Snapshot, parsed: ParsedQuery, request: SearchRequest, work: Work) -> Docs:
+        """The live documents the query and the request's dates select, before filters."""
+        docs = snap.matches(parsed.query, work)
         if request.date_from is None and request.date_to is None:
-            return snap.live
-        return snap.date_mask(DateOverlap(request.date_from, request.date_to))
+            return docs
+        return restrict(docs, snap.date_mask(DateOverlap(request.date_from, request.date_to)))
 
     def _selection(self, snap: Snapshot, request: SearchRequest) -> _Selection:
         selection = _Selection({}, {}, {}, {}, [])
@@ -437,14 +446,16 @@ class SearchEngine:
         return selection
 
     @staticmethod
-    def _apply(base: np.ndarray, selection: _Selection, skip: str | None = None) -> np.ndarray:
-        out = base.copy()
+    def _apply(base: Docs, selection: _Selection, skip: str | None = None) -> Docs:
+        """`base` with the selection's filters (but `skip`'s) applied: a new array, or
+        `base` itself when there is nothing to apply."""
+        out = base
         for name, mask in selection.include.items():
             if name != skip:
-                out &= mask
+                out = restrict(out, mask)
         for name, mask in selection.exclude.items():
             if name != skip:
-                out &= ~mask
+                out = remove(out, mask)
         return out
 
     @staticmethod
@@ -459,7 +470,7 @@ class SearchEngine:
         snap: Snapshot,
         parsed: ParsedQuery,
         request: SearchRequest,
-        matched: np.ndarray,
+        matched: Docs,
         work: Work,
         limit: int | None = -1,
     ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -473,16 +484,15 @@ class SearchEngine:
             if variants:
                 # A variant from the synonym list counts half: the words typed rank first.
                 scores += VARIANT_WEIGHT * snap.scores(variants, matched, work)
-            docs = np.flatnonzero(matched)
-            doc_scores = scores[docs]
+            docs = as_ids(matched)
+            doc_scores = scores if is_ids(matched) else scores[docs]
             if wanted is not None and wanted < len(docs):
                 top = np.argpartition(-doc_scores, wanted - 1)[:wanted]
                 docs, doc_scores = docs[top], doc_scores[top]
             order = np.lexsort((docs, -doc_scores))
             return docs[order], doc_scores[order]
         # By date; "relevance" without words to rank by means newest first.
-        order = snap.date_order(newest_first=request.sort != "date")
-        docs = order[matched[order]]
+        docs = snap.by_date(matched, newest_first=request.sort != "date")
         return (docs if wanted is None else docs[:wanted]), None
 
     def _hits(
@@ -524,9 +534,9 @@ class SearchEngine:
         snap: Snapshot,
         parsed: ParsedQuery,
         request: SearchRequest,
-        base: np.ndarray,
+        base: Docs,
         selection: _Selection,
-        matched: np.ndarray,
+        matched: Docs,
         total: int,
     ) -> dict[str, list[FacetValue]]:
         """Counts of each facet over the result set. A facet with values selected or

@@ -57,13 +57,36 @@ class PositionLists:
 
 
 @dataclass
+class PositionParts:
+    """The positions of a word's postings in several segments, kept segment by segment:
+    joining them would copy every position of a common word (~270,000 at 100,000
+    documents, a third of a phrase's time), when a phrase reads those of its candidates
+    only. Part i holds the positions of postings `firsts[i]` to `firsts[i + 1]`."""
+
+    parts: list[PositionLists]
+    firsts: np.ndarray
+
+    @classmethod
+    def of(cls, parts: list[PositionLists]) -> PositionParts:
+        counts = [len(p.counts) for p in parts]
+        firsts = np.zeros(len(parts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=firsts[1:])
+        return cls(parts, firsts)
+
+    @property
+    def size(self) -> int:
+        """How many positions, all postings together."""
+        return sum(len(p.words) for p in self.parts)
+
+
+@dataclass
 class Postings:
     """A word's postings in one field: document numbers, weights (term frequency x the
     field's boost) and, when read for a phrase, their positions."""
 
     ids: np.ndarray
     weights: np.ndarray
-    positions: PositionLists | None = None
+    positions: PositionLists | PositionParts | None = None
 
 
 def read_leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool) -> Postings:
@@ -106,10 +129,27 @@ def _generic_postings(matcher: Any, format_: Any, values: bool) -> Postings:
     )
 
 
-def position_keys(positions: PositionLists, where: np.ndarray) -> np.ndarray:
+def position_keys(positions: PositionLists | PositionParts, where: np.ndarray) -> np.ndarray:
     """(candidate number, position) pairs as one int64 each, sorted, for vectorised
-    matching: the positions p of the postings at `where` (candidate k at where[k]) become
-    k << POSITION_BITS | p. Gathered from the flat position array in one step."""
+    matching: the positions p of the postings at `where` (sorted; candidate k at where[k])
+    become k << POSITION_BITS | p. Gathered from the flat position array in one step, or
+    from each segment's in turn."""
+    if isinstance(positions, PositionParts):
+        cuts = np.searchsorted(where, positions.firsts)
+        keys = [
+            _keys(part, where[a:b] - first) + (int(a) << POSITION_BITS)
+            for part, first, a, b in zip(
+                positions.parts, positions.firsts.tolist(), cuts[:-1], cuts[1:], strict=False
+            )
+            if b > a
+        ]
+        if not keys:
+            return np.zeros(0, dtype=np.int64)
+        return keys[0] if len(keys) == 1 else np.concatenate(keys)
+    return _keys(positions, where)
+
+
+def _keys(positions: PositionLists, where: np.ndarray) -> np.ndarray:
     counts = positions.counts[where]
     starts = positions.starts[where]
     ends = np.cumsum(counts)
