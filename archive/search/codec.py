@@ -29,9 +29,9 @@ import struct
 import sys
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, chain, repeat
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,7 @@ VALUES_NONE, VALUES_FIXED, VALUES_BYTES, VALUES_POSITIONS = 0, 1, 2, 3
 
 _LITTLE = sys.byteorder == "little"
 _STEP = 1 << 20  # positions moved at a time when a segment is written
+_TOKENS_STEP = 1 << 20  # tokens grouped into postings at a time
 _U4 = np.dtype("<u4")
 _F4 = np.dtype("<f4")
 
@@ -127,11 +128,24 @@ class FieldPositions:
     term numbers, documents, weights, position counts and positions in five arrays.
 
     A per-term TermPostings costs four appends and a method call per posting; a bulk build
-    adds ~230 postings a document. Here a document's postings are added with one `extend`
-    per array, and they are grouped by term once, with numpy, when the segment is
-    written."""
+    adds ~230 postings a document. Here a document's text comes as tokens (`add_tokens`:
+    each token's term number and position, from analysis.TermNumbers), a few `extend`s a
+    document; every `_TOKENS_STEP` tokens they are grouped into postings with numpy, and
+    postings are grouped by term once, when the segment is written."""
 
-    __slots__ = ("counts", "ids", "terms", "tids", "weights", "words")
+    __slots__ = (
+        "_boosts",
+        "_codes",
+        "_places",
+        "_runs",
+        "_sizes",
+        "counts",
+        "ids",
+        "terms",
+        "tids",
+        "weights",
+        "words",
+    )
 
     def __init__(self) -> None:
         self.terms: dict[str, int] = {}
@@ -140,25 +154,67 @@ class FieldPositions:
         self.weights = array("f")
         self.counts = array("I")
         self.words = array("I")
+        self._new_tokens()
+
+    def _new_tokens(self) -> None:
+        # Tokens not yet grouped: code (term number + 1) and position of each; per document
+        # (a run), its number, token count and boost.
+        self._codes = array("I")
+        self._places = array("I")
+        self._runs = array("I")
+        self._sizes = array("I")
+        self._boosts = array("d")
 
     def __len__(self) -> int:
         return len(self.terms)
 
-    def add_document(self, docnum: int, positions: dict[str, list[int]], boost: float) -> int:
-        """One document's postings, `positions` mapping each term to its positions; each
-        posting's weight is its frequency times `boost`. Returns the document's length."""
-        terms = self.terms
-        number = terms.setdefault
-        self.tids.extend([number(term, len(terms)) for term in positions])
-        counts = list(map(len, positions.values()))
-        self.ids.extend(repeat(docnum, len(counts)))
-        self.counts.extend(counts)
-        self.weights.extend([count * boost for count in counts])
-        self.words.extend(chain.from_iterable(positions.values()))
-        return sum(counts)
+    def add_tokens(
+        self, docnum: int, codes: Iterable[int], positions: Iterable[int], boost: float
+    ) -> int:
+        """One document's tokens: each token's term number + 1 (as in `terms`) and its
+        position, a term's positions in ascending order. Each posting's weight is its
+        frequency times `boost`. Returns the document's length (its number of tokens)."""
+        before = len(self._codes)
+        self._codes.extend(codes)
+        self._places.extend(positions)
+        size = len(self._codes) - before
+        if size:
+            self._runs.append(docnum)
+            self._sizes.append(size)
+            self._boosts.append(boost)
+            if len(self._codes) >= _TOKENS_STEP:
+                self._group_tokens()
+        return size
+
+    def _group_tokens(self) -> None:
+        """The tokens added so far as postings, appended in document order: per document,
+        one posting a term, its positions in the order added."""
+        if not self._runs:
+            return
+        sizes = np.frombuffer(self._sizes, np.uint32)
+        runs = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+        key = (runs << 32) | np.frombuffer(self._codes, np.uint32)
+        del runs
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+        counts = np.diff(np.append(starts, len(key)))
+        key = key[starts]
+        run = key >> 32
+        tids = (key & 0xFFFFFFFF) - 1
+        # Weights as SegmentWriter gives them: frequency x boost in double, stored as f32.
+        weights = counts * np.frombuffer(self._boosts, np.float64)[run]
+        self.tids.extend(_as_array("I", tids.astype(np.uint32)))
+        self.ids.extend(_as_array("I", np.frombuffer(self._runs, np.uint32)[run]))
+        self.weights.extend(_as_array("f", weights.astype(np.float32)))
+        self.counts.extend(_as_array("I", counts.astype(np.uint32)))
+        self.words.extend(_as_array("I", np.frombuffer(self._places, np.uint32)[order]))
+        del order, key, run, sizes
+        self._new_tokens()
 
     def add(self, term: str, docnum: int, weight: float, positions: list[int]) -> None:
         """One posting (segment merges; values that are not a plain text)."""
+        self._group_tokens()
         terms = self.terms
         self.tids.append(terms.setdefault(term, len(terms)))
         self.ids.append(docnum)
@@ -172,6 +228,7 @@ class FieldPositions:
 
         Consumes the buffer: each array is let go once its postings are in term order, so
         that a segment's postings are not held twice over while it is written."""
+        self._group_tokens()
         if not self.terms:
             return
         # Views of an array are dropped before it is let go (a view keeps it in memory).
