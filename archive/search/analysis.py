@@ -542,11 +542,11 @@ class TermNumbers:
                 memo = self._memos[lang] = {}
             found = list(map(memo.get, words))
             if None in found:
+                # The words first met here, each once (the strings' hashes are cached now).
                 analysis, code = language(lang), self._code
-                found = [
-                    code(analysis, memo, w) if c is None else c
-                    for c, w in zip(found, words, strict=True)
-                ]
+                for word in set(words).difference(memo):
+                    code(analysis, memo, word)
+                found = list(map(memo.__getitem__, words))
             codes += found
         kept = list(filter(None, codes))
         if not kept:
