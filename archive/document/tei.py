@@ -351,14 +351,17 @@ def _ids_by_kind(root: etree._Element, exclude: etree._Element | None) -> dict[s
     return {kind: _unique(ids) for kind, ids in found.items()}
 
 
-def read_document(data: bytes, path: str | Path = "<document>") -> Document:
+def read_document(
+    data: bytes, path: str | Path = "<document>", sha256: str | None = None
+) -> Document:
     """Parse TEI bytes safely and read them into a Document.
 
     This does not validate against the schema (see `archive.document.validate`); it reads what is
-    there and leaves out what is missing.
+    there and leaves out what is missing. `sha256` is the hex digest of `data` when the caller
+    has it already (the indexer hashes every file it reads).
     """
     tree = parse_tei(data, path)
-    return document_from_tree(tree, data)
+    return document_from_tree(tree, data, sha256)
 
 
 def _xpath(path: str) -> etree.XPath:
@@ -391,7 +394,9 @@ def _first(found: list[etree._Element]) -> etree._Element | None:
     return found[0] if found else None
 
 
-def document_from_tree(tree: etree._ElementTree, data: bytes) -> Document:
+def document_from_tree(
+    tree: etree._ElementTree, data: bytes, sha256: str | None = None
+) -> Document:
     root = tree.getroot()
     text_el = root.find("t:text", NS)
     body = text_el.find("t:body", NS) if text_el is not None else None
@@ -519,6 +524,6 @@ def document_from_tree(tree: etree._ElementTree, data: bytes) -> Document:
         permalink=normalize_space(permalink.text) if permalink is not None else "",
         version=max((c.n for c in changes), default=1),
         changes=changes,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256 or hashlib.sha256(data).hexdigest(),
         is_catalogue_record=text_el is not None and text_el.get("type") == "catalogue-record",
     )

@@ -297,6 +297,9 @@ class ArrayPostingsWriter(base.PostingsWriter):
         self._lengths: list[int] = []
         self._kind = VALUES_NONE
         self._size = 0
+        # Where the next record goes: asked of the file once (`tell` is a system call), then
+        # counted; nothing else writes to a field's postings while its terms are written.
+        self._offset: int | None = None
 
     def written(self) -> bool:
         return False
@@ -328,9 +331,10 @@ class ArrayPostingsWriter(base.PostingsWriter):
     def finish_postings(self) -> Any:
         terminfo = self._terminfo
         postfile = self._postfile
-        start = postfile.tell()
+        start = postfile.tell() if self._offset is None else self._offset
         record = self._record()
         postfile.write(record)
+        self._offset = start + len(record)
         # The statistics W3TermInfo.add_block gathers block by block.
         ids, weights = self._postings.ids, self._postings.weights
         terminfo._weight = float(sum(weights))

@@ -221,7 +221,7 @@ def _read_for_index(
     read on the way goes into the model cache, for the exports and the harvests."""
     try:
         state, data = _file_state(path, corpus)
-        doc = read_document(data, path)
+        doc = read_document(data, path, state.sha256)
     except FileNotFoundError:
         return None, None, []
     except ArchiveError as exc:
