@@ -37,6 +37,8 @@ from typing import Any
 import numpy as np
 from whoosh.codec import base
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
+from whoosh.filedb.filetables import OrderedHashWriter
+from whoosh.filedb.filetables import _lengths as _ENTRY_LENGTHS
 from whoosh.matching import ListMatcher, ReadTooFar
 
 from archive.search.analysis import PackedPositions
@@ -524,9 +526,39 @@ class ArrayMatcher(ListMatcher):
         return 0
 
 
+class _TermTableWriter(OrderedHashWriter):
+    """Whoosh's term table writer, counting where each entry goes instead of asking the
+    file twice a term (`tell`, a system call each time): only this writer writes to the
+    term table's file while terms are added, so the count is the file's position."""
+
+    _at: int | None = None
+
+    def add(self, key: bytes, value: bytes) -> None:
+        if key <= self.lastkey:
+            raise ValueError(f"Keys must increase: {self.lastkey!r}..{key!r}")
+        dbfile = self.dbfile
+        pos = dbfile.tell() if self._at is None else self._at
+        self.index.append(pos)
+        dbfile.write(_ENTRY_LENGTHS.pack(len(key), len(value)))
+        dbfile.write(key)
+        dbfile.write(value)
+        hashed = self.hashfn(key)
+        self.buckets[hashed & 255].append((hashed, pos))
+        self._at = pos + _ENTRY_LENGTHS.size + len(key) + len(value)
+        self.lastkey = key
+
+
 class ArchiveCodec(W3Codec):
     """W3 with array posting records (see the module doc). Vector postings, which the
     archive does not use, stay W3's."""
+
+    def field_writer(self, storage: Any, segment: Any) -> Any:
+        writer = super().field_writer(storage, segment)
+        # The same table, written by a writer that counts (see _TermTableWriter); its
+        # header is written already.
+        if type(writer._tindex) is OrderedHashWriter:
+            writer._tindex.__class__ = _TermTableWriter
+        return writer
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
         if byteids:
