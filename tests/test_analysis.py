@@ -16,6 +16,7 @@ from archive.search.analysis import (
     LangText,
     QueryTerms,
     StemmedText,
+    TermNumbers,
     fold,
     fold_text,
     language,
@@ -178,3 +179,54 @@ def test_query_terms_mark_words_in_any_of_their_languages():
     marks = QueryTerms({"mine", language("ru").term("заявления")}, ("en", "ru"))
     assert marks.matches("Mined") and marks.matches("Заявлением")
     assert not marks.matches("maps")
+
+
+# --- the bulk build's analysis (TermNumbers) ----------------------------------------------
+
+
+def test_token_pattern_finds_what_whoosh_default_pattern_finds(texts):
+    from whoosh.analysis.tokenizers import default_pattern
+
+    tricky = [
+        "a..b a.b. .a. e.g. U.N. 1.5.2021 x_y __ _a. a._b 3,171 end.",
+        "Mirzəyev.Ёлка ŞAHİN. ²³.½ a.²",
+        "...",
+        ". a",
+        "a .b",
+        "naïve café. über.",
+        "\u0301a.\u0301",
+    ]
+    for text in tricky + texts:
+        assert TOKEN_RE.findall(text) == [m[0] for m in default_pattern.finditer(text)], text
+
+
+def numbered_terms(numbers: TermNumbers, value: str) -> dict[str, list[int]]:
+    """What `codes` gives, as `term_positions` gives it: each term's positions."""
+    codes, positions = numbers.codes(value)
+    names = {number + 1: term for term, number in numbers.terms.items()}
+    assert len(codes) == len(list(positions))
+    found: dict[str, list[int]] = {}
+    for code, pos in zip(codes, positions, strict=True):
+        found.setdefault(names[code], []).append(pos)
+    return found
+
+
+def test_term_numbers_give_the_terms_and_positions_of_term_positions(texts):
+    mixed = "Mines were laid. Мины заложены в полях. Mines remain."
+    start, end = mixed.index("Мины"), mixed.index(" Mines remain")
+    values = [
+        *texts,
+        LangText("Umud Mirzəyev, Umud Mirzayev", "az"),
+        LangText("Umud Mirzəyev Mirzəyevə, Müller, Straße. Müllers", "az"),
+        LangText("the the a Mirzəyev über über ueber", "de"),
+        LangText("Der Müller und die Straße: Müller, Mueller, Strasse.", "de"),
+        LangText("À côté de l'école, les élèves; a côte", "fr"),
+        LangText("Заявление о минных полях. Ёлка, елка.", "ru"),
+        LangText(mixed, "en", [(start, end, "ru")]),
+        LangText("the of and", "en"),
+        LangText("Mirzəyev ; Мирзаев ; Mirzaev", "und"),
+    ]
+    numbers = TermNumbers({})
+    for _ in range(2):  # the second time every word is in the memo
+        for value in values:
+            assert numbered_terms(numbers, value) == StemmedText().term_positions(value), value

@@ -13,7 +13,7 @@ from whoosh.writing import SegmentWriter
 from archive.config import Config
 from archive.document.authority import Registers
 from archive.document.tei import read_document
-from archive.search import SearchEngine
+from archive.search import SearchEngine, codec
 from archive.search.codec import MAGIC, ArchiveCodec, ArrayMatcher, extent
 from archive.search.index import INDEX_FORMAT, index_fields, make_schema, open_index
 from archive.search.indexing import update_index
@@ -79,6 +79,15 @@ def test_whoosh_writers_with_the_codec_write_what_the_w3_codec_writes(
         matcher = reader.postings("body", b"wa")
         assert isinstance(matcher, ArrayMatcher)
         assert len(list(matcher.all_ids())) > 200  # one list longer than a W3 block
+
+
+def test_tokens_grouped_in_steps_give_whoosh_postings(tmp_path, fields_list, w3_postings):
+    """A bulk build groups its tokens into postings every so many tokens: postings that
+    straddle a step come out as Whoosh's writer gives them."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(codec, "_TOKENS_STEP", 997)
+        ix = build(tmp_path, FastSegmentWriter, fields_list)
+    assert every_posting(ix) == w3_postings
 
 
 def test_postings_are_array_records(synthetic):

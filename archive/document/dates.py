@@ -9,6 +9,7 @@ compared on those bounds.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -32,11 +33,13 @@ class IsoDate:
     precision: str  # "year", "month", "day" or "time"
 
 
+@functools.lru_cache(maxsize=16384)
 def parse_iso(value: str) -> IsoDate:
     """Parse an ISO 8601 date of year, month or day precision (or a moment).
 
     Raises ValueError with a readable reason for anything else, including impossible
-    calendar dates such as 2021-02-30.
+    calendar dates such as 2021-02-30. Memoised (the result is immutable): reading and
+    indexing a document asks for the same few dates several times each.
     """
     match = ISO_DATE_RE.match(value.strip())
     if not match:

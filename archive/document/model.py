@@ -308,10 +308,15 @@ class Document:
 
     def to_dict(self) -> dict[str, Any]:
         """The document as JSON-ready data: the shape every JSON output of the archive uses."""
-        data = {name: _plain(getattr(self, name)) for name in _field_names(Document)}
-        data["issued"] = self.issued.to_dict()
-        data["dates"] = [_mentioned_date_dict(d) for d in self.dates]
-        data["creation_dates"] = [_mentioned_date_dict(d) for d in self.creation_dates]
+        data = {}
+        for name in _field_names(Document):
+            value = getattr(self, name)
+            if name == "issued":
+                data[name] = value.to_dict()
+            elif name in ("dates", "creation_dates"):
+                data[name] = [_mentioned_date_dict(d) for d in value]
+            else:
+                data[name] = _plain(value)
         return data
 
     @classmethod
@@ -340,12 +345,20 @@ def _field_names(cls: type) -> tuple[str, ...] | None:
     return tuple(f.name for f in fields(cls)) if is_dataclass(cls) else None
 
 
+_SCALARS = frozenset((str, int, float, bool, type(None), tuple))
+
+
 def _plain(value: Any) -> Any:
     """`dataclasses.asdict` without its deep copy of every value, which made it two thirds
     of the cost of a model's JSON (the values here are strings, numbers and None)."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is list:
+        return [item if type(item) in _SCALARS else _plain(item) for item in value]
     if isinstance(value, list):
         return [_plain(item) for item in value]
-    names = _field_names(type(value))
+    names = _field_names(kind)
     if names is None:
         return value
     return {name: _plain(getattr(value, name)) for name in names}

@@ -8,6 +8,7 @@ then turns a parsed TEI file into a `Document`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -160,11 +161,13 @@ def parse_xml(data: bytes, path: str | Path) -> etree._ElementTree:
 
 
 def _prolog_and_tree(root: etree._Element) -> Iterator[etree._Element]:
+    """The processing instructions and entity references around and in the tree (lxml
+    walks the tree in C and makes a Python object of those alone)."""
     sibling = root.getprevious()
     while sibling is not None:
         yield sibling
         sibling = sibling.getprevious()
-    yield from root.iter()
+    yield from root.iter(etree.ProcessingInstruction, etree.Entity)
     sibling = root.getnext()
     while sibling is not None:
         yield sibling
@@ -291,12 +294,18 @@ def prose_with_languages(
 def split_refs(value: str | None) -> list[tuple[str, str]]:
     """'treaty:gc-1949 treaty:ap-1977' -> [('treaty', 'gc-1949'), ('treaty', 'ap-1977')].
     Pointers without a private prefix (plain URLs) are ignored here."""
+    return list(_refs(value or ""))
+
+
+@functools.lru_cache(maxsize=8192)
+def _refs(value: str) -> tuple[tuple[str, str], ...]:
+    # Memoised: the same few thousand pointers recur in every document an indexer reads.
     out = []
-    for token in (value or "").split():
+    for token in value.split():
         match = PRIVATE_REF_RE.match(token.split("#", 1)[0])
         if match:
             out.append((match["kind"], match["id"]))
-    return out
+    return tuple(out)
 
 
 def _unique(values: Iterable[str]) -> list[str]:
@@ -321,7 +330,7 @@ def date_span(element: etree._Element | None) -> DateSpan:
 def _entity_refs(elements: Iterable[etree._Element]) -> list[EntityRef]:
     out: list[EntityRef] = []
     for el in elements:
-        for kind, ref_id in split_refs(el.get("ref")):
+        for kind, ref_id in _refs(el.get("ref") or ""):
             out.append(EntityRef(kind, ref_id, inline_text(el)))
     return out
 
@@ -331,67 +340,93 @@ def _ids_by_kind(root: etree._Element, exclude: etree._Element | None) -> dict[s
     One pass over the tree for all kinds: indexing reads every document, so this matters."""
     skipped = set(exclude.iter()) if exclude is not None else set()
     found: dict[str, list[str]] = {}
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el in skipped:
+    for el in _POINTING(root):
+        if el in skipped:
             continue
         for attr in ("ref", "target"):
             value = el.get(attr)
             if value:
-                for ref_kind, ref_id in split_refs(value):
+                for ref_kind, ref_id in _refs(value):
                     found.setdefault(ref_kind, []).append(ref_id)
     return {kind: _unique(ids) for kind, ids in found.items()}
 
 
-def read_document(data: bytes, path: str | Path = "<document>") -> Document:
+def read_document(
+    data: bytes, path: str | Path = "<document>", sha256: str | None = None
+) -> Document:
     """Parse TEI bytes safely and read them into a Document.
 
     This does not validate against the schema (see `archive.document.validate`); it reads what is
-    there and leaves out what is missing.
+    there and leaves out what is missing. `sha256` is the hex digest of `data` when the caller
+    has it already (the indexer hashes every file it reads).
     """
     tree = parse_tei(data, path)
-    return document_from_tree(tree, data)
+    return document_from_tree(tree, data, sha256)
 
 
-def document_from_tree(tree: etree._ElementTree, data: bytes) -> Document:
+def _xpath(path: str) -> etree.XPath:
+    return etree.XPath(path, namespaces=NS)
+
+
+# Compiled once: an indexer reads every document, and `element.xpath(text)` compiles its
+# expression on every call (a third of reading a document into the model).
+_HEADER = "t:teiHeader/t:fileDesc"
+_PROFILE = "t:teiHeader/t:profileDesc"
+_TITLES = _xpath(f"{_HEADER}/t:titleStmt/t:title")
+_CREATION_DATES = _xpath(f"{_PROFILE}/t:creation/t:date")
+_DATING_NOTE = _xpath(f"{_HEADER}/t:notesStmt/t:note[@type='dating']")
+_ABSTRACT = _xpath(f"{_PROFILE}/t:abstract")
+_SIGNATORIES = _xpath(f"{_PROFILE}/t:particDesc/t:listPerson[@type='signatories']/t:person")
+_CORRESPONDENTS = _xpath(f"{_PROFILE}/t:correspDesc/t:correspAction[@type=$kind]/*[@ref]")
+_KEYWORDS = _xpath(f"{_PROFILE}/t:textClass/t:keywords[@scheme=$scheme]/t:term")
+_TREATY_MENTIONS = _xpath(".//t:rs[@type='treaty']")
+_SOURCE_DESC = _xpath(f"{_HEADER}/t:sourceDesc")
+_BIBLS = _xpath(f"{_HEADER}/t:sourceDesc/t:bibl")
+_CHANGES = _xpath("t:teiHeader/t:revisionDesc/t:change")
+_PERMALINK = _xpath(f"{_HEADER}/t:publicationStmt/t:idno[@type='URI']")
+_AVAILABILITY = _xpath(f"{_HEADER}/t:publicationStmt/t:availability")
+_ISSUERS = _xpath(f"{_HEADER}/t:titleStmt/t:author/*[@ref]")
+_POINTING = _xpath("descendant-or-self::*[@ref or @target]")
+_CHANGE_NUMBER_RE = re.compile(r"[0-9]+")
+
+
+def _first(found: list[etree._Element]) -> etree._Element | None:
+    return found[0] if found else None
+
+
+def document_from_tree(
+    tree: etree._ElementTree, data: bytes, sha256: str | None = None
+) -> Document:
     root = tree.getroot()
     text_el = root.find("t:text", NS)
     body = text_el.find("t:body", NS) if text_el is not None else None
 
-    def first(xpath: str, context: etree._Element = root) -> etree._Element | None:
-        found = context.xpath(xpath, namespaces=NS)
-        return found[0] if found else None
-
-    titles = [
-        inline_text(el)
-        for el in root.xpath("t:teiHeader/t:fileDesc/t:titleStmt/t:title", namespaces=NS)
-    ]
-    main_title = first("t:teiHeader/t:fileDesc/t:titleStmt/t:title[@type='main']")
+    title_elements = _TITLES(root)
+    titles = [inline_text(el) for el in title_elements]
+    main_title = next((el for el in title_elements if el.get("type") == "main"), None)
     title = inline_text(main_title) if main_title is not None else (titles[0] if titles else "")
 
     creation_dates = [
         MentionedDate(inline_text(el), date_span(el), el.get("type"))
-        for el in root.xpath("t:teiHeader/t:profileDesc/t:creation/t:date", namespaces=NS)
+        for el in _CREATION_DATES(root)
     ]
     issued = next(
         (d.span for d in creation_dates if d.type == "issued"),
         creation_dates[0].span if creation_dates else DateSpan(),
     )
-    dating_note = first("t:teiHeader/t:fileDesc/t:notesStmt/t:note[@type='dating']")
-    abstract = first("t:teiHeader/t:profileDesc/t:abstract")
+    dating_note = _first(_DATING_NOTE(root))
+    abstract = _first(_ABSTRACT(root))
     # The document's own words (body) and, for catalogue records, ours (abstract): both
     # carry the dates, figures and treaty citations a reader searches for.
     prose = [el for el in (abstract, body) if el is not None]
 
     signatories = []
-    for person in root.xpath(
-        "t:teiHeader/t:profileDesc/t:particDesc/t:listPerson[@type='signatories']/t:person",
-        namespaces=NS,
-    ):
+    for person in _SIGNATORIES(root):
         pers_name = person.find("t:persName", NS)
-        refs = split_refs(pers_name.get("ref")) if pers_name is not None else []
+        refs = _refs(pers_name.get("ref") or "") if pers_name is not None else ()
         role = person.find("t:affiliation/t:roleName", NS)
         org = person.find("t:affiliation/t:orgName", NS)
-        org_refs = split_refs(org.get("ref")) if org is not None else []
+        org_refs = _refs(org.get("ref") or "") if org is not None else ()
         signatories.append(
             Signatory(
                 person_id=refs[0][1] if refs else "",
@@ -402,38 +437,24 @@ def document_from_tree(tree: etree._ElementTree, data: bytes) -> Document:
             )
         )
 
-    def correspondents(kind: str) -> list[EntityRef]:
-        return _entity_refs(
-            root.xpath(
-                f"t:teiHeader/t:profileDesc/t:correspDesc/t:correspAction[@type='{kind}']/*[@ref]",
-                namespaces=NS,
-            )
-        )
-
-    def keywords(scheme: str) -> list[etree._Element]:
-        return root.xpath(
-            f"t:teiHeader/t:profileDesc/t:textClass/t:keywords[@scheme='{scheme}']/t:term",
-            namespaces=NS,
-        )
-
-    type_terms = keywords(SCHEME_TYPE)
+    type_terms = _KEYWORDS(root, scheme=SCHEME_TYPE)
     citations = [
         TreatyCitation(ref_id, inline_text(rs), rs.get("n"))
         for part in prose
-        for rs in part.xpath(".//t:rs[@type='treaty']", namespaces=NS)
-        for kind, ref_id in split_refs(rs.get("ref"))
+        for rs in _TREATY_MENTIONS(part)
+        for kind, ref_id in _refs(rs.get("ref") or "")
         if kind == "treaty"
     ]
     header_treaties = [
         ref_id
-        for term in keywords(SCHEME_TREATY)
-        for kind, ref_id in split_refs(term.get("ref"))
+        for term in _KEYWORDS(root, scheme=SCHEME_TREATY)
+        for kind, ref_id in _refs(term.get("ref") or "")
         if kind == "treaty"
     ]
 
-    source_desc = first("t:teiHeader/t:fileDesc/t:sourceDesc")
+    source_desc = _first(_SOURCE_DESC(root))
     sources = []
-    for bibl in root.xpath("t:teiHeader/t:fileDesc/t:sourceDesc/t:bibl", namespaces=NS):
+    for bibl in _BIBLS(root):
         publisher = bibl.find("t:publisher", NS)
         publisher_refs = _entity_refs(publisher.iter(t("orgName"))) if publisher is not None else []
         when = bibl.find("t:date", NS)
@@ -454,12 +475,12 @@ def document_from_tree(tree: etree._ElementTree, data: bytes) -> Document:
 
     changes = [
         Change(int(ch.get("n")), ch.get("when", ""), inline_text(ch))
-        for ch in root.xpath("t:teiHeader/t:revisionDesc/t:change", namespaces=NS)
+        for ch in _CHANGES(root)
         # ASCII only: str.isdigit() is also true of "²", which int() refuses.
-        if re.fullmatch(r"[0-9]+", ch.get("n") or "")
+        if _CHANGE_NUMBER_RE.fullmatch(ch.get("n") or "")
     ]
-    permalink = first("t:teiHeader/t:fileDesc/t:publicationStmt/t:idno[@type='URI']")
-    availability = first("t:teiHeader/t:fileDesc/t:publicationStmt/t:availability")
+    permalink = _first(_PERMALINK(root))
+    availability = _first(_AVAILABILITY(root))
     refs = _ids_by_kind(root, source_desc)
     lang = root.get(XML_LANG) or ""
     body_text, text_langs = prose_with_languages(body, lang)
@@ -471,15 +492,13 @@ def document_from_tree(tree: etree._ElementTree, data: bytes) -> Document:
         title=title,
         titles=titles,
         doc_type=inline_text(type_terms[0]) if type_terms else "",
-        subjects=[inline_text(term) for term in keywords(SCHEME_SUBJECT)],
+        subjects=[inline_text(term) for term in _KEYWORDS(root, scheme=SCHEME_SUBJECT)],
         issued=issued,
         issued_note=inline_text(dating_note) if dating_note is not None else None,
-        issuers=_entity_refs(
-            root.xpath("t:teiHeader/t:fileDesc/t:titleStmt/t:author/*[@ref]", namespaces=NS)
-        ),
+        issuers=_entity_refs(_ISSUERS(root)),
         signatories=signatories,
-        senders=correspondents("sent"),
-        addressees=correspondents("received"),
+        senders=_entity_refs(_CORRESPONDENTS(root, kind="sent")),
+        addressees=_entity_refs(_CORRESPONDENTS(root, kind="received")),
         treaties=_unique([*header_treaties, *(c.treaty_id for c in citations)]),
         treaty_citations=citations,
         dates=[
@@ -505,6 +524,6 @@ def document_from_tree(tree: etree._ElementTree, data: bytes) -> Document:
         permalink=normalize_space(permalink.text) if permalink is not None else "",
         version=max((c.n for c in changes), default=1),
         changes=changes,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256 or hashlib.sha256(data).hexdigest(),
         is_catalogue_record=text_el is not None and text_el.get("type") == "catalogue-record",
     )

@@ -29,14 +29,16 @@ import struct
 import sys
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, chain, repeat
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
 from whoosh.codec import base
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher
+from whoosh.filedb.filetables import OrderedHashWriter
+from whoosh.filedb.filetables import _lengths as _ENTRY_LENGTHS
 from whoosh.matching import ListMatcher, ReadTooFar
 
 from archive.search.analysis import PackedPositions
@@ -49,6 +51,7 @@ VALUES_NONE, VALUES_FIXED, VALUES_BYTES, VALUES_POSITIONS = 0, 1, 2, 3
 
 _LITTLE = sys.byteorder == "little"
 _STEP = 1 << 20  # positions moved at a time when a segment is written
+_TOKENS_STEP = 1 << 20  # tokens grouped into postings at a time
 _U4 = np.dtype("<u4")
 _F4 = np.dtype("<f4")
 
@@ -127,11 +130,24 @@ class FieldPositions:
     term numbers, documents, weights, position counts and positions in five arrays.
 
     A per-term TermPostings costs four appends and a method call per posting; a bulk build
-    adds ~230 postings a document. Here a document's postings are added with one `extend`
-    per array, and they are grouped by term once, with numpy, when the segment is
-    written."""
+    adds ~230 postings a document. Here a document's text comes as tokens (`add_tokens`:
+    each token's term number and position, from analysis.TermNumbers), a few `extend`s a
+    document; every `_TOKENS_STEP` tokens they are grouped into postings with numpy, and
+    postings are grouped by term once, when the segment is written."""
 
-    __slots__ = ("counts", "ids", "terms", "tids", "weights", "words")
+    __slots__ = (
+        "_boosts",
+        "_codes",
+        "_places",
+        "_runs",
+        "_sizes",
+        "counts",
+        "ids",
+        "terms",
+        "tids",
+        "weights",
+        "words",
+    )
 
     def __init__(self) -> None:
         self.terms: dict[str, int] = {}
@@ -140,25 +156,67 @@ class FieldPositions:
         self.weights = array("f")
         self.counts = array("I")
         self.words = array("I")
+        self._new_tokens()
+
+    def _new_tokens(self) -> None:
+        # Tokens not yet grouped: code (term number + 1) and position of each; per document
+        # (a run), its number, token count and boost.
+        self._codes = array("I")
+        self._places = array("I")
+        self._runs = array("I")
+        self._sizes = array("I")
+        self._boosts = array("d")
 
     def __len__(self) -> int:
         return len(self.terms)
 
-    def add_document(self, docnum: int, positions: dict[str, list[int]], boost: float) -> int:
-        """One document's postings, `positions` mapping each term to its positions; each
-        posting's weight is its frequency times `boost`. Returns the document's length."""
-        terms = self.terms
-        number = terms.setdefault
-        self.tids.extend([number(term, len(terms)) for term in positions])
-        counts = list(map(len, positions.values()))
-        self.ids.extend(repeat(docnum, len(counts)))
-        self.counts.extend(counts)
-        self.weights.extend([count * boost for count in counts])
-        self.words.extend(chain.from_iterable(positions.values()))
-        return sum(counts)
+    def add_tokens(
+        self, docnum: int, codes: Iterable[int], positions: Iterable[int], boost: float
+    ) -> int:
+        """One document's tokens: each token's term number + 1 (as in `terms`) and its
+        position, a term's positions in ascending order. Each posting's weight is its
+        frequency times `boost`. Returns the document's length (its number of tokens)."""
+        before = len(self._codes)
+        self._codes.extend(codes)
+        self._places.extend(positions)
+        size = len(self._codes) - before
+        if size:
+            self._runs.append(docnum)
+            self._sizes.append(size)
+            self._boosts.append(boost)
+            if len(self._codes) >= _TOKENS_STEP:
+                self._group_tokens()
+        return size
+
+    def _group_tokens(self) -> None:
+        """The tokens added so far as postings, appended in document order: per document,
+        one posting a term, its positions in the order added."""
+        if not self._runs:
+            return
+        sizes = np.frombuffer(self._sizes, np.uint32)
+        runs = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+        key = (runs << 32) | np.frombuffer(self._codes, np.uint32)
+        del runs
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+        counts = np.diff(np.append(starts, len(key)))
+        key = key[starts]
+        run = key >> 32
+        tids = (key & 0xFFFFFFFF) - 1
+        # Weights as SegmentWriter gives them: frequency x boost in double, stored as f32.
+        weights = counts * np.frombuffer(self._boosts, np.float64)[run]
+        self.tids.extend(_as_array("I", tids.astype(np.uint32)))
+        self.ids.extend(_as_array("I", np.frombuffer(self._runs, np.uint32)[run]))
+        self.weights.extend(_as_array("f", weights.astype(np.float32)))
+        self.counts.extend(_as_array("I", counts.astype(np.uint32)))
+        self.words.extend(_as_array("I", np.frombuffer(self._places, np.uint32)[order]))
+        del order, key, run, sizes
+        self._new_tokens()
 
     def add(self, term: str, docnum: int, weight: float, positions: list[int]) -> None:
         """One posting (segment merges; values that are not a plain text)."""
+        self._group_tokens()
         terms = self.terms
         self.tids.append(terms.setdefault(term, len(terms)))
         self.ids.append(docnum)
@@ -172,6 +230,7 @@ class FieldPositions:
 
         Consumes the buffer: each array is let go once its postings are in term order, so
         that a segment's postings are not held twice over while it is written."""
+        self._group_tokens()
         if not self.terms:
             return
         # Views of an array are dropped before it is let go (a view keeps it in memory).
@@ -240,6 +299,9 @@ class ArrayPostingsWriter(base.PostingsWriter):
         self._lengths: list[int] = []
         self._kind = VALUES_NONE
         self._size = 0
+        # Where the next record goes: asked of the file once (`tell` is a system call), then
+        # counted; nothing else writes to a field's postings while its terms are written.
+        self._offset: int | None = None
 
     def written(self) -> bool:
         return False
@@ -271,9 +333,10 @@ class ArrayPostingsWriter(base.PostingsWriter):
     def finish_postings(self) -> Any:
         terminfo = self._terminfo
         postfile = self._postfile
-        start = postfile.tell()
+        start = postfile.tell() if self._offset is None else self._offset
         record = self._record()
         postfile.write(record)
+        self._offset = start + len(record)
         # The statistics W3TermInfo.add_block gathers block by block.
         ids, weights = self._postings.ids, self._postings.weights
         terminfo._weight = float(sum(weights))
@@ -463,9 +526,39 @@ class ArrayMatcher(ListMatcher):
         return 0
 
 
+class _TermTableWriter(OrderedHashWriter):
+    """Whoosh's term table writer, counting where each entry goes instead of asking the
+    file twice a term (`tell`, a system call each time): only this writer writes to the
+    term table's file while terms are added, so the count is the file's position."""
+
+    _at: int | None = None
+
+    def add(self, key: bytes, value: bytes) -> None:
+        if key <= self.lastkey:
+            raise ValueError(f"Keys must increase: {self.lastkey!r}..{key!r}")
+        dbfile = self.dbfile
+        pos = dbfile.tell() if self._at is None else self._at
+        self.index.append(pos)
+        dbfile.write(_ENTRY_LENGTHS.pack(len(key), len(value)))
+        dbfile.write(key)
+        dbfile.write(value)
+        hashed = self.hashfn(key)
+        self.buckets[hashed & 255].append((hashed, pos))
+        self._at = pos + _ENTRY_LENGTHS.size + len(key) + len(value)
+        self.lastkey = key
+
+
 class ArchiveCodec(W3Codec):
     """W3 with array posting records (see the module doc). Vector postings, which the
     archive does not use, stay W3's."""
+
+    def field_writer(self, storage: Any, segment: Any) -> Any:
+        writer = super().field_writer(storage, segment)
+        # The same table, written by a writer that counts (see _TermTableWriter); its
+        # header is written already.
+        if type(writer._tindex) is OrderedHashWriter:
+            writer._tindex.__class__ = _TermTableWriter
+        return writer
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
         if byteids:

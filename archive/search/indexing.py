@@ -201,33 +201,27 @@ def _drain_pending(config: Config, report: IndexReport, timeout: float) -> None:
 # --- reading the corpus ----------------------------------------------------------------
 
 
-def _file_state(path: Path, data: bytes | None = None) -> tuple[FileState, bytes]:
+def _file_state(path: Path, corpus: Corpus) -> tuple[FileState, bytes]:
     """The file's size and mtime (what changes when it is replaced) and the sha256 of what
     readers are served for it: `Corpus.read_bytes`, the stored version, so that the index
-    never holds words of an edit made in place that no stored version has."""
+    never holds words of an edit made in place that no stored version has. One `corpus`
+    serves a whole update (it reads its fixity records again when their file changes)."""
     stat = path.stat()
-    if data is None:
-        try:
-            data = _corpus_of(path).read_bytes(path.stem)
-        except (Gone, NotFound):
-            raise FileNotFoundError(path) from None
+    try:
+        data = corpus.read_bytes(path.stem)
+    except (Gone, NotFound):
+        raise FileNotFoundError(path) from None
     return FileState(stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest()), data
 
 
-def _corpus_of(path: Path) -> Corpus:
-    """The corpus a document file of documents/ belongs to."""
-    corpus_dir = path.parent.parent
-    return Corpus(Config(corpus=corpus_dir))
-
-
 def _read_for_index(
-    path: Path, registers: Registers, models: ModelCache
+    path: Path, registers: Registers, models: ModelCache, corpus: Corpus
 ) -> tuple[dict[str, Any] | None, FileState | None, list[Problem]]:
     """Fields and file state of one document, or the problems that keep it out. The model
     read on the way goes into the model cache, for the exports and the harvests."""
     try:
-        state, data = _file_state(path)
-        doc = read_document(data, path)
+        state, data = _file_state(path, corpus)
+        doc = read_document(data, path, state.sha256)
     except FileNotFoundError:
         return None, None, []
     except ArchiveError as exc:
@@ -364,6 +358,7 @@ def _update_generation(
     try:
         manifest, fresh = known_files(folder, ix, only)
         files = corpus_files(config, only)
+        corpus = Corpus(config)
         candidates = only if only is not None else sorted(set(files) | set(manifest))
         touched: dict[str, FileState] = {}
         to_index: list[str] = []
@@ -383,7 +378,7 @@ def _update_generation(
                 report.unchanged += 1
                 continue
             try:
-                state, _ = _file_state(path)
+                state, _ = _file_state(path, corpus)
             except (ArchiveError, FileNotFoundError):
                 to_index.append(doc_id)  # reading it again reports why, and drops it
                 continue
@@ -410,7 +405,9 @@ def _update_generation(
                     writer.delete_by_term("id", doc_id)
                     report.removed.append(doc_id)
                 for doc_id in to_index:
-                    fields, state, problems = _read_for_index(files[doc_id], registers, models)
+                    fields, state, problems = _read_for_index(
+                        files[doc_id], registers, models, corpus
+                    )
                     if fields is None or state is None:
                         report.problems.extend(problems)
                         if problems and doc_id in manifest:
@@ -521,6 +518,7 @@ def _index_part(
     registers = Registers.load(config.authority_dir)
     ix = whoosh_index.open_dir(folder)
     models = ModelCache(config)
+    corpus = Corpus(config)
     segments: list[Any] = []
     manifest: dict[str, list[Any]] = {}
     problems: list[Problem] = []
@@ -530,7 +528,7 @@ def _index_part(
         for path in paths:
             if writer is None:
                 writer = FastSegmentWriter(ix, _lk=False, limitmb=WRITER_LIMIT_MB)
-            fields, state, found = _read_for_index(Path(path), registers, models)
+            fields, state, found = _read_for_index(Path(path), registers, models, corpus)
             if fields is None or state is None:
                 problems.extend(found)
             else:

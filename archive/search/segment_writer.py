@@ -18,7 +18,7 @@ from typing import Any
 from whoosh.codec.whoosh3 import _lenfield
 from whoosh.writing import SegmentWriter
 
-from archive.search.analysis import StemmedText
+from archive.search.analysis import StemmedText, TermNumbers
 from archive.search.codec import (
     VALUES_POSITIONS,
     ArchiveCodec,
@@ -53,6 +53,7 @@ class _TermBuffer:
         self.schema = schema
         self.fields: dict[str, dict[bytes, TermPostings]] = {}
         self.positions: dict[str, FieldPositions] = {}
+        self.numbers: dict[str, TermNumbers] = {}
 
     @property
     def fieldnames(self) -> set[str]:
@@ -62,6 +63,13 @@ class _TermBuffer:
         found = self.positions.get(fieldname)
         if found is None:
             found = self.positions[fieldname] = FieldPositions()
+        return found
+
+    def field_numbers(self, fieldname: str) -> TermNumbers:
+        """The word memo of a position field, numbering terms as its FieldPositions does."""
+        found = self.numbers.get(fieldname)
+        if found is None:
+            found = self.numbers[fieldname] = TermNumbers(self.field_positions(fieldname).terms)
         return found
 
     def add(self, item: tuple[str, bytes, int, float, Any]) -> None:
@@ -81,6 +89,7 @@ class _TermBuffer:
     def cleanup(self) -> None:
         self.fields = {}
         self.positions = {}
+        self.numbers = {}
 
     def sorted_terms(self, fieldname: str) -> Iterator[tuple[bytes, TermPostings]]:
         """A field's terms in order, each with its postings."""
@@ -165,10 +174,9 @@ class FastSegmentWriter(SegmentWriter):
         field that is not scorable)."""
         buffer = self.pool.field_positions(fieldname)
         if isinstance(field, StemmedText) and isinstance(value, str):
+            codes, positions = self.pool.field_numbers(fieldname).codes(value)
             # Weight: frequency times the field's boost times this document's boost.
-            length = buffer.add_document(
-                docnum, field.term_positions(value), field.format.field_boost * boost
-            )
+            length = buffer.add_tokens(docnum, codes, positions, field.format.field_boost * boost)
         else:
             length = 0
             for btext, freq, weight, positions in self._indexers[fieldname](value):
