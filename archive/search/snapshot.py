@@ -55,6 +55,7 @@ from archive.search.postings import (
     POSITION_BITS,
     PositionParts,
     Postings,
+    contains_sorted,
     position_keys,
     read_leaf_postings,
 )
@@ -107,15 +108,6 @@ def restrict(docs: Docs, mask: np.ndarray) -> Docs:
 def remove(docs: Docs, mask: np.ndarray) -> Docs:
     """The documents of `docs` that `mask` does not hold (a new array)."""
     return docs[~mask[docs]] if is_ids(docs) else docs & ~mask
-
-
-def contains(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Which of `ids` are in `sorted_ids` (binary search in the latter)."""
-    if not len(sorted_ids):
-        return np.zeros(len(ids), dtype=bool)
-    at = np.searchsorted(sorted_ids, ids)
-    at[at == len(sorted_ids)] = 0
-    return sorted_ids[at] == ids
 
 
 def distinct_sorted(ids: np.ndarray) -> np.ndarray:
@@ -632,13 +624,13 @@ class Snapshot:
         """The documents of sorted `ids` also in sorted `other`: by binary search while
         `ids` are few, else by marking `other` in a mask (no log factor)."""
         if len(ids) <= SPARSE_SHARE * self.size:
-            return ids[contains(other, ids)]
+            return ids[contains_sorted(other, ids)]
         return ids[as_mask(other, self.size)[ids]]
 
     def _without(self, docs: Docs, gone: Docs) -> Docs:
         """`docs` less the documents of `gone`."""
         if is_ids(docs):
-            return docs[~(contains(gone, docs) if is_ids(gone) else gone[docs])]
+            return docs[~(contains_sorted(gone, docs) if is_ids(gone) else gone[docs])]
         if is_ids(gone):
             out = docs.copy()
             out[gone] = False
