@@ -52,6 +52,7 @@ from archive.search.index import (
     record_files,
 )
 from archive.search.manifest import FileState, Manifest
+from archive.search.merging import merge_added_segments
 from archive.search.segment_writer import FastSegmentWriter
 from archive.storage import Corpus, ModelCache
 
@@ -430,7 +431,7 @@ def _update_generation(
             except BaseException:
                 writer.cancel()
                 raise
-        writer.commit()
+        writer.commit(mergetype=merge_added_segments)
         if not fresh:
             touched = {
                 **{k: v for k, v in manifest.items() if k not in report.removed},
