@@ -107,3 +107,25 @@ def test_adds_to_a_real_index_keep_the_builds_segments_and_stay_searchable(tmp_p
         assert engine.search(SearchRequest()).total == 68
         for doc_id in added:
             assert engine.search(SearchRequest(q=f"id:{doc_id}")).total == 1
+
+
+def test_removing_a_document_reads_pages_not_whole_segments(tmp_path):
+    """A revision or withdrawal deletes through a reader on every segment; with the segments
+    memory-mapped, Whoosh copied each one's term and posting files whole (6-8 GB at a
+    million documents to remove one)."""
+    import tracemalloc
+
+    corpus = generate_corpus(tmp_path / "corpus", 800, seed=9)
+    config = Config(corpus=corpus, instance=tmp_path / "instance")
+    update_index(config, procs=1)
+    segment_bytes = sum(p.stat().st_size for p in config.index_dir.glob("g-*/*.seg"))
+    doc_id = _add(config, CorpusGenerator(9), 5000)
+    (config.documents_dir / f"{doc_id}.xml").unlink()
+    tracemalloc.start()
+    try:
+        update_documents(config, [doc_id])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < segment_bytes / 2, (peak, segment_bytes)
+    assert _segments(config)  # the index still opens

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex, LockError
 
 from archive.config import Config
@@ -355,7 +356,11 @@ def _update_generation(
     timeout: float,
 ) -> IndexReport:
     report = IndexReport()
-    ix = whoosh_index.open_dir(str(folder))
+    # Files read, not memory-mapped: a revision or withdrawal opens a reader on every segment
+    # (Whoosh's delete_by_term), and a mapped segment's term and posting files are each
+    # copied whole into a BytesIO. At a million documents that was 6-8 GB and 3-55 s for
+    # removing one document; read, it is a few pages a segment.
+    ix = FileStorage(str(folder), supports_mmap=False).open_index()
     try:
         manifest, fresh = known_files(folder, ix, only)
         files = corpus_files(config, only)
