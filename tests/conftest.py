@@ -82,6 +82,20 @@ def bundled_config(tmp_path_factory: pytest.TempPathFactory) -> Config:
     )
 
 
+@pytest.fixture(scope="module")
+def citations(bundled_config: Config) -> dict:
+    """Every bundled document's citation, for the citation and style tests."""
+    from archive.document import Registers
+    from archive.publish import cite
+    from archive.storage import Corpus
+
+    registers = Registers.load(bundled_config.authority_dir)
+    corpus = Corpus(bundled_config)
+    return {
+        i: cite.citation_for(corpus.document(i), registers, bundled_config) for i in corpus.ids()
+    }
+
+
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Config:
     """A private copy of the test corpus that a test may change."""

@@ -11,21 +11,10 @@ from citeproc import Citation as CslCitation
 from citeproc import CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
 
-from archive.document.authority import Registers
 from archive.publish import cite
-from archive.storage.store import Corpus
 from tests.conftest import SEED_ID
 
 SIGNATORY_FAMILIES = ["Mirzayev", "Karimoglu", "Safikhanov", "Ibrahimov", "Hasanov"]
-
-
-@pytest.fixture(scope="module")
-def citations(bundled_config):
-    registers = Registers.load(bundled_config.authority_dir)
-    corpus = Corpus(bundled_config)
-    return {
-        i: cite.citation_for(corpus.document(i), registers, bundled_config) for i in corpus.ids()
-    }
 
 
 def test_bibtex_parses_with_bibtexparser(citations):

@@ -10,23 +10,11 @@ from html.parser import HTMLParser
 
 import pytest
 
-from archive.document.authority import Registers
 from archive.errors import BadQuery
-from archive.publish import cite
 from archive.publish.styles import STYLES, reference, style_for
-from archive.storage.store import Corpus
 from tests.conftest import SEED_ID
 
 ACCESSED = date(2026, 12, 2)
-
-
-@pytest.fixture(scope="module")
-def citations(bundled_config):
-    registers = Registers.load(bundled_config.authority_dir)
-    corpus = Corpus(bundled_config)
-    return {
-        i: cite.citation_for(corpus.document(i), registers, bundled_config) for i in corpus.ids()
-    }
 
 
 @pytest.mark.parametrize("key", list(STYLES))
