@@ -35,8 +35,10 @@ def create_app(
     from flask import Flask
 
     from webui.context import ArchiveContext
+    from webui.json_provider import OrjsonProvider
 
     app = Flask(__name__)
+    app.json = OrjsonProvider(app)
     app.config.update(TESTING=testing, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
@@ -49,9 +51,11 @@ def create_app(
     errors.register(app)
     security.register(app)
 
+    from webui.hits import hit_facts, hit_items
     from webui.links import endpoint_url, entity_url, web_url
 
     app.jinja_env.globals.update(endpoint_url=endpoint_url, entity_url=entity_url, web_url=web_url)
+    app.jinja_env.globals.update(hit_facts=hit_facts, hit_items=hit_items)
 
     from webui.browse import bp as browse_bp
     from webui.documents import bp as documents_bp
