@@ -1,11 +1,12 @@
 """Facet values with counts, labels and state, as the result page shows them.
 
-Counting itself is one `bincount` per facet (archive.search.snapshot); this module turns counts
-into `FacetValue` lists: labelled from the registers, ordered (most documents first; years
-newest first; treaties and places as their hierarchy, groups holding their members in the
-register's own order, so the Geneva Conventions read I, II, III, IV, regions their towns;
-persons by surname), with the values
-the request selected or excluded always present, even at zero.
+Counting itself is one `bincount` for all facets (archive.search.snapshot, FacetTable); this
+module turns counts into `FacetValue` lists: labelled from the registers, ordered (most
+documents first; years newest first; treaties and places as their hierarchy, groups holding
+their members in the register's own order, so the Geneva Conventions read I, II, III, IV,
+regions their towns; persons by surname), with the values the request selected or excluded
+always present, even at zero. Objects are made only for the values shown, and what the
+registers say of a value (its label, its parents) is looked up once (FacetLabels).
 """
 
 from __future__ import annotations

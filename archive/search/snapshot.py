@@ -6,8 +6,9 @@ counts facets by reading each matching document's values. At 100,000 documents t
 seconds. A `Snapshot` instead holds, for the index generation one searcher sees:
 
 - the live-document mask (deletions applied),
-- for each facet field, every (document, value) pair as two numpy arrays, so counting the
-  values of any set of documents is one `bincount`, and a filter is one vectorised lookup,
+- for each facet field, every (document, value) pair as two numpy arrays, so that a filter
+  is one vectorised lookup, and every facet's values of each document in one table, so that
+  counting the values of all facets over any set of documents is one `bincount`,
 - each document's issue span as day numbers (range filters, date sort),
 - each document's field lengths (BM25 scoring),
 
