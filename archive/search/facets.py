@@ -126,7 +126,8 @@ def facet_list(
     if limit is not None and name not in NESTED_OR_ORDERED and len(codes) > limit:
         # Only the top `limit` by count get labels and objects (a facet of persons may
         # have thousands of values); ties at the cut go to the lower id.
-        codes = _top(codes, counts[codes], limit)
+        order = np.lexsort((codes, -counts[codes]))
+        codes = codes[order[:limit]]
     values = arrays.values
     known = labels.labelled(name)
     items = {}
@@ -158,20 +159,6 @@ def facet_list(
         # The most frequent signers were kept above; a reader looks them up by surname.
         top.sort(key=lambda v: labels.surname_key(v.label))
     return top
-
-
-def _top(codes: np.ndarray, counts: np.ndarray, limit: int) -> np.ndarray:
-    """The `limit` of `codes` with the highest `counts` (theirs), most first, ties to the
-    lower code: what a lexsort of them all by (-count, code) begins with, without sorting
-    them all (a facet of persons: a thousand values with a count, thirty shown)."""
-    cut = len(counts) - limit
-    least = np.partition(counts, cut)[cut]  # the count of the last value kept
-    above = counts > least
-    # Codes are ascending: the ties at the cut kept are the first ones.
-    tied = np.flatnonzero(counts == least)[: limit - int(np.count_nonzero(above))]
-    keep = np.concatenate([np.flatnonzero(above), tied])
-    order = np.lexsort((codes[keep], -counts[keep]))
-    return codes[keep[order]]
 
 
 def _by_value(v: FacetValue) -> str:
