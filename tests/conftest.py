@@ -132,6 +132,25 @@ def engine(indexed_config: Config):
         yield search_engine
 
 
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    """300 generated documents (bench.generate) in two segments, one revised (its old
+    version deleted, the word "revisedword" added): a real index of the size where sets
+    of documents are both ids and masks (read-only)."""
+    from archive.search import update_documents, update_index
+    from bench.generate import generate_corpus
+
+    root = tmp_path_factory.mktemp("docs")
+    corpus = generate_corpus(root / "corpus", 300, seed=11)
+    config = Config(corpus=corpus, instance=root / "instance")
+    update_index(config, procs=2)
+    revised = sorted((corpus / "documents").glob("*.xml"))[7]
+    text = revised.read_text(encoding="utf-8")
+    revised.write_text(text.replace("<p>", "<p>revisedword ", 1), encoding="utf-8")
+    update_documents(config, [revised.stem])
+    return config
+
+
 def copy_document(config: Config, source_id: str, new_id: str, replace: dict[str, str]) -> Path:
     """Add a document to a corpus copy: `source_id`'s file under `new_id`, with its id,
     permalink and any other strings in `replace` changed, stored as its version 1 (with its

@@ -8,7 +8,7 @@ import numpy as np
 
 from archive.config import Config
 from archive.search import SearchEngine, SearchRequest, update_documents, update_index
-from archive.search.snapshot import FacetArrays, Snapshot
+from archive.search.snapshot import FacetArrays, FacetTable, Snapshot
 from tests.conftest import SEED_ID, copy_document, store_edit
 
 
@@ -37,6 +37,12 @@ def _assert_same(built: Snapshot, fresh: Snapshot) -> None:
             assert np.array_equal(
                 mine.mask_for([value], built.size), arrays.mask_for([value], fresh.size)
             )
+    # The table of all facets, laid out again or taken from the last snapshot, is the same.
+    assert built.facet_table.names == fresh.facet_table.names
+    assert built.facet_table.values == fresh.facet_table.values
+    assert np.array_equal(built.facet_table.offsets, fresh.facet_table.offsets)
+    assert np.array_equal(built.facet_table.starts, fresh.facet_table.starts)
+    assert np.array_equal(built.facet_table.codes, fresh.facet_table.codes)
 
 
 def test_a_snapshot_built_on_the_last_one_equals_one_built_from_nothing(
@@ -94,6 +100,45 @@ def test_facet_pairs_extended_with_new_values_count_as_a_whole_build():
     assert _counts(cut, np.ones(3, dtype=bool)) == {"b": 1, "d": 2, "a": 1}
 
 
+def test_a_facet_table_built_on_the_last_one_with_new_values_is_a_whole_build():
+    # Two facets over documents 0-2; documents 3-5 (the new segment) bring new values to
+    # the first facet (so that every code of the second one moves) and none to the second.
+    first = FacetArrays(
+        ["b", "d"], {"b": 0, "d": 1}, np.array([0, 0, 1, 2]), np.array([0, 1, 1, 0]), 3
+    )
+    second = FacetArrays(["x", "y"], {"x": 0, "y": 1}, np.array([0, 2]), np.array([1, 0]), 3)
+    old = FacetTable.build({"first": first, "second": second}, 3)
+    grown = {
+        "first": first.extended(
+            3, 6, ["c", "a", "b"], np.array([3, 4, 4, 5]), np.array([0, 1, 2, 2], dtype=np.int32)
+        ),
+        "second": second.extended(3, 6, ["y"], np.array([5]), np.array([0], dtype=np.int32)),
+    }
+    whole = {
+        "first": FacetArrays(
+            ["a", "b", "c", "d"],
+            {"a": 0, "b": 1, "c": 2, "d": 3},
+            np.array([0, 0, 1, 2, 3, 4, 4, 5]),
+            np.array([1, 3, 3, 1, 2, 0, 1, 1]),
+            6,
+        ),
+        "second": FacetArrays(
+            ["x", "y"], {"x": 0, "y": 1}, np.array([0, 2, 5]), np.array([1, 0, 1]), 6
+        ),
+    }
+    built = FacetTable.build(grown, 6, old, 3)
+    fresh = FacetTable.build(whole, 6)
+    assert built.values == fresh.values
+    assert np.array_equal(built.offsets, fresh.offsets)
+    assert np.array_equal(built.starts, fresh.starts)
+    assert np.array_equal(built.codes, fresh.codes)
+    for bits in range(64):
+        rows = np.array([i for i in range(6) if (bits >> i) & 1], dtype=np.int64)
+        counts = fresh.counts(rows)
+        for name, arrays in whole.items():
+            assert np.array_equal(counts[name], arrays.counts(None, rows)), (bits, name)
+
+
 def test_counts_of_a_large_result_through_what_it_leaves_out_are_its_counts(
     corpus_copy: Config,
 ):
@@ -108,6 +153,8 @@ def test_counts_of_a_large_result_through_what_it_leaves_out_are_its_counts(
         rng = np.random.default_rng(11)
         for share in (0.0, 0.2, 0.6, 0.9, 1.0):
             mask = (rng.random(snap.size) < share) & snap.live
-            count = snap.counter(mask)
+            counts = snap.facet_counts(mask)
             for name, arrays in snap.facets.items():
-                assert np.array_equal(count(name), arrays.counts(mask)), (share, name)
+                assert np.array_equal(counts[name], arrays.counts(mask)), (share, name)
+                alone = snap.facet_counts(mask, names=(name,))[name]
+                assert np.array_equal(alone, arrays.counts(mask)), (share, name)

@@ -15,26 +15,11 @@ import pytest
 
 import archive.search.snapshot as snapshot_module
 from archive.config import Config
-from archive.search import SearchEngine, SearchRequest, update_documents, update_index
+from archive.search import SearchEngine, SearchRequest
 from archive.search.limits import Work
-from bench.generate import generate_corpus
 from bench.run import QUERY_TYPES, make_queries
 
 SHARES = (0.0, 1.0, snapshot_module.SPARSE_SHARE)
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Config:
-    """300 generated documents in two segments, one revised (its old version deleted)."""
-    root = tmp_path_factory.mktemp("docs")
-    corpus = generate_corpus(root / "corpus", 300, seed=11)
-    config = Config(corpus=corpus, instance=root / "instance")
-    update_index(config, procs=2)
-    revised = sorted((corpus / "documents").glob("*.xml"))[7]
-    text = revised.read_text(encoding="utf-8")
-    revised.write_text(text.replace("<p>", "<p>revisedword ", 1), encoding="utf-8")
-    update_documents(config, [revised.stem])
-    return config
 
 
 @pytest.fixture(scope="module")

@@ -549,21 +549,22 @@ class SearchEngine:
             and not selection.include
             and not selection.exclude
         )
-        all_counts = snap.match_all_counts() if everything else None
-        count = snap.counter(matched, total) if all_counts is None else None
+        if everything:
+            counts = snap.match_all_counts()
+        else:
+            own = [n for n in snap.facets if n in selection.include or n in selection.exclude]
+            # The facets without a selection of their own are counted together, in one go.
+            rest = tuple(n for n in snap.facets if n not in own)
+            counts = snap.facet_counts(matched, total, rest) if rest else {}
+            for name in own:
+                docs = self._apply(base, selection, skip=name)
+                counts.update(snap.facet_counts(docs, names=(name,)))
         facets = {}
         for name, arrays in snap.facets.items():
-            if all_counts is not None:
-                counts = all_counts[name]
-            elif name in selection.include or name in selection.exclude:
-                counts = snap.counter(self._apply(base, selection, skip=name))(name)
-            else:
-                assert count is not None
-                counts = count(name)
             facets[name] = facet_list(
                 name,
                 arrays,
-                counts,
+                counts[name],
                 self.labels,
                 selected=selection.selected.get(name, ()),
                 excluded=selection.excluded.get(name, ()),
