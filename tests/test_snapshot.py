@@ -8,7 +8,13 @@ import numpy as np
 
 from archive.config import Config
 from archive.search import SearchEngine, SearchRequest, update_documents, update_index
-from archive.search.snapshot import FacetArrays, FacetTable, Snapshot
+from archive.search.snapshot import (
+    FacetArrays,
+    FacetTable,
+    Snapshot,
+    _date_sort_key,
+    _merged_order,
+)
 from tests.conftest import SEED_ID, copy_document, store_edit
 
 
@@ -37,6 +43,9 @@ def _assert_same(built: Snapshot, fresh: Snapshot) -> None:
             assert np.array_equal(
                 mine.mask_for([value], built.size), arrays.mask_for([value], fresh.size)
             )
+    # The date orders, carried from the last snapshot or sorted anew, are the same.
+    for newest_first in (True, False):
+        assert np.array_equal(built.date_order(newest_first), fresh.date_order(newest_first))
     # The table of all facets, laid out again or taken from the last snapshot, is the same.
     assert built.facet_table.names == fresh.facet_table.names
     assert built.facet_table.values == fresh.facet_table.values
@@ -51,6 +60,7 @@ def test_a_snapshot_built_on_the_last_one_equals_one_built_from_nothing(
     update_index(corpus_copy)
     engine = SearchEngine(corpus_copy)
     engine.search(SearchRequest())
+    engine.search(SearchRequest(sort="date"))  # both date orders made, to be carried
     extended = []
     original = FacetArrays.extended
 
@@ -67,12 +77,27 @@ def test_a_snapshot_built_on_the_last_one_equals_one_built_from_nothing(
     assert engine.search(SearchRequest(q="valleys")).total == 1
     assert extended and all(kept > 0 for kept in extended)  # built on the last snapshot
     with engine._using() as built:
+        assert {"date_desc", "date_asc"} <= built._cache.keys()  # carried, not sorted
         fresh = Snapshot.build(engine._index.searcher(), {}, engine._index.storage)
         try:
             _assert_same(built, fresh)
         finally:
             fresh.close()
     engine.close()
+
+
+def test_a_merged_date_order_is_a_stable_sort():
+    """Orders carried over random keys (many ties, undated documents) and cuts."""
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        size = int(rng.integers(1, 60))
+        earliest = rng.integers(0, 6, size).astype(np.int32)  # 0 is UNDATED
+        kept = int(rng.integers(0, size + 1))
+        for newest_first in (True, False):
+            sort_key = _date_sort_key(earliest, newest_first)
+            old = np.argsort(np.append(sort_key[:kept], rng.integers(-9, 9, 3)), kind="stable")
+            expected = np.argsort(sort_key, kind="stable")
+            assert np.array_equal(_merged_order(old, kept, sort_key), expected)
 
 
 def test_facet_pairs_extended_with_new_values_count_as_a_whole_build():

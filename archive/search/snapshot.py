@@ -531,6 +531,8 @@ class Snapshot:
             storage=storage,
             layout=layout,
         )
+        if base is not None:
+            snap._carry_date_orders(base, kept)
         return snap
 
     # -- this thread's readers ----------------------------------------------------------
@@ -848,14 +850,24 @@ class Snapshot:
     def date_order(self, newest_first: bool) -> np.ndarray:
         """Every document number ordered by issue date (undated last either way); ties in
         document order. Cached per snapshot."""
-        key = "date_desc" if newest_first else "date_asc"
+        key = _ORDER_KEYS[newest_first]
         order = self._cache.get(key)
         if order is None:
-            undated = self.earliest == UNDATED
-            day = self.earliest.astype(np.int64)
-            sort_key = np.where(undated, np.iinfo(np.int64).max, -day if newest_first else day)
+            sort_key = _date_sort_key(self.earliest, newest_first)
             order = self._cache[key] = np.argsort(sort_key, kind="stable")
         return order
+
+    def _carry_date_orders(self, previous: Snapshot, kept: int) -> None:
+        """Take the date orders `previous` has made, extended by this snapshot's documents
+        after the first `kept` (which are `previous`'s, dates and all): the first search
+        after an add sorts by date when it has no words to rank by, and sorting every
+        document again cost ~10 ms at 100,000 documents (~150 ms at a million); merging
+        the new ones into the old order costs a pass over it."""
+        for newest_first, key in _ORDER_KEYS.items():
+            old_order = previous._cache.get(key)
+            if old_order is not None:
+                sort_key = _date_sort_key(self.earliest, newest_first)
+                self._cache[key] = _merged_order(old_order, kept, sort_key)
 
     def by_date(self, docs: Docs, newest_first: bool) -> np.ndarray:
         """The documents of `docs` in `date_order`: ids sorted by their place in it (cost
@@ -905,6 +917,27 @@ class Snapshot:
         if counts is None:
             counts = self._cache["all_counts"] = self.facet_table.counts(np.flatnonzero(self.live))
         return counts
+
+
+_ORDER_KEYS = {True: "date_desc", False: "date_asc"}
+
+
+def _date_sort_key(earliest: np.ndarray, newest_first: bool) -> np.ndarray:
+    """What `date_order` sorts by: the earliest day (negated for newest first), undated
+    documents after every dated one either way."""
+    day = earliest.astype(np.int64)
+    return np.where(earliest == UNDATED, np.iinfo(np.int64).max, -day if newest_first else day)
+
+
+def _merged_order(old_order: np.ndarray, kept: int, sort_key: np.ndarray) -> np.ndarray:
+    """`np.argsort(sort_key, kind="stable")` from the stable order of a snapshot whose first
+    `kept` documents have these keys: its documents below `kept` keep their order, and
+    the rest, sorted, go in after the old documents of equal key (theirs are the lower
+    numbers, first in a stable sort)."""
+    old = old_order[old_order < kept]
+    new = kept + np.argsort(sort_key[kept:], kind="stable")
+    where = np.searchsorted(sort_key[old], sort_key[new], side="right")
+    return np.insert(old, where, new)
 
 
 def _has_phrase(q: wq.Query) -> bool:
