@@ -131,3 +131,31 @@ def test_anchor_harness_agrees_with_the_engine_and_notices_a_difference(tmp_path
     fts.db.execute("DELETE FROM facet WHERE rowid = (SELECT min(rowid) FROM facet)")
     with pytest.raises(AssertionError, match="sqlite_fts5"):
         anchors.check_equal(archive, [fts], queries)
+
+
+def test_added_document_benchmark_measures_real_adds_and_revisions(tmp_path):
+    """bench.added end to end on a small generated corpus: a served archive, `archive add`
+    and `archive add --revise` as separate processes, the delays measured and the corpus
+    left holding the documents added and their versions (with --in-place)."""
+    corpus = generate_corpus(tmp_path / "corpus", 30, seed=3)
+    instance = tmp_path / "instance"
+    out = tmp_path / "added.json"
+    command = [sys.executable, "-m", "bench.added", "--corpus", str(corpus)]
+    command += ["--instance", str(instance), "--docs", "2", "--readers", "1", "--in-place"]
+    done = subprocess.run(
+        [*command, "--out", str(out)], cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["documents"] == 2 and report["readers"] == 1
+    for key in ("added_searchable_after_add_returned", "revision_searchable_after_add_returned"):
+        assert 0 < report[key]["p50_ms"] <= report[key]["max_ms"] < 60_000
+    added = sorted(p.name for p in (corpus / "documents").iterdir())
+    assert len(added) == 32
+    new = [name.removesuffix(".xml") for name in added if name.startswith("synthetic-2")]
+    assert len(new) == 2
+    for doc_id in new:  # added, then revised: two versions kept
+        assert sorted(p.name for p in (corpus / "versions" / doc_id).iterdir()) == [
+            "1.xml",
+            "2.xml",
+        ]
