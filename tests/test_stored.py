@@ -49,15 +49,15 @@ def test_a_field_gone_from_the_schema_is_left_out_as_whoosh_does(engine: SearchE
         snap.stored_fields(0)
         stored = snap._local.stored
         column = stored._columns[0]
-        saved = column.schema, dict(column.known)
+        saved = column.schema, set(column.inside), set(column.outside)
         narrower = Schema(**{name: STORED for name in column.schema.names() if name != "body"})
         try:
-            column.schema, column.known = narrower, {}
+            column.schema, column.inside, column.outside = narrower, set(), set()
             record = snap.reader().stored_fields(0)
             assert stored(0) == {k: v for k, v in record.items() if k in narrower}
             assert "body" in record and "body" not in stored(0)
         finally:
-            column.schema, column.known = saved
+            column.schema, column.inside, column.outside = saved
 
 
 def test_a_closed_reader_refuses_as_whooshs_does(indexed_config: Config) -> None:

@@ -37,7 +37,8 @@ class _Column:
     offsets: Any  # array.array, as Whoosh read it
     lengths: Any
     schema: Any
-    known: dict[str, bool] = field(default_factory=dict)  # field name -> in the schema
+    inside: set[str] = field(default_factory=set)  # names of stored fields in the schema
+    outside: set[str] = field(default_factory=set)  # and not in it (a field removed)
 
 
 class StoredFields:
@@ -62,13 +63,11 @@ class StoredFields:
         if not data:
             return {}
         record = pickle.loads(data)
-        known = column.known
-        if all(known.get(name) for name in record):
+        if record.keys() <= column.inside:
             return record
-        for name in record:
-            if name not in known:
-                known[name] = name in column.schema
-        return {name: value for name, value in record.items() if known[name]}
+        for name in record.keys() - column.inside - column.outside:
+            (column.inside if name in column.schema else column.outside).add(name)
+        return {name: value for name, value in record.items() if name in column.inside}
 
 
 def _column(leaf: Any) -> _Column | None:
