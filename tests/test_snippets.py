@@ -87,7 +87,8 @@ _ASCII_WORDS = [
 _OTHER_WORDS = [
     "Mirzəyev", "MİRZƏYEV", "Gəncə", "ılıq", "İstanbul", "карты", "Карта", "КАРТЫ", "мины",
     "σοφός", "ΣΟΦΟΣ", "σοφοσ", "straße", "STRASSE", "ﬁre", "ﬁres", "\u212aey", "ſtreet",
-    "naïve", "Ünïcode", "ԱՀ", "٣", "²", "µ", "μm",
+    "naïve", "Ünïcode", "ԱՀ", "٣", "²", "µ", "μm", "ℌilbert", "ＭＩＮＥ", "Ｍines", "ⅻ", "Ⅻ",
+    "Şuşa", "çöl", "Ağdam", "naïf", "MÜNCHEN",
 ]  # fmt: skip
 _GAPS = [" ", " ", " ", "  ", "\n", ", ", ". ", "-", "'", "(", ") ", " & ", " <", "> ", '"', "…"]
 _LANGUAGES = ["en", "en", "ru", "az", "tr", "de", "und"]
@@ -102,8 +103,15 @@ _ascii_text = st.builds(
     st.lists(st.sampled_from(_ASCII_WORDS), max_size=150),
     st.lists(st.sampled_from([g for g in _GAPS if g.isascii()]), max_size=150),
 )
+_FOLDING_TO_ASCII = ["Mirzəyev", "MİRZƏYEV", "Gəncə", "ılıq", "naïve", "Şuşa", "çöl", "Ağdam",
+                     "ℌilbert", "ＭＩＮＥ", "Ｍines", "MÜNCHEN", "ſtreet", "\u212aey"]  # fmt: skip
 _any_text = st.one_of(
     _ascii_text,
+    st.builds(
+        _text,
+        st.lists(st.sampled_from(_ASCII_WORDS + _FOLDING_TO_ASCII), max_size=150),
+        st.lists(st.sampled_from([g for g in _GAPS if g.isascii()]), max_size=150),
+    ),
     st.builds(
         _text,
         st.lists(st.sampled_from(_ASCII_WORDS + _OTHER_WORDS), max_size=150),
@@ -178,6 +186,15 @@ def test_snippets_for_any_terms(text: str, terms: list[str]) -> None:
     the fast scan is not sure of it leaves to the general one."""
     found = QueryTerms(terms)
     assert snippet(text, found) == reference_snippet(text, found)
+
+
+@pytest.mark.parametrize("word", _FOLDING_TO_ASCII + _OTHER_WORDS)
+@pytest.mark.parametrize("exact", [False, True])
+def test_snippets_of_words_whose_letters_fold(word: str, exact: bool) -> None:
+    """A word with letters that fold (to capitals, too: ℌ -> H) found in a text of it."""
+    text = f"Of {word}, x{word} and {word.upper()} {lower(word)} ({word}) {'filler ' * 40}{word}."
+    terms = query_terms([word], ["en", "az", "ru"], exact)
+    assert snippet(text, terms) == reference_snippet(text, terms)
 
 
 def test_ascii_texts_take_the_fast_scan() -> None:

@@ -9,8 +9,9 @@ folded. A case-insensitive pattern with a word boundary before each candidate ma
 engine try every position of the text (~13 ns a character, 36 us for a 2,700-letter body with
 no match, a quarter of a page's hits); in a text of ASCII letters (folded, it is lowercase) the
 same candidates are found by a case-sensitive pattern without the boundary, which the engine
-scans for at C speed (~3 ns a character), the boundary checked after (`_ascii_candidates`
-says why that finds the same words). Other texts keep the general pattern.
+scans for at C speed (~1 ns a character), the boundary checked after (`_ascii_candidates`
+says why that finds the same words); so are they in a text that folds to ASCII (Azerbaijani,
+French ...). Other texts (Russian, say) keep the general pattern.
 """
 
 from __future__ import annotations
@@ -56,12 +57,14 @@ def snippet(text: str, stems: set[str], width: int = SNIPPET_CHARS) -> str:
 def _matched(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
     """The spans of the first matched words of `text` (at most `_ENOUGH_HITS`)."""
     hits: list[tuple[int, int]] = []
-    if text.isascii():
+    folded = fold_text(text)
+    if folded.isascii():  # English, and Latin letters with marks (Azerbaijani, French ...)
         scans = _ascii_candidates(terms)
         if scans is not None:
             if not scans:
                 return hits  # no prefix can match an ASCII text
-            folded = text.lower()  # what fold_text gives for ASCII
+            if not text.isascii():
+                folded = folded.lower()  # a letter may fold to a capital: ℌ -> H
             found = (
                 scans[0].finditer(folded)
                 if len(scans) == 1
@@ -76,7 +79,7 @@ def _matched(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
                     if len(hits) >= _ENOUGH_HITS:
                         break
             return hits
-    for match in _candidates(terms).finditer(fold_text(text)):
+    for match in _candidates(terms).finditer(folded):
         word = text[match.start() : match.end()]
         if len(word) >= MIN_SIZE and terms.matches(word):
             hits.append(match.span())
@@ -101,9 +104,9 @@ _ASCII_FOLDED = [chr(c) for c in range(128) if not "A" <= chr(c) <= "Z"]
 
 @lru_cache(maxsize=512)
 def _ascii_candidates(terms: QueryTerms) -> tuple[re.Pattern[str], ...] | None:
-    """What finds `_candidates` in an ASCII text lowercased: a case-sensitive pattern for
-    each prefix, without the word boundary; None when that cannot be done (then the text is
-    scanned by `_candidates`).
+    """What finds `_candidates` in a text folded to ASCII and lowercased: a case-sensitive
+    pattern for each prefix, without the word boundary; None when that cannot be done (then
+    the text is scanned by `_candidates`).
 
     Each letter of a prefix becomes the letter of a lowercase ASCII text that the
     case-insensitive pattern lets it match (asked of `re` itself: the Kelvin sign gives "k");
