@@ -197,6 +197,25 @@ def test_snippets_of_words_whose_letters_fold(word: str, exact: bool) -> None:
     assert snippet(text, terms) == reference_snippet(text, terms)
 
 
+@settings(max_examples=500, deadline=None, database=None)
+@given(
+    text=st.one_of(
+        st.text(max_size=300),
+        st.text(alphabet=st.characters(max_codepoint=0x3000), max_size=300),
+        st.builds(_text, st.lists(st.sampled_from(_OTHER_WORDS)), st.lists(st.sampled_from(_GAPS))),
+    )
+)
+def test_texts_fold_as_fold_text_folds_them(text: str) -> None:
+    assert snippets_module._fold(text) == fold_text(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["İstanbul ẞ ß", "\x00ə\x00", "a\ud800b ə", "𝐀𝐁 ə", "ǅ ǈ ﬁ Ⅻ ℌ \u212a", "ё Ё й Й"]
+)
+def test_odd_letters_fold_as_fold_text_folds_them(text: str) -> None:
+    assert snippets_module._fold(text) == fold_text(text)
+
+
 def test_ascii_texts_take_the_fast_scan() -> None:
     """The comparisons above compare something: plain terms are scanned the fast way, one
     pattern a word left after those that begin with another are dropped."""
