@@ -72,7 +72,9 @@ class StoredFields:
 
 def _column(leaf: Any) -> _Column | None:
     """Where a segment's stored records are, or None when it is not a zlib-compressed
-    pickle column in a file on disk."""
+    pickle column in a file on disk (or the system cannot read at an offset)."""
+    if not hasattr(os, "pread"):  # Windows
+        return None
     try:
         pickled = leaf._perdoc._cached_reader("_stored", STORED_COLUMN)
         if type(pickled) is not PickleColumn.Reader:
