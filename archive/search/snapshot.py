@@ -60,6 +60,7 @@ from archive.search.postings import (
     read_leaf_postings,
 )
 from archive.search.query import DateOverlap
+from archive.search.stored import StoredFields
 
 BM25_B = 0.75
 BM25_K1 = 1.2
@@ -564,7 +565,12 @@ class Snapshot:
         return self._local.leaves
 
     def stored_fields(self, docnum: int) -> dict[str, Any]:
-        return self.reader().stored_fields(docnum)
+        """A document's stored fields, as this thread's reader gives them (read from the
+        segment files directly: archive.search.stored)."""
+        stored = getattr(self._local, "stored", None)
+        if stored is None:
+            stored = self._local.stored = StoredFields(self._leaves())
+        return stored(docnum)
 
     def close(self) -> None:
         """Close every thread's readers and the searcher: once no search uses them."""
