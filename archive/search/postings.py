@@ -18,7 +18,8 @@ import numpy as np
 from whoosh.reading import TermNotFound
 
 from archive.errors import BadQuery
-from archive.search.codec import VALUES_POSITIONS, extent, read_term
+from archive.search.codec import VALUES_POSITIONS, TermArrays, extent, read_term
+from archive.search.terms import SegmentFiles
 
 EMPTY_IDS = np.zeros(0, dtype=np.int64)
 EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
@@ -104,6 +105,26 @@ def read_leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool) 
     if found is None:  # not an array record: Whoosh's own (slow) iteration
         matcher = terms.matcher(fieldname, btext, reader.schema[fieldname].format)
         return _generic_postings(matcher, reader.schema[fieldname].format, values)
+    return _as_postings(found, fieldname, values)
+
+
+def read_segment_postings(
+    files: SegmentFiles, fieldname: str, btext: bytes, values: bool
+) -> Postings | None:
+    """All postings of a term in one segment, found in its term table and read by
+    position (archive.search.terms): the same as `read_leaf_postings`, without Whoosh's
+    readers. None when the postings are not an array record (`read_leaf_postings` reads
+    those through Whoosh)."""
+    term = files.term(fieldname, btext)
+    if term is None:
+        return Postings(EMPTY_IDS, EMPTY_WEIGHTS, PositionLists.join([]) if values else None)
+    if term.inlined:
+        return None
+    found = read_term(files, term.offset, term.length, term.count, values)
+    return None if found is None else _as_postings(found, fieldname, values)
+
+
+def _as_postings(found: TermArrays, fieldname: str, values: bool) -> Postings:
     positions = None
     if values and found.value_kind == VALUES_POSITIONS:
         assert found.offsets is not None and found.data is not None

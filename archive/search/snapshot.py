@@ -58,8 +58,10 @@ from archive.search.postings import (
     contains_sorted,
     position_keys,
     read_leaf_postings,
+    read_segment_postings,
 )
 from archive.search.query import DateOverlap
+from archive.search.terms import SegmentFiles, TermTable
 
 BM25_B = 0.75
 BM25_K1 = 1.2
@@ -130,6 +132,7 @@ class SegmentData:
     earliest: np.ndarray
     latest: np.ndarray
     lengths: dict[str, np.ndarray]
+    terms: TermTable | None = None  # its term dictionary (archive.search.terms)
 
 
 def _column_array(column: Any, count: int, dtype: str) -> np.ndarray:
@@ -184,6 +187,7 @@ def load_segment(reader: Any) -> SegmentData:
         earliest=_column_array(_column(reader, "earliest"), count, ">i4").astype(np.int32),
         latest=_column_array(_column(reader, "latest"), count, ">i4").astype(np.int32),
         lengths=lengths,
+        terms=TermTable.load(reader),
     )
 
 
@@ -338,6 +342,9 @@ class Snapshot:
     facets: dict[str, FacetArrays]
     storage: Any
     layout: tuple[tuple[str, int], ...] = ()  # (segment id, first document) of each segment
+    # Each segment's term table and files, read by position (None: read through Whoosh),
+    # with its first document.
+    segment_files: tuple[tuple[SegmentFiles | None, int], ...] = ()
     _cache: dict[str, Any] = field(default_factory=dict)
     _local: threading.local = field(default_factory=threading.local)
     _opened: list[IndexReader] = field(default_factory=list)
@@ -433,6 +440,9 @@ class Snapshot:
             facets=facets,
             storage=storage,
             layout=layout,
+            segment_files=tuple(
+                (SegmentFiles.of(part.terms, leaf), offset) for part, offset, leaf in parts
+            ),
         )
         return snap
 
@@ -485,10 +495,14 @@ class Snapshot:
         if found is not None:
             return found
         btext = text.encode("utf-8")
-        parts = [
-            (read_leaf_postings(leaf, fieldname, btext, values), offset)
-            for leaf, offset in self._leaves()
-        ]
+        parts = []
+        for i, (files, offset) in enumerate(self.segment_files):
+            found = None
+            if files is not None:
+                found = read_segment_postings(files, fieldname, btext, values)
+            if found is None:  # no term table, or postings only Whoosh reads
+                found = read_leaf_postings(self._leaves()[i][0], fieldname, btext, values)
+            parts.append((found, offset))
         result = Postings(
             np.concatenate([p.ids + offset for p, offset in parts]) if parts else EMPTY_IDS,
             np.concatenate([p.weights for p, _ in parts]) if parts else EMPTY_WEIGHTS,
