@@ -10,6 +10,7 @@ record `codec` wrote in one step (and falls back to Whoosh's matcher for anythin
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -108,30 +109,64 @@ def read_leaf_postings(reader: Any, fieldname: str, btext: bytes, values: bool) 
     return _as_postings(found, fieldname, values)
 
 
-def read_segment_postings(
-    files: SegmentFiles, fieldname: str, btext: bytes, values: bool
-) -> Postings | None:
-    """All postings of a term in one segment, found in its term table and read by
-    position (archive.search.terms): the same as `read_leaf_postings`, without Whoosh's
-    readers. None when the postings are not an array record (`read_leaf_postings` reads
-    those through Whoosh)."""
-    term = files.term(fieldname, btext)
-    if term is None:
-        return Postings(EMPTY_IDS, EMPTY_WEIGHTS, PositionLists.join([]) if values else None)
-    if term.inlined:
-        return None
-    found = read_term(files, term.offset, term.length, term.count, values)
-    return None if found is None else _as_postings(found, fieldname, values)
+def read_postings(
+    segments: Sequence[tuple[SegmentFiles | None, int]],
+    fieldname: str,
+    btext: bytes,
+    values: bool,
+    leaf: Callable[[int], Any],
+) -> Postings:
+    """All postings of a term in the index's `segments` (each one's term table and files,
+    and its first document number), in document order: found in each segment's table and
+    read by position (archive.search.terms), or read through Whoosh's reader `leaf(i)` of
+    segment i where it has no table or the postings are no array record. The same
+    postings as `read_leaf_postings` segment after segment, without Whoosh's readers."""
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    positions: list[PositionLists] = []
+    hashed: dict[bytes, int] = {}
+    for i, (files, offset) in enumerate(segments):
+        found = None
+        if files is not None:
+            term = files.term(fieldname, btext, hashed)
+            if term is None:
+                continue
+            if not term.inlined:
+                found = read_term(files, term.offset, term.length, term.count, values)
+        if found is None:  # no table, or postings only Whoosh reads
+            postings = read_leaf_postings(leaf(i), fieldname, btext, values)
+            part_ids, part_weights = postings.ids, postings.weights
+            part_positions = postings.positions
+        else:
+            part_ids, part_weights = found.ids, found.weights
+            part_positions = _positions(found, fieldname) if values else None
+        if not len(part_ids):
+            continue
+        ids.append(
+            np.add(part_ids, offset, dtype=np.int64) if offset else part_ids.astype(np.int64)
+        )
+        weights.append(part_weights)
+        if isinstance(part_positions, PositionLists):
+            positions.append(part_positions)
+    if not ids:
+        return Postings(EMPTY_IDS, EMPTY_WEIGHTS, PositionParts.of([]) if values else None)
+    return Postings(
+        ids[0] if len(ids) == 1 else np.concatenate(ids),
+        weights[0] if len(weights) == 1 else np.concatenate(weights),
+        PositionParts.of(positions) if values else None,
+    )
+
+
+def _positions(found: TermArrays, fieldname: str) -> PositionLists:
+    if found.value_kind != VALUES_POSITIONS:
+        raise BadQuery(f"{fieldname} holds no word positions")
+    assert found.offsets is not None and found.data is not None
+    offsets = found.offsets.astype(np.int64)
+    return PositionLists(offsets[:-1], np.diff(offsets), found.data)
 
 
 def _as_postings(found: TermArrays, fieldname: str, values: bool) -> Postings:
-    positions = None
-    if values and found.value_kind == VALUES_POSITIONS:
-        assert found.offsets is not None and found.data is not None
-        offsets = found.offsets.astype(np.int64)
-        positions = PositionLists(offsets[:-1], np.diff(offsets), found.data)
-    elif values:
-        raise BadQuery(f"{fieldname} holds no word positions")
+    positions = _positions(found, fieldname) if values else None
     return Postings(found.ids.astype(np.int64), found.weights, positions)
 
 

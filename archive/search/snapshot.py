@@ -51,14 +51,12 @@ from archive.search.index import FACET_FIELDS, TEXT_FIELDS
 from archive.search.limits import Work
 from archive.search.postings import (
     EMPTY_IDS,
-    EMPTY_WEIGHTS,
     POSITION_BITS,
-    PositionParts,
     Postings,
     contains_sorted,
     position_keys,
     read_leaf_postings,
-    read_segment_postings,
+    read_postings,
 )
 from archive.search.query import DateOverlap
 from archive.search.terms import SegmentFiles, TermTable
@@ -494,21 +492,12 @@ class Snapshot:
         found = work.cache.get(key) or (None if values else work.cache.get((fieldname, text, True)))
         if found is not None:
             return found
-        btext = text.encode("utf-8")
-        parts = []
-        for i, (files, offset) in enumerate(self.segment_files):
-            found = None
-            if files is not None:
-                found = read_segment_postings(files, fieldname, btext, values)
-            if found is None:  # no term table, or postings only Whoosh reads
-                found = read_leaf_postings(self._leaves()[i][0], fieldname, btext, values)
-            parts.append((found, offset))
-        result = Postings(
-            np.concatenate([p.ids + offset for p, offset in parts]) if parts else EMPTY_IDS,
-            np.concatenate([p.weights for p, _ in parts]) if parts else EMPTY_WEIGHTS,
-            PositionParts.of([p.positions for p, _ in parts if p.positions is not None])
-            if values
-            else None,
+        result = read_postings(
+            self.segment_files,
+            fieldname,
+            text.encode("utf-8"),
+            values,
+            lambda i: self._leaves()[i][0],
         )
         work.read(len(result.ids), result.positions.size if result.positions else 0)
         # Kept for the rest of this search only: a query names the same word for
@@ -517,8 +506,14 @@ class Snapshot:
         return result
 
     def doc_frequency(self, fieldname: str, text: str, work: Work) -> int:
-        ids = self.postings(fieldname, text, work).ids
-        return int(self.live[ids].sum()) if len(ids) else 0
+        return self._live_count(self.postings(fieldname, text, work).ids)
+
+    def _live_count(self, ids: np.ndarray) -> int:
+        """How many of `ids` (distinct) are live documents: all of them while the index
+        has no deletions, without looking (a common word's 80,000 ids looked up ~0.1 ms)."""
+        if self.doc_count == self.size or not len(ids):
+            return len(ids)
+        return int(np.count_nonzero(self.live[ids]))
 
     # -- evaluating queries -------------------------------------------------------------
 
@@ -749,7 +744,7 @@ class Snapshot:
                 rows = np.flatnonzero(docs[postings.ids])
             if not len(rows):
                 continue
-            df = int(self.live[postings.ids].sum())
+            df = self._live_count(postings.ids)
             idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
             ids = postings.ids[rows]
             # Stored weights are frequency x the field's boost (Whoosh's Positions format).

@@ -147,15 +147,22 @@ class SegmentFiles:
         """`size` bytes of the postings file at `offset` (as Whoosh's `StructFile.get`)."""
         return self.read(self.postings_at + offset, size)
 
-    def term(self, fieldname: str, btext: bytes) -> Term | None:
+    def term(
+        self, fieldname: str, btext: bytes, hashed: dict[bytes, int] | None = None
+    ) -> Term | None:
         """Where the postings of `btext` in `fieldname` are; None when the segment does
-        not have the term."""
+        not have the term. `hashed` keeps the keys' hashes for the next segments (whose
+        keys are the same where they number their fields alike)."""
         table = self.table
         number = table.fields.get(fieldname)
         if number is None:
             return None
         key = _FIELD.pack(number) + btext
-        wanted = _md5_hash(key)
+        wanted = hashed.get(key) if hashed is not None else None
+        if wanted is None:
+            wanted = _md5_hash(key)
+            if hashed is not None:
+                hashed[key] = wanted
         hashes = table.hashes
         # A numpy scalar: a Python int makes searchsorted convert the whole array (~17 us).
         i = int(hashes.searchsorted(np.uint32(wanted)))
