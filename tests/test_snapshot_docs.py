@@ -206,3 +206,17 @@ def test_alternatives_of_a_phrase_skip_only_what_is_already_found(engine, genera
             )
             assert np.array_equal(found, expected), text
     assert phrases >= 6
+
+
+def test_where_candidates_are_found_by_search_or_by_counting_alike(generated, engine, monkeypatch):
+    """A phrase finds its candidates in each word's postings by binary search while they
+    are few and by counting past RANK_SHARE of the archive: every answer is the same."""
+    texts = [t for t in _queries(generated.corpus, engine) if '"' in t]
+    assert len(texts) >= 6
+    requests = [SearchRequest(q=t) for t in texts]
+    answers = {}
+    for share in (0.0, 1.0):
+        monkeypatch.setattr(snapshot_module, "RANK_SHARE", share)
+        answers[share] = [_answer(engine, r) for r in requests]
+    assert answers[0.0] == answers[1.0]
+    assert sum(a[0] for a in answers[0.0]) > 30  # phrases found, and checked both ways

@@ -76,6 +76,9 @@ _LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 SPARSE_SHARE = 0.05
 
 Docs = np.ndarray
+# Finding where many documents are in a word's postings: by binary search up to this share
+# of the archive, by counting past it (Snapshot._places; the two cost the same near 8%).
+RANK_SHARE = 0.1
 
 
 def is_ids(docs: Docs) -> bool:
@@ -696,7 +699,7 @@ class Snapshot:
         previous = None
         for postings in lists:
             # Postings ids are sorted (within a segment, and segments follow each other).
-            where = np.searchsorted(postings.ids, candidates)
+            where = self._places(postings.ids, candidates)
             assert postings.positions is not None
             keys = position_keys(postings.positions, where)
             if previous is not None:
@@ -708,6 +711,19 @@ class Snapshot:
         # several times in a row (no np.unique: a sort, and numpy.ma imported on first use,
         # ~60 ms for the first phrase).
         return candidates[distinct_sorted(previous >> POSITION_BITS)]
+
+    def _places(self, ids: np.ndarray, found: np.ndarray) -> np.ndarray:
+        """Where each of `found` (sorted, every one in `ids`) is in `ids` (sorted,
+        distinct): by binary search while `found` are few; past `RANK_SHARE` of the archive
+        by counting `ids` in an array over the archive, which reads it twice where the
+        binary searches would read `ids` ~17 times a document, scattered (at 100,000
+        documents, 60,000 of 80,000: 0.36 ms against 2.4)."""
+        if len(found) <= RANK_SHARE * self.size:
+            return np.searchsorted(ids, found)
+        marks = np.zeros(self.size, dtype=np.int32)
+        marks[ids] = 1
+        np.cumsum(marks, out=marks)
+        return marks[found].astype(np.int64) - 1
 
     def date_mask(self, q: DateOverlap) -> np.ndarray:
         """Documents whose issue span overlaps [start, end]; undated ones never do."""
