@@ -740,12 +740,20 @@ class Snapshot:
         """BM25 for the free-text words of each document of `docs`: for ids, one score
         per id (in their order), found by binary search of the ids in each word's
         postings; for a mask, an array over the archive (0 outside the mask). Either way
-        each document's score is the same float32 sum, word by word."""
+        each document's score is the same float32 sum, word by word.
+
+        The words' postings of `docs` are found word by word, then scored together: each
+        word's constants (idf, boost, average length) repeated over its postings as float32,
+        which is what numpy makes of them as Python floats beside float32 arrays, so that
+        every contribution is the float32 it was word by word (a query's 5-10 words cost
+        one pass of ~15 numpy calls instead of 15 each), and added in word order."""
         sparse = is_ids(docs)
         scores = np.zeros(len(docs) if sparse else self.size, dtype=np.float32)
         if sparse and not len(docs):
             return scores
         n = max(self.doc_count, 1)
+        places, weights, lengths = [], [], []
+        constants: list[tuple[int, float, float, float]] = []
         for fieldname, text in dict.fromkeys(words):
             postings = self.postings(fieldname, text, work)
             if not len(postings.ids):
@@ -765,12 +773,27 @@ class Snapshot:
             ids = postings.ids[rows]
             # Stored weights are frequency x the field's boost (Whoosh's Positions format).
             boost = self.searcher.schema[fieldname].format.field_boost
-            tf = postings.weights[rows] / boost
-            norm = (
-                1.0 - BM25_B + BM25_B * self.lengths[fieldname][ids] / self.avg_lengths[fieldname]
-            )
-            contribution = idf * tf * (BM25_K1 + 1.0) / (tf + BM25_K1 * norm)
-            scores[into if sparse else ids] += boost * contribution
+            places.append(into if sparse else ids)
+            weights.append(postings.weights[rows])
+            lengths.append(self.lengths[fieldname][ids])
+            constants.append((len(rows), idf, boost, self.avg_lengths[fieldname]))
+        if not places:
+            return scores
+        counts = [c[0] for c in constants]
+
+        def each(column: int) -> np.ndarray:
+            values = np.array([c[column] for c in constants], dtype=np.float32)
+            return np.repeat(values, counts)
+
+        idf, boost, avg = each(1), each(2), each(3)
+        tf = (weights[0] if len(weights) == 1 else np.concatenate(weights)) / boost
+        length = lengths[0] if len(lengths) == 1 else np.concatenate(lengths)
+        norm = 1.0 - BM25_B + BM25_B * length / avg
+        contribution = boost * (idf * tf * (BM25_K1 + 1.0) / (tf + BM25_K1 * norm))
+        if len(places) == 1:
+            scores[places[0]] += contribution
+        else:  # a document in several words' postings: its contributions in word order
+            np.add.at(scores, np.concatenate(places), contribution)
         return scores
 
     def date_order(self, newest_first: bool) -> np.ndarray:
