@@ -21,10 +21,13 @@ one is combined by the archive's bytes rather than by sorting. Relevance is BM25
 Whoosh's default), computed with numpy over the postings of the query's words (read by
 archive.search.postings), for the matching documents only when they are few.
 
-A snapshot is shared by every thread that searches: its arrays never change, and what a
-search reads from the index files it reads through a Whoosh reader of its own thread
-(`reader()`), because Whoosh's readers keep one file position per open file and two
-threads reading at once would read each other's bytes. Opening a thread's readers costs
+A snapshot is shared by every thread that searches: its arrays never change. A word's
+postings are found in each segment's term table and read by position (`os.pread`,
+archive.search.terms), which takes no file position, so every thread reads through the
+generation's open files at once; whatever else a search reads from the index files it
+reads through a Whoosh reader of its own thread (`reader()`), because Whoosh's readers
+keep one file position per open file and two threads reading at once would read each
+other's bytes. Opening a thread's readers costs
 ~2 ms at 10,000 documents (the segments' files, not the index's table of contents),
 once per thread and generation; before, one lock serialised every search of a process.
 What a search reads and how long it takes is counted against its limits (`Work`,
