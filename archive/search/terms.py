@@ -122,8 +122,8 @@ class SegmentFiles:
     @classmethod
     def of(cls, table: TermTable | None, reader: Any) -> SegmentFiles | None:
         """`table` with the files of segment `reader` (which must stay open while this is
-        used); None when they cannot be read by position."""
-        if table is None:
+        used); None when they cannot be read by position (or the system has no pread)."""
+        if table is None or not hasattr(os, "pread"):
             return None
         terms = reader._terms
         found_terms = _file_place(terms._dbfile)
