@@ -49,7 +49,7 @@ def test_a_search_held_up_mid_way_does_not_hold_up_another(indexed_config: Confi
 
     reading = threading.Event()
     release = threading.Event()
-    read_postings = snapshot_module.read_leaf_postings
+    read_postings = snapshot_module.read_postings
     slow_thread: list[threading.Thread] = []
 
     def held(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -58,7 +58,7 @@ def test_a_search_held_up_mid_way_does_not_hold_up_another(indexed_config: Confi
             release.wait(60)
         return read_postings(*args, **kwargs)
 
-    monkeypatch.setattr(snapshot_module, "read_leaf_postings", held)
+    monkeypatch.setattr(snapshot_module, "read_postings", held)
     with SearchEngine(indexed_config) as engine:
         expected = engine.search(SearchRequest(q='"maps of mined areas"')).total
         slow_result: list[int] = []

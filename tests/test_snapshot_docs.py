@@ -191,3 +191,73 @@ def test_alternatives_of_a_phrase_skip_only_what_is_already_found(engine, genera
             )
             assert np.array_equal(found, expected), text
     assert phrases >= 6
+
+
+def test_where_candidates_are_found_by_search_or_by_counting_alike(generated, engine, monkeypatch):
+    """A phrase finds its candidates in each word's postings by binary search while they
+    are few and by counting past RANK_SHARE of the archive: every answer is the same."""
+    texts = [t for t in _queries(generated.corpus, engine) if '"' in t]
+    assert len(texts) >= 6
+    requests = [SearchRequest(q=t) for t in texts]
+    answers = {}
+    for share in (0.0, 1.0):
+        monkeypatch.setattr(snapshot_module, "RANK_SHARE", share)
+        answers[share] = [_answer(engine, r) for r in requests]
+    assert answers[0.0] == answers[1.0]
+    assert sum(a[0] for a in answers[0.0]) > 30  # phrases found, and checked both ways
+
+
+def _scores_word_by_word(snap, words, docs, work) -> np.ndarray:
+    """BM25 as `Snapshot.scores` computed it before its words were scored together: one
+    word at a time, its constants as Python floats."""
+    import math
+
+    sparse = snapshot_module.is_ids(docs)
+    scores = np.zeros(len(docs) if sparse else snap.size, dtype=np.float32)
+    n = max(snap.doc_count, 1)
+    for fieldname, text in dict.fromkeys(words):
+        postings = snap.postings(fieldname, text, work)
+        if not len(postings.ids) or (sparse and not len(docs)):
+            continue
+        if sparse:
+            at = np.searchsorted(postings.ids, docs)
+            at[at == len(postings.ids)] = 0
+            into = np.flatnonzero(postings.ids[at] == docs)
+            rows = at[into]
+        else:
+            rows = np.flatnonzero(docs[postings.ids])
+        if not len(rows):
+            continue
+        df = int(snap.live[postings.ids].sum())
+        idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        ids = postings.ids[rows]
+        boost = snap.searcher.schema[fieldname].format.field_boost
+        tf = postings.weights[rows] / boost
+        norm = 1.0 - 0.75 + 0.75 * snap.lengths[fieldname][ids] / snap.avg_lengths[fieldname]
+        contribution = idf * tf * (1.2 + 1.0) / (tf + 1.2 * norm)
+        scores[into if sparse else ids] += boost * contribution
+    return scores
+
+
+def test_words_scored_together_score_as_word_by_word_to_the_bit(engine, generated):
+    texts = _queries(generated.corpus, engine)
+    compared = 0
+    with engine._using() as snap:
+        for text in texts:
+            parsed = engine._parse(snap, SearchRequest(q=text))
+            work = Work(engine.limits)
+            docs = snap.matches(parsed.query, work)
+            for words in (
+                [(f, w) for f, w, _, _ in parsed.words],
+                list(dict.fromkeys(parsed.variants)),
+            ):
+                for each in (
+                    snapshot_module.as_ids(docs),
+                    snapshot_module.as_mask(docs, snap.size),
+                ):
+                    mine = snap.scores(words, each, work)
+                    theirs = _scores_word_by_word(snap, words, each, work)
+                    assert mine.dtype == theirs.dtype == np.float32
+                    assert np.array_equal(mine.view(np.uint32), theirs.view(np.uint32)), text
+                    compared += int(np.count_nonzero(mine))
+    assert compared > 150  # scores compared, with deletions in the index

@@ -427,7 +427,7 @@ def read_term(
         weights = np.full(count, np.frombuffer(raw, _F4, 1, at)[0], dtype=np.float32)
         at += 4
     else:
-        weights = np.ones(count, dtype=np.float32)
+        weights = _ones(count)
     found = TermArrays(ids, weights, kind, size)
     if not values or kind == VALUES_NONE:
         return found
@@ -441,6 +441,16 @@ def read_term(
     else:
         found.data = np.frombuffer(raw, np.uint8, int(found.offsets[-1]), at)
     return found
+
+
+_ONES = np.ones(1 << 16, dtype=np.float32)
+_ONES.flags.writeable = False
+
+
+def _ones(count: int) -> np.ndarray:
+    """`count` weights of 1.0: a view of one read-only array (numpy makes a new array in
+    ~1 us, a tenth of reading a rare word's postings), new past its size."""
+    return _ONES[:count] if count <= len(_ONES) else np.ones(count, dtype=np.float32)
 
 
 class _Values(Sequence):

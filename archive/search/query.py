@@ -61,6 +61,7 @@ from archive.search.analysis import (
 from archive.search.index import TEXT_FIELDS
 from archive.search.limits import QueryTooCostly, SearchLimits
 from archive.search.synonyms import Expansion, Synonyms, analysed, shipped
+from archive.search.syntax import whoosh_tree
 
 MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 200
@@ -100,6 +101,9 @@ _ARTICLE_RE = re.compile(
     re.IGNORECASE,
 )
 _ARTICLE_LINK_RE = re.compile(r"^(?:of\s+)?(?:the\s+)?|(?:\s+of)?(?:\s+the)?$", re.IGNORECASE)
+# Fields whose values are kept whole (ids, names, dates): what archive.search.syntax reads
+# without Whoosh's parser.
+_WHOLE_FIELDS = tuple(f for f in QUERY_FIELDS if f not in (*TEXT_FIELDS, EXACT_FIELD))
 _FIELD_RE = re.compile(r"(?:^|(?<=[\s(]))([A-Za-z_][\w.-]*):(?=\S)")
 
 
@@ -438,7 +442,9 @@ class QueryParser:
         if not exact:
             rewritten, origin = self._quote_entries(rewritten, origin, langs)
         try:
-            parsed = self.parser.parse(rewritten)
+            parsed = whoosh_tree(rewritten, self.parser, TEXT_FIELDS, _WHOLE_FIELDS)
+            if parsed is None:  # not one of the common shapes: Whoosh's parser reads it
+                parsed = self.parser.parse(rewritten)
         except ArchiveError:
             raise
         except Exception as exc:  # Whoosh's parser raises assorted errors on odd input
