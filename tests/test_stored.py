@@ -25,7 +25,7 @@ def _assert_whooshs(snap: Snapshot) -> None:
     for docnum in range(snap.size):
         mine, whooshs = snap.stored_fields(docnum), reader.stored_fields(docnum)
         assert mine == whooshs and list(mine) == list(whooshs), docnum
-    columns = snap._local.stored._columns
+    columns = snap._stored._columns
     assert all(column not in (None, False) for column in columns)  # the fast way
 
 
@@ -48,7 +48,7 @@ def test_stored_fields_of_several_segments_with_deletions(corpus_copy: Config) -
 def test_a_field_gone_from_the_schema_is_left_out_as_whoosh_does(engine: SearchEngine) -> None:
     with engine._using() as snap:
         snap.stored_fields(0)
-        stored = snap._local.stored
+        stored = snap._stored
         column = stored._columns[0]
         saved = column.schema, set(column.inside), set(column.outside)
         narrower = Schema(**{name: STORED for name in column.schema.names() if name != "body"})
@@ -115,3 +115,29 @@ def test_hits_are_those_of_whooshs_reads_and_the_general_scan(
     monkeypatch.setattr(engine_module, "snippet", reference_snippet)
     slow = engine.search(request_).hits
     assert fast == slow and fast
+
+
+def test_threads_share_one_reader_of_stored_fields_and_open_none_of_their_own(
+    engine: SearchEngine,
+) -> None:
+    """Records are read by position from the generation's files: threads reading at once
+    get Whoosh's dicts, and a thread that only made pages opened no reader of its own."""
+    import threading
+
+    with engine._using() as snap:
+        expected = [snap.searcher.reader().stored_fields(d) for d in range(snap.size)]
+        got: dict[int, list] = {}
+        opened: dict[int, bool] = {}
+
+        def read(n: int) -> None:
+            got[n] = [snap.stored_fields(d) for _ in range(20) for d in range(snap.size)]
+            opened[n] = getattr(snap._local, "reader", None) is not None
+
+        threads = [threading.Thread(target=read, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for n in range(4):
+            assert got[n] == expected * 20
+            assert not opened[n]

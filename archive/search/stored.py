@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import os
 import pickle
+import threading
 import zlib
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,27 +45,43 @@ class _Column:
 
 class StoredFields:
     """The stored fields of the documents of a reader's segments (`leaves`: (segment
-    reader, number of its first document)), as `IndexReader.stored_fields` gives them."""
+    reader, number of its first document)), as `IndexReader.stored_fields` gives them.
 
-    def __init__(self, leaves: list[tuple[Any, int]]) -> None:
+    Records are read by position, so one `StoredFields` serves every thread. A record it
+    cannot read so goes to `fallback(segment number, document in it)` when given (a
+    reader of this thread's: Whoosh's reads move a file position), else to the leaf."""
+
+    def __init__(
+        self,
+        leaves: list[tuple[Any, int]],
+        fallback: Callable[[int, int], dict[str, Any]] | None = None,
+    ) -> None:
         self._firsts = [first for _, first in leaves]
         self._leaves = [leaf for leaf, _ in leaves]
+        self._fallback = fallback
         # Each segment's column is found when a record of it is first asked for: finding
         # it reads the column's offsets (~100,000 at 100,000 documents), which a new
         # generation's first search would otherwise pay for every segment, hits or not.
+        # Found under a lock: finding it reads the segment's file through Whoosh.
         self._columns: list[_Column | bool | None] = [False] * len(self._leaves)
+        self._finding = threading.Lock()
+
+    def _column_of(self, i: int) -> _Column | None:
+        column = self._columns[i]
+        if column is False:
+            with self._finding:
+                column = self._columns[i]
+                if column is False:
+                    column = self._columns[i] = _column(self._leaves[i])
+        return column if isinstance(column, _Column) else None
 
     def __call__(self, docnum: int) -> dict[str, Any]:
         i = bisect_right(self._firsts, docnum) - 1 if len(self._firsts) > 1 else 0
-        leaf, column = self._leaves[i], self._columns[i]
-        if column is False:
-            column = self._columns[i] = _column(leaf)
+        leaf, column = self._leaves[i], self._column_of(i)
         local = docnum - self._firsts[i]
-        if (
-            not isinstance(column, _Column)
-            or leaf.is_closed
-            or not 0 <= local < len(column.lengths)
-        ):
+        if column is None or leaf.is_closed or not 0 <= local < len(column.lengths):
+            if self._fallback is not None and not leaf.is_closed:
+                return self._fallback(i, local)
             return leaf.stored_fields(local)  # Whoosh's way (and its errors)
         length = column.lengths[local]
         if not length:
