@@ -11,8 +11,7 @@ no match, a quarter of a page's hits); in a text of ASCII letters (folded, it is
 same candidates are found by a case-sensitive pattern without the boundary, which the engine
 scans for at C speed (~1 ns a character), the boundary checked after (`_ascii_candidates`
 says why that finds the same words); so are they in a text that folds to ASCII (Azerbaijani,
-French ...). Other texts (Russian, say) keep the general pattern. A text that is not ASCII
-is folded through a table of numbers (`_fold`), not `fold_text`'s translate.
+French ...). Other texts (Russian, say) keep the general pattern.
 """
 
 from __future__ import annotations
@@ -22,8 +21,6 @@ import re
 import string
 from functools import lru_cache
 from html import escape
-
-import numpy as np
 
 from archive.search.analysis import MIN_SIZE, QueryTerms, fold_text
 
@@ -60,7 +57,7 @@ def snippet(text: str, stems: set[str], width: int = SNIPPET_CHARS) -> str:
 def _matched(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
     """The spans of the first matched words of `text` (at most `_ENOUGH_HITS`)."""
     hits: list[tuple[int, int]] = []
-    folded = _fold(text)
+    folded = fold_text(text)
     if folded.isascii():  # English, and Latin letters with marks (Azerbaijani, French ...)
         scans = _ascii_candidates(terms)
         if scans is not None:
@@ -89,29 +86,6 @@ def _matched(text: str, terms: QueryTerms) -> list[tuple[int, int]]:
             if len(hits) >= _ENOUGH_HITS:
                 break
     return hits
-
-
-# The folding of each character of the Basic Multilingual Plane met so far (0: not yet; NUL
-# folds to itself): `fold_text` translates a text character by character through a dict,
-# ~30 ns a character (90 us for a 2,700-letter Azerbaijani body, 130 us for a Russian one);
-# as numbers through this table, the same text costs ~15 us.
-_FOLDED = np.zeros(0x10000, dtype=np.uint32)
-
-
-def _fold(text: str) -> str:
-    """`fold_text(text)`, faster for a text that is not ASCII."""
-    if text.isascii():
-        return text.lower()  # what fold_text does
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    if int(codes.max()) > 0xFFFF:
-        return fold_text(text)
-    folded = _FOLDED[codes]
-    unknown = (folded == 0) & (codes != 0)
-    if unknown.any():
-        for code in np.unique(codes[unknown]).tolist():
-            _FOLDED[code] = ord(fold_text(chr(code)))  # fold_text folds letter by letter
-        folded = _FOLDED[codes]
-    return folded.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 @lru_cache(maxsize=512)
