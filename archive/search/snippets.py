@@ -39,6 +39,12 @@ def snippet(text: str, stems: set[str], width: int = SNIPPET_CHARS) -> str:
     if stems:
         terms = stems if isinstance(stems, QueryTerms) else QueryTerms(stems)
         hits = _matched(text, terms)
+    return _passage(text, hits, width)
+
+
+def _passage(text: str, hits: list[tuple[int, int]], width: int) -> str:
+    """The passage of `width` around the most of `hits` (spans of matched words), as HTML;
+    without hits, the opening of the text."""
     if not hits:
         return _clip(text, 0, width, [])
     best_start, best_count = hits[0][0], 0
